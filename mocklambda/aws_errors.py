@@ -1,0 +1,62 @@
+"""AWS Lambda's error responses, exactly as the service sends them (spec 1.E, snapshots)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# Body member casing differs per error shape (spec 1.E).
+_CAPITALISED = {"ResourceNotFoundException", "ServiceException", "RecursiveInvocationException"}
+
+
+class AwsError(Exception):
+    """An error the code under test must see as a botocore ``ClientError``."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+    def response(self) -> tuple[int, dict[str, str], str]:
+        key = "Message" if self.code in _CAPITALISED else "message"
+        body = {"Type": "User", key: self.message, **self.extra}
+        headers = {"x-amzn-ErrorType": self.code, "Content-Type": "application/json", "status": str(self.status)}
+        return self.status, headers, json.dumps(body)
+
+
+def not_found(arn: str) -> AwsError:
+    return AwsError(404, "ResourceNotFoundException", f"Function not found: {arn}")
+
+
+def wrong_region(arn_region: str, region: str) -> AwsError:
+    return AwsError(
+        404,
+        "ResourceNotFoundException",
+        f"Functions from '{arn_region}' are not reachable in this region ('{region}')",
+    )
+
+
+def invalid_parameter(message: str) -> AwsError:
+    return AwsError(400, "InvalidParameterValueException", message)
+
+
+def invalid_content(message: str) -> AwsError:
+    return AwsError(400, "InvalidRequestContentException", message)
+
+
+def too_large(message: str) -> AwsError:
+    return AwsError(413, "RequestEntityTooLargeException", message)
+
+
+def throttled(reason: str) -> AwsError:
+    return AwsError(429, "TooManyRequestsException", "Rate Exceeded.", Reason=reason)
+
+
+def validation(field: str, value: str, constraint: str) -> AwsError:
+    return AwsError(
+        400,
+        "ValidationException",
+        f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {constraint}",
+    )

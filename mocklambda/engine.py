@@ -1,0 +1,205 @@
+"""The asynchronous event queue: due-time ordering, AWS's retry policy, one final outcome per event.
+
+Pure Python, no moto: what an attempt *does* (run the handler, see a throttle) and what happens
+at the end (records, dead-letter messages) are callbacks supplied by the mock.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import threading
+from datetime import timedelta
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Optional
+
+from .clock import Clock
+from .errors import MockLambdaError
+from .invocations import Attempt, Invocation
+from .retry_policy import Decision, RetrySettings, after_function_error, after_throttle
+from .runtime import ExecutionResult, FunctionSpec, Request
+
+MAX_ATTEMPTS_PER_SETTLE = 1_000_000
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    kind: Literal["run", "throttle", "system_error", "zero_concurrency"]
+    result: Optional[ExecutionResult] = None
+    settings: RetrySettings = RetrySettings()
+
+
+@dataclass(eq=False)
+class Event:
+    """One accepted asynchronous event (mutable; tests see frozen ``Invocation`` copies)."""
+
+    spec: FunctionSpec
+    request: Request
+    enqueued_at: float
+    attempts: list[Attempt] = field(default_factory=list)
+    condition: Optional[str] = None
+    finished_at: Optional[float] = None
+    delivered_to: list[str] = field(default_factory=list)
+    function_errors: int = 0
+    throttles: int = 0
+    last_result: Optional[ExecutionResult] = None
+
+    @property
+    def request_id(self) -> str:
+        return self.request.request_id
+
+    @property
+    def qualified_arn(self) -> str:
+        """The ARN as AWS writes it in records: always qualified (``:$LATEST`` when invoked bare)."""
+        invoked = self.request.invoked_arn
+        return invoked if invoked.count(":") > 6 else f"{invoked}:$LATEST"
+
+    @property
+    def invoke_count(self) -> int:
+        """``approximateInvokeCount``: attempts that ran the function."""
+        return sum(1 for attempt in self.attempts if attempt.kind == "run")
+
+    def decoded_payload(self) -> Any:
+        try:
+            return json.loads(self.request.payload) if self.request.payload.strip() else {}
+        except ValueError:
+            return self.request.payload
+
+
+def _decode(payload: bytes) -> Any:
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return payload
+
+
+class Engine:
+    def __init__(
+        self,
+        clock: Clock,
+        attempt: Callable[[Event], AttemptOutcome],
+        finish: Callable[[Event], None],
+    ) -> None:
+        self.clock = clock
+        self._attempt = attempt
+        self._finish = finish
+        self._heap: list[tuple[float, int, Event]] = []
+        self._sequence = itertools.count()
+        self._heap_lock = threading.Lock()
+        self._run_lock = threading.RLock()
+        self._running = False
+        self.events: list[Event] = []
+        self.wakeup = threading.Condition(self._heap_lock)
+        clock._run_due = self.run_due
+
+    # -- accepting ---------------------------------------------------------------------------
+
+    def submit(self, spec: FunctionSpec, request: Request) -> Event:
+        event = Event(spec, request, enqueued_at=self.clock.offset())
+        with self._heap_lock:
+            self.events.append(event)
+            self._push(event, event.enqueued_at)
+        return event
+
+    def _push(self, event: Event, due: float) -> None:
+        heapq.heappush(self._heap, (due, next(self._sequence), event))
+        self.wakeup.notify_all()
+
+    # -- running -----------------------------------------------------------------------------
+
+    def next_due(self) -> Optional[float]:
+        with self._heap_lock:
+            return self._heap[0][0] if self._heap else None
+
+    def pending(self) -> list[Event]:
+        with self._heap_lock:
+            return [event for _, _, event in sorted(self._heap, key=lambda item: item[:2])]
+
+    def run_due(self, until: float) -> None:
+        """Run, in due order, every attempt due at or before ``until`` (including ones that
+        those attempts schedule), moving the clock to each attempt's due time."""
+        with self._run_lock:
+            if self._running:
+                return  # re-entered from delivery or a handler's thread: the outer loop continues
+            self._running = True
+            try:
+                for _ in range(MAX_ATTEMPTS_PER_SETTLE):
+                    with self._heap_lock:
+                        if not self._heap or self._heap[0][0] > until:
+                            return
+                        due, _, event = heapq.heappop(self._heap)
+                    self.clock._move_to(due)
+                    self._process(event)
+                raise MockLambdaError(
+                    f"more than {MAX_ATTEMPTS_PER_SETTLE} attempts without the queue draining: "
+                    "functions are probably invoking each other in an endless loop"
+                )
+            finally:
+                self._running = False
+
+    def run_until_idle(self) -> None:
+        while True:
+            due = self.next_due()
+            if due is None:
+                return
+            self.run_due(max(due, self.clock.offset()))
+            if self._running:  # called from inside a run: the outer run drains the queue
+                return
+
+    def _process(self, event: Event) -> None:
+        now = self.clock.offset()
+        outcome = self._attempt(event)
+        age = now - event.enqueued_at
+        at = self.clock.now()
+        if outcome.kind == "zero_concurrency":  # spec 2.9: no attempt, no retry
+            self._final(event, "ZeroReservedConcurrency")
+            return
+        if outcome.kind in ("throttle", "system_error"):
+            event.throttles += 1
+            error = "Throttled" if outcome.kind == "throttle" else "ServiceException"
+            event.attempts.append(Attempt(at=at, error_type=error, kind=outcome.kind))
+            self._follow(event, after_throttle(event.throttles, age, outcome.settings), now)
+            return
+        result = outcome.result
+        assert result is not None
+        event.last_result = result
+        event.attempts.append(
+            Attempt(at=at, error_type=result.error_type, error_message=result.error_message,
+                    result=_decode(result.payload))
+        )
+        if not result.failed:
+            self._final(event, "Success")
+            return
+        event.function_errors += 1
+        self._follow(event, after_function_error(event.function_errors, age, outcome.settings), now)
+
+    def _follow(self, event: Event, decision: Decision, now: float) -> None:
+        if decision.condition is not None:
+            self._final(event, decision.condition)
+        else:
+            assert decision.delay is not None
+            with self._heap_lock:
+                self._push(event, now + decision.delay)
+
+    def _final(self, event: Event, condition: str) -> None:
+        event.condition = condition
+        event.finished_at = self.clock.offset()
+        self._finish(event)
+
+    # -- looking -----------------------------------------------------------------------------
+
+    def snapshot(self, event: Event) -> Invocation:
+        status = "queued" if event.condition is None else ("succeeded" if event.condition == "Success" else "failed")
+        start = self.clock.now() - self.clock.elapsed
+        return Invocation(
+            request_id=event.request_id,
+            function_arn=event.qualified_arn,
+            payload=event.decoded_payload(),
+            status=status,  # type: ignore[arg-type]
+            condition=event.condition,
+            attempts=tuple(event.attempts),
+            delivered_to=tuple(event.delivered_to),
+            enqueued_at=start + timedelta(seconds=event.enqueued_at),
+            finished_at=None if event.finished_at is None else start + timedelta(seconds=event.finished_at),
+        )

@@ -1,0 +1,150 @@
+"""Parsing and validating an Invoke request before anything runs or is queued (spec §1)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from . import aws_errors
+
+SYNC_LIMIT = 6 * 1024 * 1024  # spec 1.14
+ASYNC_LIMIT = 1024 * 1024  # spec 1.14-1.15
+INVOKE_ASYNC_LIMIT = 256 * 1024  # spec 1.15: the deprecated InvokeAsync keeps 256 KB
+CLIENT_CONTEXT_LIMIT = 3583  # spec 1.12
+INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+_QUALIFIER = re.compile(r"^(\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+)$")
+_ARN = re.compile(r"^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\d{1}):(\d{12}):function:([a-zA-Z0-9-_\.]+)(:(.+))?$")
+_PARTIAL_ARN = re.compile(r"^(\d{12}):function:([a-zA-Z0-9-_\.]+)(:(.+))?$")
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    """A function as named in a request: bare name, ``name:qualifier``, partial or full ARN."""
+
+    name: str
+    qualifier: str | None
+    region: str | None = None
+    account_id: str | None = None
+
+
+def parse_function_ref(raw: str, explicit_qualifier: str | None) -> FunctionRef:
+    region = account = None
+    derived: str | None = None
+    full = _ARN.match(raw)
+    partial = _PARTIAL_ARN.match(raw)
+    if full:
+        region, account, name, derived = full.group(2), full.group(4), full.group(5), full.group(7)
+    elif partial:
+        account, name, derived = partial.group(1), partial.group(2), partial.group(4)
+    elif ":" in raw:
+        name, derived = raw.split(":", 1)
+    else:
+        name = raw
+    if explicit_qualifier is not None:
+        if len(explicit_qualifier) > 128:
+            raise aws_errors.validation(
+                "qualifier", explicit_qualifier, "Member must have length less than or equal to 128"
+            )
+        if not _QUALIFIER.match(explicit_qualifier):
+            raise aws_errors.validation(
+                "qualifier",
+                explicit_qualifier,
+                "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)",
+            )
+    if derived is not None and explicit_qualifier is not None and derived != explicit_qualifier:
+        raise aws_errors.invalid_parameter(
+            "The derived qualifier from the function name does not match the specified qualifier."
+        )
+    return FunctionRef(name, derived if derived is not None else explicit_qualifier, region, account)
+
+
+def check_payload(body: bytes, limit: int, operation: str) -> None:
+    """Size first, then JSON: both are answered before anything is queued (spec 1.16-1.17)."""
+    if len(body) > limit:
+        if operation == "Event":
+            message = f"{len(body)} byte payload is too large for the Event invocation type (limit {limit} bytes)"
+        else:
+            message = f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
+        raise aws_errors.too_large(message)
+    if not body.strip():
+        return
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start == 0:  # Jackson reads a leading stray byte as a (Latin-1) character
+            detail = _jackson_detail(body.decode("latin-1"), 0)
+            column = 1
+        else:  # ... and a later one as a broken UTF-8 sequence, counting the column after it
+            detail = f"Invalid UTF-8 start byte 0x{body[exc.start]:02x}"
+            column = exc.start + 2
+        raise aws_errors.invalid_content(
+            "Could not parse request body into json: Could not parse payload into json: "
+            f"{detail}\n at [Source: REDACTED "
+            f"(`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: {column}]"
+        )
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", 1)
+        column = getattr(exc, "colno", 1)
+        raise aws_errors.invalid_content(
+            "Could not parse request body into json: Could not parse payload into json: "
+            f"{_jackson_detail(text, getattr(exc, 'pos', 0))}\n at [Source: REDACTED "
+            f"(`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: {line}, column: {column}]"
+        )
+
+
+def _jackson_detail(text: str, pos: int) -> str:
+    """Approximates the Jackson parser message AWS returns for the offending character."""
+    if pos >= len(text):
+        return "Unexpected end-of-input"
+    char = text[pos]
+    if char.isalpha():
+        word = re.match(r"[A-Za-z0-9_]+", text[pos:])
+        token = word.group(0) if word else char
+        return (
+            f"Unrecognized token '{token}': was expecting "
+            "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+        )
+    if ord(char) < 32 or 127 <= ord(char) < 160:
+        shown = f"(CTRL-CHAR, code {ord(char)})"
+    else:
+        shown = f"'{char}' (code {ord(char)})"
+    return (
+        f"Unexpected character ({shown}): expected a valid value "
+        "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+    )
+
+
+def parse_client_context(header: str | None) -> dict[str, Any] | None:
+    """Decode ``X-Amz-Client-Context`` (spec 1.12); AWS strips a top-level ``w3c`` key (spec 1.13)."""
+    if header is None:
+        return None
+    error = aws_errors.invalid_content("Client context must be a valid Base64-encoded JSON object.")
+    if len(header) > CLIENT_CONTEXT_LIMIT:
+        raise aws_errors.AwsError(
+            400,
+            "InvalidParameterValueException",
+            f"Client context must be no longer than {CLIENT_CONTEXT_LIMIT} bytes.",
+        )
+    try:
+        decoded = json.loads(base64.b64decode(header, validate=True))
+    except (binascii.Error, ValueError):
+        raise error
+    if not isinstance(decoded, dict):
+        raise error
+    decoded.pop("w3c", None)
+    return decoded
+
+
+def invocation_type(headers: Mapping[str, str]) -> str:
+    value = headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+    if value not in INVOCATION_TYPES:
+        raise aws_errors.validation(
+            "invocationType", value, "Member must satisfy enum value set: [Event, RequestResponse, DryRun]"
+        )
+    return value

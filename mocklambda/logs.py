@@ -1,0 +1,121 @@
+"""What a handler prints and logs, captured per invocation and framed as Lambda frames it."""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator, TextIO
+
+TAIL_BYTES = 4096  # LogType=Tail returns the last 4 KB (spec 1.9)
+
+
+class _ThreadRoutedStream(io.TextIOBase):
+    """Stands in for sys.stdout/sys.stderr: a handler thread's writes go to its invocation log
+    (and still reach the real stream, so pytest shows them); every other thread is untouched."""
+
+    def __init__(self, original: TextIO) -> None:
+        self.original = original
+        self.sinks: dict[int, io.StringIO] = {}
+
+    def write(self, text: str) -> int:
+        sink = self.sinks.get(threading.get_ident())
+        if sink is not None:
+            sink.write(text)
+        return self.original.write(text)
+
+    def flush(self) -> None:
+        self.original.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.original, name)
+
+
+class _LambdaLogFormatter(logging.Formatter):
+    """The Lambda Python runtime's text format: ``[INFO]\\t<time>Z\\t<request id>\\t<message>``."""
+
+    converter = time.gmtime
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t" + request_id + "\t%(message)s",
+                         "%Y-%m-%dT%H:%M:%S")
+
+
+class _SinkHandler(logging.Handler):
+    def __init__(self, thread_id: int, sink: io.StringIO, request_id: str) -> None:
+        super().__init__()
+        self.thread_id = thread_id
+        self.sink = sink
+        self.setFormatter(_LambdaLogFormatter(request_id))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread_id:
+            self.sink.write(self.format(record) + "\n")
+
+
+_install_lock = threading.Lock()
+
+
+@contextmanager
+def capture_output(thread_id: int, request_id: str) -> Iterator[io.StringIO]:
+    """Collect what ``thread_id`` prints or logs while the block runs."""
+    sink = io.StringIO()
+    with _install_lock:
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name)
+            if not isinstance(stream, _ThreadRoutedStream):
+                stream = _ThreadRoutedStream(stream)
+                setattr(sys, name, stream)
+            stream.sinks[thread_id] = sink
+    handler = _SinkHandler(thread_id, sink, request_id)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield sink
+    finally:
+        root.removeHandler(handler)
+        with _install_lock:
+            for name in ("stdout", "stderr"):
+                stream = getattr(sys, name)
+                if isinstance(stream, _ThreadRoutedStream):
+                    stream.sinks.pop(thread_id, None)
+                    if not stream.sinks:
+                        setattr(sys, name, stream.original)
+
+
+def frame_log(
+    request_id: str,
+    version: str,
+    body: str,
+    duration_ms: float,
+    memory_size: int,
+    max_memory_mb: int,
+    init_duration_ms: float | None,
+) -> str:
+    """START / output / END / REPORT, as Lambda writes them (spec 1.9)."""
+    if body and not body.endswith("\n"):
+        body += "\n"
+    report = (
+        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+        f"Billed Duration: {max(1, int(-(-duration_ms // 1)))} ms\t"
+        f"Memory Size: {memory_size} MB\tMax Memory Used: {max_memory_mb} MB\t"
+    )
+    if init_duration_ms is not None:
+        report += f"Init Duration: {init_duration_ms:.2f} ms\t"
+    return (
+        f"START RequestId: {request_id} Version: {version}\n"
+        f"{body}"
+        f"END RequestId: {request_id}\n"
+        f"{report}\n"
+    )
+
+
+def tail(log: str) -> str:
+    """The last 4 KB of a log, cut on a character boundary."""
+    raw = log.encode("utf-8")
+    if len(raw) <= TAIL_BYTES:
+        return log
+    return raw[-TAIL_BYTES:].decode("utf-8", errors="ignore")

@@ -1,0 +1,261 @@
+"""``mock_lambda``: the decorator / context manager, and the ``LambdaMock`` handle it gives tests."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+from collections import defaultdict, deque
+from typing import Any, Callable, Literal, Optional, TypeVar, overload
+from unittest.mock import Mock
+
+from . import active
+from . import moto_seam as seam
+from .clock import Clock, WallClock
+from .engine import AttemptOutcome, Engine, Event
+from .errors import MockLambdaError, NotIdleError
+from .invocations import Invocation
+from .runtime import ExecutionResult, FunctionSpec, Handler, Request, Runtime
+
+Mode = Literal["auto", "manual", "realtime"]
+MODES = ("auto", "manual", "realtime")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class LambdaMock:
+    """The running mock. ``with mock_lambda() as lam`` and the ``lambda_mock`` fixture give one."""
+
+    def __init__(self, *, mode: Mode = "auto", time_scale: float = 1.0) -> None:
+        if mode not in MODES:
+            raise MockLambdaError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+        if mode != "realtime" and time_scale != 1.0:
+            raise MockLambdaError("time_scale applies to mode='realtime' only; virtual modes need no scaling")
+        self.mode: Mode = mode
+        self.time_scale = time_scale
+        self._bindings: dict[str, Handler] = {}
+        self._faults: dict[str, deque[str]] = defaultdict(deque)
+        self._started = False
+        self._moto: Any = None
+        self._worker: Optional[threading.Thread] = None
+        self._stopping = threading.Event()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.clock: Clock = WallClock(self.time_scale) if self.mode == "realtime" else Clock()
+        self._runtime = Runtime()
+        self._engine = Engine(self.clock, self._attempt, self._finish)
+        self._faults.clear()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> "LambdaMock":
+        """Start mocking; starts moto's ``mock_aws`` too when none is active."""
+        if self._started:
+            raise MockLambdaError("this mock_lambda is already started; call stop() before starting it again")
+        seam.check_not_server_mode()
+        self._reset()
+        if not seam.moto_active():
+            self._moto = seam.start_moto()
+        self._activate()
+        return self
+
+    def stop(self) -> None:
+        """Run what is still queued to its final outcome, then stop (and stop moto if we started it)."""
+        if not self._started:
+            raise MockLambdaError("stop() called on a mock_lambda that is not started; call start() first")
+        try:
+            self._stop_worker()
+            self._engine.run_until_idle()
+        finally:
+            self._deactivate()
+            if self._moto is not None:
+                moto, self._moto = self._moto, None
+                seam.stop_moto(moto)
+
+    def _activate(self) -> None:
+        seam.install()
+        active.push(self)
+        self._started = True
+        if self.mode == "realtime":
+            self._stopping.clear()
+            self._worker = threading.Thread(target=self._run_realtime, name="mocklambda-realtime", daemon=True)
+            self._worker.start()
+
+    def _deactivate(self) -> None:
+        active.remove(self)
+        seam.uninstall()
+        self._runtime.close()
+        self._started = False
+
+    # used by ``pytest --mocklambda``: moto's own mock_aws owns the moto lifecycle
+    def _start_inside_moto(self) -> None:
+        self._reset()
+        self._activate()
+
+    def _stop_inside_moto(self) -> None:
+        try:
+            self._stop_worker()
+            self._engine.run_until_idle()
+        finally:
+            self._deactivate()
+
+    def __enter__(self) -> "LambdaMock":
+        return self.start()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> "LambdaMock":
+        return self.start()
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    def __call__(self, func: F) -> F:
+        """Decorate a test (``def`` or ``async def``): a fresh mock for every call."""
+        if inspect.isclass(func):
+            raise MockLambdaError("decorate test functions or methods, not classes, with mock_lambda")
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with self:
+                    return await func(*args, **kwargs)
+
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    # -- the handle ----------------------------------------------------------------------------
+
+    def run_until_idle(self) -> None:
+        """Jump the clock to each next due attempt until nothing is queued."""
+        self._require_started("run_until_idle()")
+        self._engine.run_until_idle()
+
+    def invocations(self, function_name: Optional[str] = None) -> list[Invocation]:
+        """Every event accepted so far (oldest first), optionally of one function (name or ARN)."""
+        events = list(self._engine.events)
+        if function_name is not None:
+            events = [e for e in events if function_name in (e.spec.name, e.spec.arn, e.qualified_arn)]
+        return [self._engine.snapshot(event) for event in events]
+
+    def assert_idle(self) -> None:
+        """Raise ``NotIdleError`` if any event is still queued."""
+        pending = self._engine.pending()
+        if pending:
+            lines = [
+                f"  {event.request_id} {event.spec.name}: {len(event.attempts)} attempt(s) so far"
+                for event in pending
+            ]
+            raise NotIdleError(f"{len(pending)} event(s) still queued:\n" + "\n".join(lines))
+
+    @overload
+    def handler(self, name: str) -> Callable[[F], F]: ...
+
+    @overload
+    def handler(self, name: str, fn: Callable[..., Any] | None = None, *, side_effect: Any = None,
+                return_value: Any = None) -> Any: ...
+
+    def handler(self, name: str, fn: Callable[..., Any] | None = None, *, side_effect: Any = None,
+                return_value: Any = None) -> Any:
+        """Run ``fn(event, context)`` instead of the function's code. Without ``fn``, builds a
+        ``unittest.mock.Mock`` from ``side_effect`` / ``return_value`` (and returns it), or acts
+        as a decorator."""
+        if fn is None and side_effect is None and return_value is None:
+
+            def decorate(func: F) -> F:
+                self._bindings[name] = func
+                return func
+
+            return decorate
+        if fn is None:
+            fn = Mock(side_effect=side_effect, return_value=return_value)
+        elif side_effect is not None or return_value is not None:
+            raise MockLambdaError("pass either fn, or side_effect / return_value, not both")
+        self._bindings[name] = fn
+        return fn
+
+    # -- called by the seam --------------------------------------------------------------------
+
+    def _bound(self, spec: FunctionSpec) -> Handler | None:
+        for key in (spec.arn, f"{spec.arn}:{spec.version}", f"{spec.name}:{spec.version}", spec.name):
+            if key in self._bindings:
+                return self._bindings[key]
+        return None
+
+    def _execute(self, spec: FunctionSpec, request: Request) -> ExecutionResult:
+        return self._runtime.execute(spec, request, self._bound(spec))
+
+    def _enqueue(self, spec: FunctionSpec, request: Request) -> Event:
+        return self._engine.submit(spec, request)
+
+    def _before_api_call(self) -> None:
+        """Auto mode: whoever calls AWS from outside a handler sees every queued event settled."""
+        if self.mode == "auto" and self._started:
+            self._engine.run_until_idle()
+
+    def _attempt(self, event: Event) -> AttemptOutcome:
+        settings, zero = seam.async_settings(event.spec, event.request.invoked_arn)
+        if zero:
+            return AttemptOutcome("zero_concurrency", settings=settings)
+        faults = self._faults.get(event.spec.name)
+        if faults:
+            return AttemptOutcome(faults.popleft(), settings=settings)  # type: ignore[arg-type]
+        result = self._execute(event.spec, event.request)
+        seam.write_logs(event.spec, result)
+        return AttemptOutcome("run", result=result, settings=settings)
+
+    def _finish(self, event: Event) -> None:
+        """Where records and dead-letter messages will go (destinations: not yet)."""
+
+    # -- realtime ------------------------------------------------------------------------------
+
+    def _run_realtime(self) -> None:
+        engine = self._engine
+        while not self._stopping.is_set():
+            due = engine.next_due()
+            now = self.clock.offset()
+            if due is not None and due <= now:
+                engine.run_due(now)
+                continue
+            wait = 0.5 if due is None else min(0.5, (due - now) * self.time_scale)
+            with engine.wakeup:
+                engine.wakeup.wait(wait)
+
+    def _stop_worker(self) -> None:
+        if self._worker is not None:
+            self._stopping.set()
+            with self._engine.wakeup:
+                self._engine.wakeup.notify_all()
+            self._worker.join()
+            self._worker = None
+
+    def _require_started(self, what: str) -> None:
+        if not self._started:
+            raise MockLambdaError(f"{what} needs a started mock: use it inside `with mock_lambda() as lam:`")
+
+
+@overload
+def mock_lambda(func: F) -> F: ...
+
+
+@overload
+def mock_lambda(*, mode: Mode = "auto", time_scale: float = 1.0) -> LambdaMock: ...
+
+
+def mock_lambda(func: Optional[F] = None, *, mode: Mode = "auto", time_scale: float = 1.0) -> Any:
+    """Make Lambda's asynchronous invocation real inside a test.
+
+    ``@mock_lambda`` or ``@mock_lambda(mode="manual")`` decorate a test; ``with mock_lambda() as
+    lam:`` gives the ``LambdaMock`` handle. Starts moto's ``mock_aws`` when none is active.
+    """
+    mock = LambdaMock(mode=mode, time_scale=time_scale)
+    if func is not None:
+        return mock(func)
+    return mock

@@ -1,0 +1,392 @@
+"""The one module that touches moto's internals (moto 5.1-5.2; see shared moto-internals.md).
+
+It swaps moto's Lambda backend class for a subclass (the seam moto itself routes every Lambda call
+through), answers Invoke with AWS's behaviour, runs moto's internal invocations in-process, writes
+logs into moto's CloudWatch Logs and starts/stops ``mock_aws``. Everything else in mocklambda is
+plain Python that never imports moto.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+import threading
+import uuid
+from typing import Any, Callable
+import re
+from urllib.parse import unquote, urlsplit
+
+from moto.awslambda.exceptions import UnknownFunctionException
+from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
+from moto.awslambda.responses import LambdaResponse
+from moto.awslambda.urls import url_bases as _moto_url_bases
+from moto.awslambda.urls import url_paths as _moto_url_paths
+from moto.awslambda_simple.models import LambdaSimpleBackend, lambda_simple_backends
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto import mock_aws
+from moto.core.models import MockAWS, botocore_stubber
+from moto.logs.models import logs_backends
+
+from . import active, aws_errors, invoke_request
+from .errors import MockLambdaError
+from .logs import tail
+from .retry_policy import RetrySettings
+from .runtime import ExecutionResult, FunctionSpec, Request, in_handler
+
+_BACKEND_DICTS = (lambda_backends, lambda_simple_backends)
+_PAYLOAD_PATH = re.compile(r"/(invocations|invoke-async)/?$")
+
+
+# --------------------------------------------------------------------------------------------
+# The backend: moto's, plus in-process execution while a mock is active
+
+
+class AsyncLambdaBackend(LambdaSimpleBackend):
+    """moto's Lambda backend with AWS's invocation behaviour while a ``LambdaMock`` is active."""
+
+    @property
+    def _url_module(self) -> Any:
+        return sys.modules[__name__]
+
+    def invoke(self, function_name: str, qualifier: str | None, body: Any, headers: Any,
+               response_headers: Any) -> str | bytes | None:
+        """moto's internal callers (SQS event source mappings, SecretsManager rotation, ...)."""
+        if active.current() is None:
+            return super().invoke(function_name=function_name, qualifier=qualifier, body=body,
+                                  headers=headers, response_headers=response_headers)
+        return LambdaBackend.invoke(self, function_name=function_name, qualifier=qualifier, body=body,
+                                    headers=headers, response_headers=response_headers)
+
+
+_original_invoke_lambda = LambdaFunction._invoke_lambda
+
+
+def _invoke_lambda_in_process(fn: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+    """Replaces moto's Docker runner for every caller that goes through ``LambdaFunction.invoke``."""
+    mock = active.current()
+    if mock is None:
+        return _original_invoke_lambda(fn, event)
+    payload = event if isinstance(event, str) else json.dumps(event)
+    request = Request(str(uuid.uuid4()), payload.encode("utf-8"), fn.function_arn)
+    result = run_sync(fn, request)
+    return result.payload.decode("utf-8", errors="replace"), result.failed, result.log
+
+
+# --------------------------------------------------------------------------------------------
+# Reading moto's function model
+
+
+def unqualified_arn(fn: LambdaFunction) -> str:
+    return f"arn:{fn.partition}:lambda:{fn.region}:{fn.account_id}:function:{fn.function_name}"
+
+
+def function_spec(fn: LambdaFunction) -> FunctionSpec:
+    backend = backend_for(fn.account_id, fn.region)
+    layer_zips = []
+    for layer in fn.layers or []:
+        version = backend.layers_versions_by_arn(layer["Arn"])
+        if version is not None and getattr(version, "code_bytes", None):
+            layer_zips.append(version.code_bytes)
+    return FunctionSpec(
+        name=fn.function_name,
+        arn=unqualified_arn(fn),
+        version=str(fn.version),
+        region=fn.region,
+        account_id=fn.account_id,
+        runtime=fn.run_time,
+        handler=fn.handler,
+        timeout=float(fn.timeout or 3),
+        memory_size=int(fn.memory_size or 128),
+        environment=dict(fn.environment_vars or {}),
+        code_sha256=getattr(fn, "code_sha_256", "") or "",
+        package_type=fn.package_type or "Zip",
+        code_zip=getattr(fn, "code_bytes", b"") or b"",
+        layer_zips=tuple(layer_zips),
+    )
+
+
+def backend_for(account_id: str, region: str) -> LambdaBackend:
+    from moto.awslambda.utils import get_backend
+
+    return get_backend(account_id, region)
+
+
+def run_sync(fn: LambdaFunction, request: Request) -> ExecutionResult:
+    """Run one invocation now and write its log to CloudWatch Logs, as Lambda does."""
+    mock = active.current()
+    assert mock is not None
+    spec = function_spec(fn)
+    result = mock._execute(spec, request)
+    write_logs(spec, result)
+    return result
+
+
+def write_logs(spec: FunctionSpec, result: ExecutionResult) -> None:
+    if not result.log_stream:
+        return
+    logs = logs_backends[spec.account_id][spec.region]
+    if spec.log_group not in logs.groups:
+        logs.create_log_group(spec.log_group, {})
+    group = logs.groups[spec.log_group]
+    if result.log_stream not in group.streams:
+        logs.create_log_stream(spec.log_group, result.log_stream)
+    from moto.core.utils import unix_time_millis
+
+    now = int(unix_time_millis())
+    events = [{"timestamp": now, "message": line} for line in result.log.splitlines()]
+    logs.put_log_events(spec.log_group, result.log_stream, events)
+
+
+def resolve(backend: LambdaBackend, ref: invoke_request.FunctionRef, region: str, account_id: str) -> LambdaFunction:
+    """Find the function version a request names, with AWS's errors (spec 1.10-1.11, 1.18-1.19)."""
+    if ref.region is not None and ref.region != region:
+        raise aws_errors.wrong_region(ref.region, region)
+    arn = f"arn:aws:lambda:{region}:{ref.account_id or account_id}:function:{ref.name}:{ref.qualifier or '$LATEST'}"
+    qualifier = ref.qualifier
+    if qualifier is not None and qualifier.lower() == "$latest" and qualifier != "$LATEST":
+        raise aws_errors.not_found(arn)  # qualifiers are case-sensitive on AWS, not in moto
+    try:
+        return backend.get_function(ref.name, qualifier)
+    except UnknownFunctionException:
+        raise aws_errors.not_found(arn)
+
+
+def async_settings(spec: FunctionSpec, invoked_arn: str) -> tuple[RetrySettings, bool]:
+    """The retry settings governing an event, and whether the function has zero concurrency."""
+    backend = backend_for(spec.account_id, spec.region)
+    try:
+        fn = backend.get_function(spec.name)
+    except UnknownFunctionException:
+        return RetrySettings(), False
+    settings = RetrySettings()
+    configs = getattr(fn, "event_invoke_config", None) or []
+    if configs:
+        raw = configs[-1].config
+        settings = RetrySettings(
+            max_retry_attempts=int(raw.get("MaximumRetryAttempts", settings.max_retry_attempts)),
+            max_event_age=int(raw.get("MaximumEventAgeInSeconds", settings.max_event_age)),
+        )
+    return settings, zero_concurrency(backend, fn)
+
+
+def zero_concurrency(backend: LambdaBackend, fn: LambdaFunction) -> bool:
+    latest = backend.get_function(fn.function_name)
+    value = latest.reserved_concurrency
+    return value is not None and int(value) == 0
+
+
+# --------------------------------------------------------------------------------------------
+# The HTTP surface: Invoke and InvokeAsync as AWS answers them
+
+
+class AsyncLambdaResponse(LambdaResponse):
+    def setup_class(self, request: Any, full_url: str, headers: Any, *args: Any, **kwargs: Any) -> Any:
+        """Keep Invoke payloads as bytes: moto would fail decoding a non-UTF-8 body, which AWS
+        answers with InvalidRequestContentException (spec 1.17)."""
+        if _PAYLOAD_PATH.search(urlsplit(full_url).path):
+            self.use_raw_body = True
+        return super().setup_class(request, full_url, headers, *args, **kwargs)
+
+    def invoke(self) -> Any:
+        if active.current() is None:
+            return super().invoke()
+        try:
+            return self._invoke()
+        except aws_errors.AwsError as error:
+            return error.response()
+
+    def _invoke(self) -> tuple[int, dict[str, str], bytes | str]:
+        mock = active.current()
+        assert mock is not None
+        kind = invoke_request.invocation_type(self.headers)
+        raw_name = unquote(self.path.split("/functions/", 1)[1].rsplit("/invocations", 1)[0])
+        ref = invoke_request.parse_function_ref(raw_name, self.querystring.get("Qualifier", [None])[0])
+        fn = resolve(self.backend, ref, self.region, self.current_account)
+        body = self._raw_body()
+        limit = invoke_request.ASYNC_LIMIT if kind == "Event" else invoke_request.SYNC_LIMIT
+        invoke_request.check_payload(body, limit, kind)
+        client_context = invoke_request.parse_client_context(self.headers.get("X-Amz-Client-Context"))
+        if kind == "DryRun":
+            return 204, {"status": "204"}, ""  # spec 1.5: validated, nothing runs
+        request_id = str(uuid.uuid4())
+        invoked_arn = unqualified_arn(fn) + (f":{ref.qualifier}" if ref.qualifier else "")
+        if kind == "Event":
+            mock._enqueue(function_spec(fn), Request(request_id, body, invoked_arn))
+            return 202, {"status": "202", "x-amzn-RequestId": request_id}, ""
+        if zero_concurrency(self.backend, fn):
+            raise aws_errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")  # spec 1.23
+        result = run_sync(fn, Request(request_id, body, invoked_arn, client_context))
+        headers = {
+            "status": "200",
+            "X-Amz-Executed-Version": str(fn.version),
+            "x-amzn-RequestId": request_id,
+            "Content-Type": "application/json",
+        }
+        if result.failed:
+            headers["X-Amz-Function-Error"] = "Unhandled"
+        if self.headers.get("X-Amz-Log-Type") == "Tail":
+            headers["X-Amz-Log-Result"] = base64.b64encode(tail(result.log).encode("utf-8")).decode("ascii")
+        return 200, headers, result.payload
+
+    def invoke_async(self) -> Any:
+        """The deprecated InvokeAsync API (spec 1.27): same queue, 256 KB limit."""
+        mock = active.current()
+        if mock is None:
+            return super().invoke_async()
+        try:
+            path = self.path.rstrip("/")
+            raw_name = unquote(path.split("/functions/", 1)[1].rsplit("/invoke-async", 1)[0])
+            ref = invoke_request.parse_function_ref(raw_name, None)
+            fn = resolve(self.backend, ref, self.region, self.current_account)
+            body = self._raw_body()
+            invoke_request.check_payload(body, invoke_request.INVOKE_ASYNC_LIMIT, "Event")
+            request_id = str(uuid.uuid4())
+            invoked_arn = unqualified_arn(fn) + (f":{ref.qualifier}" if ref.qualifier else "")
+            mock._enqueue(function_spec(fn), Request(request_id, body, invoked_arn))
+            return 202, {"status": "202", "x-amzn-RequestId": request_id}, json.dumps({"Status": 202})
+        except aws_errors.AwsError as error:
+            return error.response()
+
+    def _raw_body(self) -> bytes:
+        body = getattr(self, "raw_body", None)
+        if body is None:
+            body = self.body
+        if body is None:
+            return b""
+        return body.encode("utf-8") if isinstance(body, str) else bytes(body)
+
+    @staticmethod
+    def _enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
+        """moto stamps a random request id on every response; keep ours, which the handler saw."""
+        ours = headers.pop("x-amzn-RequestId", None)
+        headers, body = LambdaResponse._enrich_response(headers, body)
+        if ours is not None:
+            headers["x-amzn-requestid"] = ours
+        return headers, body
+
+
+url_bases = _moto_url_bases
+url_paths = {path: AsyncLambdaResponse.dispatch for path in _moto_url_paths}
+
+
+# --------------------------------------------------------------------------------------------
+# Installing the seam, and moto's mock lifecycle
+
+_install_lock = threading.Lock()
+_install_count = 0
+_original_classes: dict[int, type] = {}
+
+
+def install() -> None:
+    """Route moto's Lambda traffic through ``AsyncLambdaBackend`` (reference counted)."""
+    global _install_count
+    with _install_lock:
+        _install_count += 1
+        if _install_count > 1:
+            return
+        for backend_dict in _BACKEND_DICTS:
+            _original_classes[id(backend_dict)] = backend_dict.backend
+            backend_dict.backend = AsyncLambdaBackend
+            _convert_instances(backend_dict, AsyncLambdaBackend)
+        LambdaFunction._invoke_lambda = _invoke_lambda_in_process  # type: ignore[method-assign]
+        botocore_stubber.process_request = _settle_then_process  # type: ignore[method-assign]
+
+
+def _settle_then_process(request: Any) -> Any:
+    """Every boto3 call reaches moto here, whenever its client was made: settle auto-mode events
+    first, unless the caller is a handler (its events wait until its attempt is over)."""
+    mock = active.current()
+    if mock is not None and not in_handler():
+        mock._before_api_call()
+    return type(botocore_stubber).process_request(botocore_stubber, request)
+
+
+def uninstall() -> None:
+    global _install_count
+    with _install_lock:
+        if _install_count == 0:
+            return
+        _install_count -= 1
+        if _install_count > 0:
+            return
+        for backend_dict in _BACKEND_DICTS:
+            original = _original_classes.pop(id(backend_dict))
+            backend_dict.backend = original
+            _convert_instances(backend_dict, original)
+        LambdaFunction._invoke_lambda = _original_invoke_lambda  # type: ignore[method-assign]
+        del botocore_stubber.process_request
+
+
+def _convert_instances(backend_dict: Any, cls: type) -> None:
+    """Backends created before the swap keep their functions: change their class in place."""
+    for account in list(backend_dict.values()):
+        for backend in list(account.values()):
+            if not hasattr(backend, "lambda_simple_results_queue"):
+                backend.lambda_simple_results_queue = []
+            backend.__class__ = cls
+
+
+def moto_active() -> bool:
+    return MockAWS._nested_count > 0
+
+
+def check_not_server_mode() -> None:
+    from moto import settings
+
+    if settings.TEST_SERVER_MODE or getattr(settings, "is_test_proxy_mode", lambda: False)():
+        raise MockLambdaError(
+            "mocklambda runs Lambda in-process and cannot reach a moto server "
+            "(TEST_SERVER_MODE or TEST_PROXY_MODE is set); unset it, or run the code under test "
+            "inside this process"
+        )
+
+
+def start_moto() -> Any:
+    mock = mock_aws()
+    mock.start()
+    return mock
+
+
+def stop_moto(mock: Any) -> None:
+    mock.stop()
+
+
+def default_account() -> str:
+    return DEFAULT_ACCOUNT_ID
+
+
+# --------------------------------------------------------------------------------------------
+# ``pytest --mocklambda``: every mock_aws behaves as mock_lambda
+
+_patched: dict[str, Callable[..., Any]] = {}
+
+
+def make_mock_aws_lambda_aware(factory: Callable[[], Any]) -> None:
+    """Wrap ``MockAWS.start``/``stop`` so the outermost ``mock_aws`` also runs a LambdaMock."""
+    if _patched:
+        return
+    original_start, original_stop = MockAWS.start, MockAWS.stop
+    _patched.update(start=original_start, stop=original_stop)
+    owned: list[Any] = []
+
+    def start(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_start(self, *args, **kwargs)
+        if MockAWS._nested_count == 1 and not active.any_active():
+            lam = factory()
+            lam._start_inside_moto()
+            owned.append(lam)
+
+    def stop(self: Any, *args: Any, **kwargs: Any) -> None:
+        if MockAWS._nested_count == 1 and owned:
+            owned.pop()._stop_inside_moto()
+        original_stop(self, *args, **kwargs)
+
+    MockAWS.start = start  # type: ignore[method-assign]
+    MockAWS.stop = stop  # type: ignore[method-assign]
+
+
+def undo_mock_aws_patch() -> None:
+    if _patched:
+        MockAWS.start = _patched.pop("start")  # type: ignore[method-assign]
+        MockAWS.stop = _patched.pop("stop")  # type: ignore[method-assign]

@@ -1,0 +1,46 @@
+"""pytest integration: the ``lambda_mock`` fixture and marker, and ``pytest --mocklambda``."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import pytest
+
+from .mock import LambdaMock
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mocklambda")
+    group.addoption(
+        "--mocklambda",
+        action="store_true",
+        default=False,
+        help="make every moto mock_aws in this run behave as mock_lambda (drop-in for a moto suite)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "lambda_mock(mode='auto', time_scale=1.0): options for the lambda_mock fixture",
+    )
+    if config.getoption("mocklambda", default=False):
+        from . import moto_seam
+
+        moto_seam.make_mock_aws_lambda_aware(LambdaMock)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if config.getoption("mocklambda", default=False):
+        from . import moto_seam
+
+        moto_seam.undo_mock_aws_patch()
+
+
+@pytest.fixture
+def lambda_mock(request: pytest.FixtureRequest) -> Iterator[LambdaMock]:
+    """A started ``LambdaMock`` (and moto, unless one is active); stopped after the test."""
+    marker = request.node.get_closest_marker("lambda_mock")
+    options: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    with LambdaMock(**options) as lam:
+        yield lam

@@ -1,0 +1,398 @@
+"""Runs a function's Python handler in-process, the way AWS's Python runtime would (spec §9).
+
+One warm container per function version and code: its module is imported once (cold start) and
+stays loaded, as in a reused sandbox. A timeout, ``sys.exit`` or init error throws the container
+away, so the next invocation starts cold, as on Lambda.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import decimal
+import importlib
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator, Mapping
+
+from .context import ClientContext, LambdaContext
+from .logs import capture_output, frame_log
+from .sandbox import CodeBundle, ModuleSpace
+
+try:  # not on Windows
+    import resource
+except ImportError:  # pragma: no cover
+    resource = None  # type: ignore[assignment]
+
+INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit for the init phase of on-demand functions
+Handler = Callable[[Any, Any], Any]
+
+
+_thread_state = threading.local()
+
+
+def in_handler() -> bool:
+    """True on a thread that is running a handler."""
+    return getattr(_thread_state, "in_handler", False)
+
+
+class MockLambdaWarning(UserWarning):
+    """Something in the test set-up that mocklambda can run, but probably not as intended."""
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """What the runtime needs to know of one function version (a snapshot of moto's model)."""
+
+    name: str
+    arn: str  # unqualified
+    version: str  # "$LATEST" or "1", "2", ...
+    region: str
+    account_id: str
+    runtime: str | None
+    handler: str | None
+    timeout: float
+    memory_size: int
+    environment: Mapping[str, str]
+    code_sha256: str
+    package_type: str = "Zip"
+    code_zip: bytes = field(default=b"", repr=False)
+    layer_zips: tuple[bytes, ...] = field(default=(), repr=False)
+
+    @property
+    def log_group(self) -> str:
+        return f"/aws/lambda/{self.name}"
+
+    @property
+    def is_python(self) -> bool:
+        return self.package_type == "Zip" and (self.runtime or "python").startswith("python")
+
+
+@dataclass(frozen=True)
+class Request:
+    request_id: str
+    payload: bytes  # already validated as JSON (or empty)
+    invoked_arn: str
+    client_context: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    payload: bytes
+    error_type: str | None
+    error_message: str | None
+    log: str
+    log_stream: str
+    duration_ms: float
+
+    @property
+    def failed(self) -> bool:
+        return self.error_type is not None
+
+
+class _Timeout(BaseException):
+    """Raised inside a handler thread that ran past the function's timeout."""
+
+
+class _InitError(Exception):
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__(payload["errorMessage"])
+        self.payload = payload
+
+
+def _error(error_type: str, message: str, request_id: str, stack: list[str]) -> dict[str, Any]:
+    return {"errorMessage": message, "errorType": error_type, "requestId": request_id, "stackTrace": stack}
+
+
+def _decimal_default(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):  # the runtime's encoder writes Decimals as numbers
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def marshal(result: Any, runtime: str | None) -> bytes:
+    if isinstance(result, (bytes, bytearray)):
+        return bytes(result)
+    ascii_only = not _at_least(runtime, (3, 12))
+    return json.dumps(result, default=_decimal_default, ensure_ascii=ascii_only).encode("utf-8")
+
+
+def _at_least(runtime: str | None, version: tuple[int, int]) -> bool:
+    try:
+        major, minor = (runtime or "").replace("python", "").split(".")[:2]
+        return (int(major), int(minor)) >= version
+    except ValueError:
+        return True
+
+
+@contextmanager
+def lambda_environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set Lambda's variables only while the handler runs; undo whatever the handler changed."""
+    before = dict(os.environ)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key in list(os.environ):
+            if key not in before:
+                del os.environ[key]
+        for key, value in before.items():
+            if os.environ.get(key) != value:
+                os.environ[key] = value
+
+
+class Container:
+    """A warm execution environment for one function version."""
+
+    def __init__(self, spec: FunctionSpec, bound: Handler | None) -> None:
+        self.spec = spec
+        self.bundle = None if bound is not None else CodeBundle(spec.code_zip, list(spec.layer_zips))
+        self.modules = ModuleSpace(self.bundle)
+        self.handler_fn: Handler | None = bound
+        now = datetime.now(timezone.utc)
+        self.log_stream = f"{now:%Y/%m/%d}/[{spec.version}]{uuid.uuid4().hex}"
+
+    def aws_path(self, filename: str) -> str:
+        return self.bundle.aws_path(filename) if self.bundle else filename
+
+    def environment(self) -> dict[str, str]:
+        spec = self.spec
+        env = {str(k): str(v) for k, v in spec.environment.items()}
+        env.update(
+            {
+                "_HANDLER": spec.handler or "",
+                "_X_AMZN_TRACE_ID": f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
+                "AWS_REGION": spec.region,
+                "AWS_DEFAULT_REGION": spec.region,
+                "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime or 'python'}",
+                "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
+                "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+                "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
+                "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
+            }
+        )
+        if self.bundle is not None:
+            env["LAMBDA_TASK_ROOT"] = str(self.bundle.task_dir)
+        return env
+
+    def stack(self, tb: Any, skip: int = 0) -> list[str]:
+        frames = traceback.extract_tb(tb)[skip:]
+        for frame in frames:
+            frame.filename = self.aws_path(frame.filename)
+        return traceback.format_list(frames)
+
+    def initialise(self) -> Handler:
+        """Import the handler module, as the runtime's bootstrap does (spec 9.4)."""
+        handler = self.spec.handler or ""
+        try:
+            module_name, function_name = handler.rsplit(".", 1)
+        except ValueError as exc:
+            raise _InitError(_error("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {exc}", "", []))
+        try:
+            if self.bundle is not None and self.bundle.bad_zip:
+                raise ImportError(f"No module named '{module_name}'")
+            module = importlib.import_module(module_name.replace("/", "."))
+        except ImportError as exc:
+            raise _InitError(
+                _error("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}", "", [])
+            )
+        except SyntaxError as exc:
+            stack = [f'  File "{self.aws_path(exc.filename or "")}" Line {exc.lineno}\n    {(exc.text or "").strip()}\n']
+            raise _InitError(
+                _error("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}", "", stack)
+            )
+        except Exception as exc:  # an exception raised by the module's own top-level code
+            raise _InitError(_error(type(exc).__name__, str(exc), "", self.stack(exc.__traceback__, skip=1)))
+        try:
+            return getattr(module, function_name)
+        except AttributeError:
+            raise _InitError(
+                _error("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'", "", [])
+            )
+
+
+@dataclass
+class _Outcome:
+    payload: bytes = b""
+    error: dict[str, Any] | None = None
+    log_lines: list[str] = field(default_factory=list)
+    init_ms: float | None = None
+    sink: Any = None
+    started: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
+    discard_container: bool = False
+
+
+class Runtime:
+    """Executes invocations; owns the warm containers of one mock."""
+
+    def __init__(self) -> None:
+        self._containers: dict[tuple[Any, ...], Container] = {}
+        self._lock = threading.Lock()
+        self._warned: set[str] = set()
+
+    def close(self) -> None:
+        with self._lock:
+            containers, self._containers = list(self._containers.values()), {}
+        for container in containers:
+            if container.bundle is not None:
+                container.bundle.remove()
+
+    def _container(self, spec: FunctionSpec, bound: Handler | None) -> Container:
+        key = (spec.arn, spec.version, spec.code_sha256, id(bound) if bound else None)
+        with self._lock:
+            container = self._containers.get(key)
+            if container is None:
+                container = self._containers[key] = Container(spec, bound)
+            return container
+
+    def _discard(self, container: Container) -> None:
+        with self._lock:
+            for key, value in list(self._containers.items()):
+                if value is container:
+                    del self._containers[key]
+
+    def execute(self, spec: FunctionSpec, request: Request, bound: Handler | None = None) -> ExecutionResult:
+        if bound is None and not spec.is_python:
+            return self._unsupported(spec, request)
+        container = self._container(spec, bound)
+        outcome = _Outcome()
+        cold = container.handler_fn is None
+        context = LambdaContext(
+            aws_request_id=request.request_id,
+            function_name=spec.name,
+            function_version=spec.version,
+            invoked_function_arn=request.invoked_arn,
+            memory_limit_in_mb=str(spec.memory_size),
+            log_group_name=spec.log_group,
+            log_stream_name=container.log_stream,
+            client_context=ClientContext.from_json(request.client_context)
+            if request.client_context is not None
+            else None,
+        )
+        event = json.loads(request.payload) if request.payload.strip() else {}
+        started = time.perf_counter()
+        with lambda_environment(container.environment()), container.modules.active():
+            worker = threading.Thread(
+                target=self._run,
+                args=(container, event, context, outcome, spec, request.request_id),
+                name=f"mocklambda:{spec.name}:{request.request_id}",
+                daemon=True,
+            )
+            worker.start()
+            outcome.started.wait(INIT_TIMEOUT_SECONDS if cold else None)
+            finished = outcome.done.wait(spec.timeout)
+            if not finished:
+                self._interrupt(worker)
+                outcome.discard_container = True
+                outcome.error = {
+                    "errorType": "Sandbox.Timedout",
+                    "errorMessage": f"RequestId: {request.request_id} Error: Task timed out after {spec.timeout:.2f} seconds",
+                }
+                stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+                outcome.log_lines.append(
+                    f"{stamp} {request.request_id} Task timed out after {spec.timeout:.2f} seconds\n"
+                )
+        duration_ms = (time.perf_counter() - started) * 1000 - (outcome.init_ms or 0.0)
+        if outcome.discard_container:
+            self._discard(container)
+        body = (outcome.sink.getvalue() if outcome.sink is not None else "") + "".join(outcome.log_lines)
+        log = frame_log(
+            request.request_id,
+            spec.version,
+            body,
+            max(duration_ms, 0.01),
+            spec.memory_size,
+            _max_memory_mb(spec.memory_size),
+            outcome.init_ms if cold else None,
+        )
+        if outcome.error is not None:
+            payload = json.dumps(outcome.error).encode("utf-8")
+            return ExecutionResult(payload, outcome.error["errorType"], outcome.error["errorMessage"], log,
+                                   container.log_stream, duration_ms)
+        return ExecutionResult(outcome.payload, None, None, log, container.log_stream, duration_ms)
+
+    def _run(self, container: Container, event: Any, context: LambdaContext, outcome: _Outcome,
+             spec: FunctionSpec, request_id: str) -> None:
+        _thread_state.in_handler = True
+        with capture_output(threading.get_ident(), request_id) as sink:
+            outcome.sink = sink
+            try:
+                if container.handler_fn is None:
+                    init_started = time.perf_counter()
+                    try:
+                        container.handler_fn = container.initialise()
+                    finally:
+                        outcome.init_ms = (time.perf_counter() - init_started) * 1000
+                context._deadline = time.monotonic() + spec.timeout
+                outcome.started.set()
+                result = container.handler_fn(event, context)
+                try:
+                    outcome.payload = marshal(result, spec.runtime)
+                except (TypeError, ValueError) as exc:
+                    outcome.error = _error("Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id, [])
+            except _Timeout:
+                return
+            except _InitError as exc:
+                outcome.error = exc.payload
+                outcome.discard_container = True
+            except SystemExit as exc:
+                reason = (
+                    "Runtime exited without providing a reason"
+                    if exc.code in (None, 0)
+                    else f"Runtime exited with error: exit status {exc.code if isinstance(exc.code, int) else 1}"
+                )
+                outcome.error = {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: {reason}"}
+                outcome.discard_container = True
+            except Exception as exc:
+                outcome.error = _error(type(exc).__name__, str(exc), request_id,
+                                       container.stack(exc.__traceback__, skip=1))
+            finally:
+                if outcome.error is not None and "stackTrace" in outcome.error:
+                    outcome.log_lines.append(_error_log(outcome.error))
+                outcome.started.set()
+                outcome.done.set()
+
+    @staticmethod
+    def _interrupt(worker: threading.Thread) -> None:
+        """Stop a timed-out handler at its next Python instruction (C calls finish first)."""
+        if worker.ident is not None:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_Timeout))
+
+    def _unsupported(self, spec: FunctionSpec, request: Request) -> ExecutionResult:
+        what = f"package type {spec.package_type}" if spec.package_type != "Zip" else f"runtime {spec.runtime}"
+        message = (
+            f"mocklambda runs python3.x zip functions in-process; '{spec.name}' has {what}. "
+            f"Bind a Python callable in the test: lam.handler('{spec.name}', fn)"
+        )
+        if spec.name not in self._warned:
+            self._warned.add(spec.name)
+            warnings.warn(message, MockLambdaWarning, stacklevel=2)
+        error = {"errorMessage": message, "errorType": "MockLambda.NoHandler", "requestId": request.request_id,
+                 "stackTrace": []}
+        log = frame_log(request.request_id, spec.version, _error_log(error), 0.01, spec.memory_size,
+                        _max_memory_mb(spec.memory_size), None)
+        return ExecutionResult(json.dumps(error).encode(), error["errorType"], message, log, "", 0.0)
+
+
+def _error_log(error: dict[str, Any]) -> str:
+    lines = [f"[ERROR] {error['errorType']}: {error['errorMessage']}", "Traceback (most recent call last):"]
+    lines += [frame.rstrip("\n") for frame in error.get("stackTrace", [])]
+    return "\n".join(lines) + "\n"
+
+
+def _max_memory_mb(memory_size: int) -> int:
+    if resource is None:
+        return memory_size
+    used_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    return int(min(memory_size, max(used_mb, 1)))

@@ -1,0 +1,129 @@
+"""A function's code on disk and its own ``sys.modules``: what makes a warm container in-process.
+
+Each function version gets its zip (and layers) extracted to a private directory, laid out as on
+Lambda (``/var/task`` and ``/opt``). Its modules are swapped into ``sys.modules`` only while its code
+runs, so two functions that both ship ``handler.py`` never see each other's module, and the
+test's own modules of the same name are hidden meanwhile and put back afterwards.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import shutil
+import sys
+import tempfile
+import zipfile
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Iterator
+
+PY_SITE = f"python/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
+
+
+def _extract(zip_bytes: bytes, dest: Path) -> None:
+    """Extract a zip, refusing entries that would escape ``dest`` (zip slip)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    root = dest.resolve()
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
+        for member in archive.infolist():
+            target = (dest / member.filename).resolve()
+            if root != target and root not in target.parents:
+                continue
+            archive.extract(member, dest)
+
+
+def _top_level_names(directory: Path) -> set[str]:
+    names: set[str] = set()
+    if not directory.is_dir():
+        return names
+    for entry in directory.iterdir():
+        if entry.is_dir():
+            names.add(entry.name)
+        elif entry.suffix in (".py", ".pyc", ".so", ".pyd"):
+            names.add(entry.name.split(".", 1)[0])
+    return names
+
+
+class CodeBundle:
+    """A function's deployment package and layers, extracted once."""
+
+    def __init__(self, code_zip: bytes, layer_zips: list[bytes]) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="mocklambda-"))
+        self.task_dir = self.root / "task"
+        self.opt_dir = self.root / "opt"
+        self.task_dir.mkdir()
+        self.opt_dir.mkdir()
+        try:
+            if code_zip:
+                _extract(code_zip, self.task_dir)
+            for layer in layer_zips:  # later layers overwrite earlier ones, as on Lambda
+                _extract(layer, self.opt_dir)
+        except zipfile.BadZipFile:
+            self.bad_zip = True
+        else:
+            self.bad_zip = False
+        self.search_path = [
+            str(self.task_dir),
+            str(self.opt_dir / "python"),
+            str(self.opt_dir / PY_SITE),
+        ]
+        self.module_names: set[str] = set()
+        for directory in self.search_path:
+            self.module_names |= _top_level_names(Path(directory))
+        importlib.invalidate_caches()
+
+    def aws_path(self, filename: str) -> str:
+        """Show a file as Lambda would: ``/var/task/...`` or ``/opt/...``."""
+        for local, remote in ((self.task_dir, "/var/task"), (self.opt_dir, "/opt")):
+            prefix = str(local)
+            if filename.startswith(prefix):
+                return remote + filename[len(prefix):]
+        return filename
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class ModuleSpace:
+    """The modules one warm container has imported, kept out of ``sys.modules`` between runs."""
+
+    def __init__(self, bundle: CodeBundle | None) -> None:
+        self.bundle = bundle
+        self.modules: dict[str, ModuleType] = {}
+        self.extra_path: list[str] = []
+
+    def _owns(self, name: str, module: ModuleType | None) -> bool:
+        if self.bundle is None:
+            return False
+        if name.split(".", 1)[0] in self.bundle.module_names:
+            return True
+        filename = getattr(module, "__file__", None) or ""
+        return filename.startswith(str(self.bundle.root))
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        if self.bundle is None:
+            yield
+            return
+        names = self.bundle.module_names
+        hidden = {
+            name: sys.modules.pop(name)
+            for name in list(sys.modules)
+            if name.split(".", 1)[0] in names
+        }
+        sys.modules.update(self.modules)
+        saved_path = list(sys.path)
+        sys.path[:0] = self.bundle.search_path + self.extra_path
+        try:
+            yield
+        finally:
+            for name, module in list(sys.modules.items()):
+                if self._owns(name, module):
+                    self.modules[name] = sys.modules.pop(name)
+            sys.modules.update(hidden)
+            self.extra_path = [
+                p for p in sys.path if p not in saved_path and p not in self.bundle.search_path
+            ]
+            sys.path[:] = saved_path

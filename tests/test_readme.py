@@ -1,0 +1,19 @@
+"""The README's quickstart runs exactly as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+
+
+def test_quickstart_runs_as_written(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    namespace: dict = {}
+    exec(compile(python_blocks()[0], str(README), "exec"), namespace)
+    namespace["test_failed_events_are_retried_on_aws_schedule"]()
