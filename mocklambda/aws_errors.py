@@ -60,3 +60,7 @@ def validation(field: str, value: str, constraint: str) -> AwsError:
         "ValidationException",
         f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {constraint}",
     )
+
+
+def not_found_message(message: str) -> AwsError:
+    return AwsError(404, "ResourceNotFoundException", message)

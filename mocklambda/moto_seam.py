@@ -30,6 +30,13 @@ from moto.logs.models import logs_backends
 
 from . import active, aws_errors, invoke_request
 from .errors import MockLambdaError
+from .event_invoke_config import (
+    EventInvokeConfig,
+    EventInvokeConfigStore,
+    check_destinations,
+    check_ranges,
+    function_missing,
+)
 from .logs import tail
 from .retry_policy import RetrySettings
 from .runtime import ExecutionResult, FunctionSpec, Request, in_handler
@@ -58,8 +65,56 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
         return LambdaBackend.invoke(self, function_name=function_name, qualifier=qualifier, body=body,
                                     headers=headers, response_headers=response_headers)
 
+    @property
+    def event_invoke_configs(self) -> EventInvokeConfigStore:
+        store = self.__dict__.get("_mocklambda_eic")
+        if store is None:
+            store = self.__dict__["_mocklambda_eic"] = EventInvokeConfigStore()
+        return store
+
+    @property
+    def dead_letter_targets(self) -> dict[str, str]:
+        """Function name -> DLQ ARN: function-level, shared by every version (spec 4.2)."""
+        return self.__dict__.setdefault("_mocklambda_dlq", {})
+
+    def create_function(self, spec: dict[str, Any]) -> LambdaFunction:
+        fn = super().create_function(spec)
+        self._keep_dead_letter_config(fn.function_name, spec)
+        return fn
+
+    def update_function_configuration(self, function_name: str, qualifier: str, body: dict[str, Any]) -> Any:
+        fn = self.get_function(function_name, qualifier)
+        self._keep_dead_letter_config(fn.function_name, body)
+        return super().update_function_configuration(function_name, qualifier, body)
+
+    def delete_function(self, function_name: str, qualifier: str | None = None) -> None:
+        name = self.get_function(function_name, qualifier).function_name
+        super().delete_function(function_name, qualifier)
+        if qualifier is None:
+            self.event_invoke_configs.delete_function(name)
+            self.dead_letter_targets.pop(name, None)
+
+    def _keep_dead_letter_config(self, name: str, spec: dict[str, Any]) -> None:
+        """moto drops DeadLetterConfig; AWS keeps it (an empty TargetArn clears it)."""
+        if "DeadLetterConfig" in spec:
+            target = (spec.get("DeadLetterConfig") or {}).get("TargetArn") or ""
+            if target:
+                self.dead_letter_targets[name] = target
+            else:
+                self.dead_letter_targets.pop(name, None)
+
 
 _original_invoke_lambda = LambdaFunction._invoke_lambda
+_original_get_configuration = LambdaFunction.get_configuration
+
+
+def _get_configuration_with_dead_letter(fn: LambdaFunction, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    configuration = _original_get_configuration(fn, *args, **kwargs)
+    backend = backend_for(fn.account_id, fn.region)
+    target = getattr(backend, "dead_letter_targets", {}).get(fn.function_name)
+    if target:
+        configuration["DeadLetterConfig"] = {"TargetArn": target}
+    return configuration
 
 
 def _invoke_lambda_in_process(fn: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
@@ -153,21 +208,21 @@ def resolve(backend: LambdaBackend, ref: invoke_request.FunctionRef, region: str
 
 
 def async_settings(spec: FunctionSpec, invoked_arn: str) -> tuple[RetrySettings, bool]:
-    """The retry settings governing an event, and whether the function has zero concurrency."""
+    """The retry settings of the invoked qualifier (spec 2.12), and whether concurrency is zero."""
     backend = backend_for(spec.account_id, spec.region)
     try:
         fn = backend.get_function(spec.name)
     except UnknownFunctionException:
         return RetrySettings(), False
-    settings = RetrySettings()
-    configs = getattr(fn, "event_invoke_config", None) or []
-    if configs:
-        raw = configs[-1].config
-        settings = RetrySettings(
-            max_retry_attempts=int(raw.get("MaximumRetryAttempts", settings.max_retry_attempts)),
-            max_event_age=int(raw.get("MaximumEventAgeInSeconds", settings.max_event_age)),
-        )
+    config = event_invoke_config(backend, spec.name, invoked_arn)
+    settings = config.retry_settings() if config is not None else RetrySettings()
     return settings, zero_concurrency(backend, fn)
+
+
+def event_invoke_config(backend: LambdaBackend, name: str, invoked_arn: str) -> EventInvokeConfig | None:
+    qualifier = invoked_arn.split(":")[7] if invoked_arn.count(":") > 6 else "$LATEST"
+    store = getattr(backend, "event_invoke_configs", None)
+    return store.find(name, qualifier) if store is not None else None
 
 
 def zero_concurrency(backend: LambdaBackend, fn: LambdaFunction) -> bool:
@@ -248,6 +303,65 @@ class AsyncLambdaResponse(LambdaResponse):
         except aws_errors.AwsError as error:
             return error.response()
 
+    # -- event invoke config (spec §5): moto's store appends, ignores Qualifier and never merges
+
+    def put_function_event_invoke_config(self) -> Any:
+        return self._event_invoke_config("put")
+
+    def update_function_event_invoke_config(self) -> Any:
+        return self._event_invoke_config("update")
+
+    def get_function_event_invoke_config(self) -> Any:
+        return self._event_invoke_config("get")
+
+    def delete_function_event_invoke_config(self) -> Any:
+        return self._event_invoke_config("delete")
+
+    def list_function_event_invoke_configs(self) -> Any:
+        return self._event_invoke_config("list")
+
+    def _event_invoke_config(self, operation: str) -> Any:
+        if active.current() is None:
+            return getattr(super(), _EIC_METHODS[operation])()
+        try:
+            return self._event_invoke_config_operation(operation)
+        except aws_errors.AwsError as error:
+            return error.response()
+
+    def _event_invoke_config_operation(self, operation: str) -> tuple[int, dict[str, str], str]:
+        raw_name = unquote(self.path.split("/functions/", 1)[1].split("/event-invoke-config", 1)[0])
+        qualifier_param = None if operation == "list" else self.querystring.get("Qualifier", [None])[0]
+        ref = invoke_request.parse_function_ref(raw_name, qualifier_param)
+        if ref.region is not None and ref.region != self.region:
+            raise aws_errors.wrong_region(ref.region, self.region)
+        account = ref.account_id or self.current_account
+        qualifier = ref.qualifier or "$LATEST"
+        qualified_arn = f"arn:{self.partition}:lambda:{self.region}:{account}:function:{ref.name}:{qualifier}"
+        backend = self.backend
+        store: EventInvokeConfigStore = backend.event_invoke_configs
+        ok = {"status": "200", "Content-Type": "application/json"}
+        if operation == "get":
+            return 200, ok, json.dumps(store.get(ref.name, qualifier, qualified_arn).to_json())
+        if operation == "delete":
+            store.delete(ref.name, qualifier, qualified_arn)
+            return 204, {"status": "204"}, ""
+        body = json.loads(self._raw_body() or b"{}") if operation != "list" else {}
+        if operation != "list":
+            check_ranges(body)
+        try:
+            fn = backend.get_function(ref.name, ref.qualifier if operation != "list" else None)
+        except UnknownFunctionException:
+            raise function_missing()
+        if operation == "list":
+            max_items = self.querystring.get("MaxItems", [None])[0]
+            marker = self.querystring.get("Marker", [None])[0]
+            listing = store.list(fn.function_name, marker, int(max_items) if max_items else None)
+            return 200, ok, json.dumps(listing)
+        check_destinations(body, fn.function_name, _lambda_exists)
+        method = store.put if operation == "put" else store.update
+        config = method(fn.function_name, qualifier, qualified_arn, body)
+        return 200, ok, json.dumps(config.to_json())
+
     def _raw_body(self) -> bytes:
         body = getattr(self, "raw_body", None)
         if body is None:
@@ -264,6 +378,26 @@ class AsyncLambdaResponse(LambdaResponse):
         if ours is not None:
             headers["x-amzn-requestid"] = ours
         return headers, body
+
+
+_EIC_METHODS = {
+    "put": "put_function_event_invoke_config",
+    "update": "update_function_event_invoke_config",
+    "get": "get_function_event_invoke_config",
+    "delete": "delete_function_event_invoke_config",
+    "list": "list_function_event_invoke_configs",
+}
+
+
+def _lambda_exists(arn: str) -> bool:
+    parts = arn.split(":")
+    if len(parts) < 7:
+        return False
+    try:
+        backend_for(parts[4], parts[3]).get_function(parts[6], parts[7] if len(parts) > 7 else None)
+    except UnknownFunctionException:
+        return False
+    return True
 
 
 url_bases = _moto_url_bases
@@ -290,6 +424,7 @@ def install() -> None:
             backend_dict.backend = AsyncLambdaBackend
             _convert_instances(backend_dict, AsyncLambdaBackend)
         LambdaFunction._invoke_lambda = _invoke_lambda_in_process  # type: ignore[method-assign]
+        LambdaFunction.get_configuration = _get_configuration_with_dead_letter  # type: ignore[method-assign]
         botocore_stubber.process_request = _settle_then_process  # type: ignore[method-assign]
 
 
@@ -315,6 +450,7 @@ def uninstall() -> None:
             backend_dict.backend = original
             _convert_instances(backend_dict, original)
         LambdaFunction._invoke_lambda = _original_invoke_lambda  # type: ignore[method-assign]
+        LambdaFunction.get_configuration = _original_get_configuration  # type: ignore[method-assign]
         del botocore_stubber.process_request
 
 
