@@ -149,9 +149,9 @@ class Engine:
 
     def _process(self, event: Event) -> None:
         now = self.clock.offset()
+        at = self.clock.now()
         outcome = self._attempt(event)
         age = now - event.enqueued_at
-        at = self.clock.now()
         if outcome.kind == "zero_concurrency":  # spec 2.9: no attempt, no retry
             self._final(event, "ZeroReservedConcurrency")
             return

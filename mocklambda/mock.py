@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import random
 import inspect
 import threading
 from collections import defaultdict, deque
@@ -25,13 +26,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 class LambdaMock:
     """The running mock. ``with mock_lambda() as lam`` and the ``lambda_mock`` fixture give one."""
 
-    def __init__(self, *, mode: Mode = "auto", time_scale: float = 1.0) -> None:
+    def __init__(self, *, mode: Mode = "auto", time_scale: float = 1.0, duplicate_rate: float = 0.0,
+                 seed: Optional[int] = None) -> None:
         if mode not in MODES:
             raise MockLambdaError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
         if mode != "realtime" and time_scale != 1.0:
             raise MockLambdaError("time_scale applies to mode='realtime' only; virtual modes need no scaling")
+        if not 0.0 <= duplicate_rate <= 1.0:
+            raise MockLambdaError(f"duplicate_rate is a probability between 0 and 1; got {duplicate_rate!r}")
         self.mode: Mode = mode
         self.time_scale = time_scale
+        self.duplicate_rate = duplicate_rate
+        self.seed = seed
         self._bindings: dict[str, Handler] = {}
         self._faults: dict[str, deque[str]] = defaultdict(deque)
         self._started = False
@@ -45,6 +51,7 @@ class LambdaMock:
         self._runtime = Runtime()
         self._engine = Engine(self.clock, self._attempt, self._finish)
         self._faults.clear()
+        self._random = random.Random(self.seed)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -193,7 +200,11 @@ class LambdaMock:
         return self._runtime.execute(spec, request, self._bound(spec))
 
     def _enqueue(self, spec: FunctionSpec, request: Request) -> Event:
-        return self._engine.submit(spec, request)
+        event = self._engine.submit(spec, request)
+        seam.emit_metric(spec, "AsyncEventsReceived", 1, self.clock.now())
+        if self.duplicate_rate and self._random.random() < self.duplicate_rate:
+            self._engine.submit(spec, request)  # at-least-once: the same event delivered twice (spec 2.8)
+        return event
 
     def _before_api_call(self) -> None:
         """Auto mode: whoever calls AWS from outside a handler sees every queued event settled."""
@@ -202,17 +213,39 @@ class LambdaMock:
 
     def _attempt(self, event: Event) -> AttemptOutcome:
         settings, zero = seam.async_settings(event.spec, event.request.invoked_arn)
+        now = self.clock.now()
         if zero:
             return AttemptOutcome("zero_concurrency", settings=settings)
         faults = self._faults.get(event.spec.name)
         if faults:
-            return AttemptOutcome(faults.popleft(), settings=settings)  # type: ignore[arg-type]
+            kind = faults.popleft()
+            if kind == "throttle":
+                seam.emit_metric(event.spec, "Throttles", 1, now)
+            return AttemptOutcome(kind, settings=settings)  # type: ignore[arg-type]
+        age_ms = (self.clock.offset() - event.enqueued_at) * 1000
+        seam.emit_metric(event.spec, "AsyncEventAge", age_ms, now, unit="Milliseconds")
         result = self._execute(event.spec, event.request)
         seam.write_logs(event.spec, result)
+        seam.emit_metric(event.spec, "Invocations", 1, now)
+        if result.failed:
+            seam.emit_metric(event.spec, "Errors", 1, now)
         return AttemptOutcome("run", result=result, settings=settings)
 
     def _finish(self, event: Event) -> None:
-        """Where records and dead-letter messages will go (destinations: not yet)."""
+        if event.condition != "Success":
+            seam.emit_metric(event.spec, "AsyncEventsDropped", 1, self.clock.now())
+
+    # -- faults on demand ----------------------------------------------------------------------
+
+    def inject_throttles(self, function_name: str, times: int = 1) -> None:
+        """The next ``times`` attempts of the function are throttled (429): the events go back to
+        the queue with backoff from 1 s to 5 min, without using a retry (spec 2.5)."""
+        self._faults[function_name].extend(["throttle"] * times)
+
+    def inject_system_errors(self, function_name: str, times: int = 1) -> None:
+        """The next ``times`` attempts fail with a Lambda service error (5xx): retried like
+        throttles, bounded by the event age, without using a retry (spec 2.5)."""
+        self._faults[function_name].extend(["system_error"] * times)
 
     # -- realtime ------------------------------------------------------------------------------
 
@@ -246,16 +279,18 @@ def mock_lambda(func: F) -> F: ...
 
 
 @overload
-def mock_lambda(*, mode: Mode = "auto", time_scale: float = 1.0) -> LambdaMock: ...
+def mock_lambda(*, mode: Mode = "auto", time_scale: float = 1.0, duplicate_rate: float = 0.0,
+                seed: Optional[int] = None) -> LambdaMock: ...
 
 
-def mock_lambda(func: Optional[F] = None, *, mode: Mode = "auto", time_scale: float = 1.0) -> Any:
+def mock_lambda(func: Optional[F] = None, *, mode: Mode = "auto", time_scale: float = 1.0,
+                duplicate_rate: float = 0.0, seed: Optional[int] = None) -> Any:
     """Make Lambda's asynchronous invocation real inside a test.
 
     ``@mock_lambda`` or ``@mock_lambda(mode="manual")`` decorate a test; ``with mock_lambda() as
     lam:`` gives the ``LambdaMock`` handle. Starts moto's ``mock_aws`` when none is active.
     """
-    mock = LambdaMock(mode=mode, time_scale=time_scale)
+    mock = LambdaMock(mode=mode, time_scale=time_scale, duplicate_rate=duplicate_rate, seed=seed)
     if func is not None:
         return mock(func)
     return mock

@@ -13,6 +13,7 @@ import json
 import sys
 import threading
 import uuid
+from datetime import datetime, timezone
 from typing import Any, Callable
 import re
 from urllib.parse import unquote, urlsplit
@@ -26,6 +27,7 @@ from moto.awslambda_simple.models import LambdaSimpleBackend, lambda_simple_back
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto import mock_aws
 from moto.core.models import MockAWS, botocore_stubber
+from moto.cloudwatch.models import cloudwatch_backends
 from moto.logs.models import logs_backends
 
 from . import active, aws_errors, invoke_request
@@ -174,6 +176,10 @@ def run_sync(fn: LambdaFunction, request: Request) -> ExecutionResult:
     spec = function_spec(fn)
     result = mock._execute(spec, request)
     write_logs(spec, result)
+    now = mock.clock.now()
+    emit_metric(spec, "Invocations", 1, now)
+    if result.failed:
+        emit_metric(spec, "Errors", 1, now)
     return result
 
 
@@ -191,6 +197,20 @@ def write_logs(spec: FunctionSpec, result: ExecutionResult) -> None:
     now = int(unix_time_millis())
     events = [{"timestamp": now, "message": line} for line in result.log.splitlines()]
     logs.put_log_events(spec.log_group, result.log_stream, events)
+
+
+def emit_metric(spec: FunctionSpec, name: str, value: float, at: datetime, unit: str = "Count") -> None:
+    """One datum in moto's CloudWatch, namespace AWS/Lambda, dimension FunctionName (spec §6)."""
+    cloudwatch_backends[spec.account_id][spec.region].put_metric_data(
+        "AWS/Lambda",
+        [{
+            "MetricName": name,
+            "Value": value,
+            "Unit": unit,
+            "Timestamp": at.astimezone(timezone.utc).replace(tzinfo=None),
+            "Dimensions": [{"Name": "FunctionName", "Value": spec.name}],
+        }],
+    )
 
 
 def resolve(backend: LambdaBackend, ref: invoke_request.FunctionRef, region: str, account_id: str) -> LambdaFunction:
@@ -270,6 +290,7 @@ class AsyncLambdaResponse(LambdaResponse):
             mock._enqueue(function_spec(fn), Request(request_id, body, invoked_arn))
             return 202, {"status": "202", "x-amzn-RequestId": request_id}, ""
         if zero_concurrency(self.backend, fn):
+            emit_metric(function_spec(fn), "Throttles", 1, mock.clock.now())
             raise aws_errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")  # spec 1.23
         result = run_sync(fn, Request(request_id, body, invoked_arn, client_context))
         headers = {
