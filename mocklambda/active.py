@@ -29,3 +29,7 @@ def remove(mock: "LambdaMock") -> None:
 
 def any_active() -> bool:
     return bool(_stack)
+
+
+# Mocks started since the pytest plugin last looked: a failing test's report shows their timelines.
+started_recently: list["LambdaMock"] = []

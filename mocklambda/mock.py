@@ -16,6 +16,7 @@ from .clock import Clock, WallClock
 from .engine import AttemptOutcome, Engine, Event
 from .errors import MockLambdaError, NotIdleError
 from .invocations import Invocation
+from .timeline import render
 from .runtime import ExecutionResult, FunctionSpec, Handler, Request, Runtime
 
 Mode = Literal["auto", "manual", "realtime"]
@@ -82,6 +83,7 @@ class LambdaMock:
     def _activate(self) -> None:
         seam.install()
         active.push(self)
+        active.started_recently.append(self)
         self._started = True
         if self.mode == "realtime":
             self._stopping.clear()
@@ -161,6 +163,14 @@ class LambdaMock:
                 for event in pending
             ]
             raise NotIdleError(f"{len(pending)} event(s) still queued:\n" + "\n".join(lines))
+
+    def timeline(self) -> str:
+        """Every event so far: attempt times on the virtual clock, errors, final condition, where
+        its records went. pytest shows this under a failed test that used the mock."""
+        return render(self.invocations(), self.clock.now() - self.clock.elapsed, self.clock.offset())
+
+    def __str__(self) -> str:
+        return self.timeline()
 
     @overload
     def handler(self, name: str) -> Callable[[F], F]: ...

@@ -6,6 +6,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from . import active
 from .mock import LambdaMock
 
 
@@ -35,6 +36,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         from . import moto_seam
 
         moto_seam.undo_mock_aws_patch()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    active.started_recently.clear()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        for lam in active.started_recently:
+            if lam.invocations():
+                report.sections.append(("mocklambda timeline", lam.timeline()))
 
 
 @pytest.fixture
