@@ -41,6 +41,7 @@ class Event:
     condition: Optional[str] = None
     finished_at: Optional[float] = None
     delivered_to: list[str] = field(default_factory=list)
+    delivery_errors: list[str] = field(default_factory=list)
     function_errors: int = 0
     throttles: int = 0
     last_result: Optional[ExecutionResult] = None
@@ -200,6 +201,7 @@ class Engine:
             condition=event.condition,
             attempts=tuple(event.attempts),
             delivered_to=tuple(event.delivered_to),
+            delivery_errors=tuple(event.delivery_errors),
             enqueued_at=start + timedelta(seconds=event.enqueued_at),
             finished_at=None if event.finished_at is None else start + timedelta(seconds=event.finished_at),
         )

@@ -33,6 +33,7 @@ class Invocation:
     delivered_to: Tuple[str, ...]
     enqueued_at: datetime
     finished_at: Optional[datetime] = None
+    delivery_errors: Tuple[str, ...] = ()  # destinations / DLQs that could not be reached, and why
 
     @property
     def function_name(self) -> str:

@@ -6,6 +6,7 @@ import functools
 import random
 import inspect
 import threading
+import uuid
 from collections import defaultdict, deque
 from typing import Any, Callable, Literal, Optional, TypeVar, overload
 from unittest.mock import Mock
@@ -16,6 +17,7 @@ from .clock import Clock, WallClock
 from .engine import AttemptOutcome, Engine, Event
 from .errors import MockLambdaError, NotIdleError
 from .invocations import Invocation
+from .records import dead_letter, invocation_record
 from .timeline import render
 from .runtime import ExecutionResult, FunctionSpec, Handler, Request, Runtime
 
@@ -242,8 +244,34 @@ class LambdaMock:
         return AttemptOutcome("run", result=result, settings=settings)
 
     def _finish(self, event: Event) -> None:
-        if event.condition != "Success":
-            seam.emit_metric(event.spec, "AsyncEventsDropped", 1, self.clock.now())
+        """Send the record to the destination and the event to the DLQ, as AWS would (spec §3-4).
+        A delivery that fails is recorded and counted, never raised into the code under test."""
+        at = self.clock.now()
+        succeeded = event.condition == "Success"
+        if not succeeded:
+            seam.emit_metric(event.spec, "AsyncEventsDropped", 1, at)
+        on_success, on_failure = seam.destinations(event.spec, event.request.invoked_arn)
+        target = on_success if succeeded else on_failure
+        if target:
+            try:
+                record = invocation_record(event, at)
+                if target.split(":")[2] == "lambda":
+                    spec = seam.lambda_target(target)
+                    self._enqueue(spec, Request(str(uuid.uuid4()), record.encode("utf-8"), target))
+                else:
+                    seam.deliver_record(target, record, succeeded, event.qualified_arn, at)
+                event.delivered_to.append(target)
+            except Exception as error:  # the target is gone, too small, FIFO, ...
+                event.delivery_errors.append(f"{target}: {type(error).__name__}: {error}")
+                seam.emit_metric(event.spec, "DestinationDeliveryFailures", 1, at)
+        dlq = None if succeeded else seam.dead_letter_target(event.spec)
+        if dlq:
+            try:
+                seam.deliver_dead_letter(dlq, dead_letter(event))
+                event.delivered_to.append(dlq)
+            except Exception as error:
+                event.delivery_errors.append(f"{dlq}: {type(error).__name__}: {error}")
+                seam.emit_metric(event.spec, "DeadLetterErrors", 1, at)
 
     # -- faults on demand ----------------------------------------------------------------------
 

@@ -28,7 +28,11 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto import mock_aws
 from moto.core.models import MockAWS, botocore_stubber
 from moto.cloudwatch.models import cloudwatch_backends
+from moto.events.models import events_backends
 from moto.logs.models import logs_backends
+from moto.s3.models import s3_backends
+from moto.sns.models import sns_backends
+from moto.sqs.models import sqs_backends
 
 from . import active, aws_errors, invoke_request
 from .errors import MockLambdaError
@@ -40,6 +44,7 @@ from .event_invoke_config import (
     function_missing,
 )
 from .logs import tail
+from .records import EVENTBRIDGE_SOURCE, FAILURE_DETAIL_TYPE, SUCCESS_DETAIL_TYPE, DeadLetter, s3_key
 from .retry_policy import RetrySettings
 from .runtime import ExecutionResult, FunctionSpec, Request, in_handler
 
@@ -211,6 +216,80 @@ def emit_metric(spec: FunctionSpec, name: str, value: float, at: datetime, unit:
             "Dimensions": [{"Name": "FunctionName", "Value": spec.name}],
         }],
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Delivering records and dead letters into moto's other services (spec §3-4)
+
+
+def dead_letter_target(spec: FunctionSpec) -> str | None:
+    backend = backend_for(spec.account_id, spec.region)
+    return getattr(backend, "dead_letter_targets", {}).get(spec.name)
+
+
+def destinations(spec: FunctionSpec, invoked_arn: str) -> tuple[str | None, str | None]:
+    """(on-success, on-failure) destination ARNs of the invoked qualifier's config."""
+    config = event_invoke_config(backend_for(spec.account_id, spec.region), spec.name, invoked_arn)
+    if config is None:
+        return None, None
+    return config.on_success, config.on_failure
+
+
+def deliver_record(target: str, record: str, succeeded: bool, function_arn: str, at: datetime) -> None:
+    """Put an invocation record where ``target`` points; raises when AWS would fail to deliver."""
+    parts = target.split(":")
+    service, region, account = parts[2], parts[3], parts[4]
+    if service == "sqs":
+        sqs_backends[account][region].send_message(parts[5], record)
+    elif service == "sns":
+        sns_backends[account][region].publish(record, arn=target)
+    elif service == "events":
+        detail_type = SUCCESS_DETAIL_TYPE if succeeded else FAILURE_DETAIL_TYPE
+        entries = events_backends[account][region].put_events([{
+            "Source": EVENTBRIDGE_SOURCE,
+            "DetailType": detail_type,
+            "Detail": record,
+            "EventBusName": target,
+            "Resources": [target, function_arn],
+            "Time": at.timestamp(),
+        }])
+        failed = [entry for entry in entries if entry.get("ErrorCode")]
+        if failed:
+            raise RuntimeError(f"{failed[0]['ErrorCode']}: {failed[0].get('ErrorMessage', '')}")
+    elif service == "s3":
+        function_name = function_arn.split(":")[6]
+        bucket = target.split(":::", 1)[1]
+        s3_backends[account or DEFAULT_ACCOUNT_ID][parts[1]].put_object(
+            bucket, s3_key(function_name, at), record.encode("utf-8")
+        )
+    else:  # pragma: no cover - refused at Put time
+        raise RuntimeError(f"unsupported destination {target}")
+
+
+def deliver_dead_letter(target: str, letter: DeadLetter) -> None:
+    parts = target.split(":")
+    service, region, account = parts[2], parts[3], parts[4]
+    attributes = {"RequestID": ("String", letter.request_id), "ErrorCode": ("Number", letter.error_code)}
+    if letter.error_message:
+        attributes["ErrorMessage"] = ("String", letter.error_message)
+    if service == "sqs":
+        sqs_backends[account][region].send_message(
+            parts[5], letter.body,
+            message_attributes={k: {"DataType": t, "StringValue": v} for k, (t, v) in attributes.items()},
+        )
+    elif service == "sns":
+        sns_backends[account][region].publish(
+            letter.body, arn=target, message_attributes={k: {"Type": t, "Value": v} for k, (t, v) in attributes.items()}
+        )
+    else:
+        raise RuntimeError(f"a dead-letter queue must be an SQS queue or SNS topic, not {target}")
+
+
+def lambda_target(target: str) -> FunctionSpec:
+    """The function a Lambda destination names (raises if it no longer exists)."""
+    parts = target.split(":")
+    fn = backend_for(parts[4], parts[3]).get_function(parts[6], parts[7] if len(parts) > 7 else None)
+    return function_spec(fn)
 
 
 def resolve(backend: LambdaBackend, ref: invoke_request.FunctionRef, region: str, account_id: str) -> LambdaFunction:

@@ -29,4 +29,6 @@ def render(invocations: Sequence[Invocation], start: datetime, elapsed_seconds: 
             lines.append("    (never ran)")
         for target in invocation.delivered_to:
             lines.append(f"    delivered to {target}")
+        for failure in invocation.delivery_errors:
+            lines.append(f"    NOT delivered: {failure}")
     return "\n".join(lines)

@@ -44,11 +44,11 @@ def _missing_module(excinfo: Any) -> str | None:
             return None  # installed: the error means something else
     except (ImportError, ValueError):
         pass
+    # The frame holding the failed import statement: the innermost one outside importlib.
+    frames = [entry for entry in excinfo.traceback if not str(entry.path).startswith("<frozen")]
     ours = _mocklambda_dir()
-    if ours is not None:
-        for entry in excinfo.traceback:
-            if str(Path(str(entry.path)).resolve()).startswith(ours):
-                return None
+    if frames and ours is not None and str(Path(str(frames[-1].path)).resolve()).startswith(ours):
+        return None
     return name
 
 

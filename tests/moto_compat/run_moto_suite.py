@@ -46,6 +46,7 @@ DEFAULT_CACHE = HERE / ".cache"
 EXPECTED_FILE = HERE / "EXPECTED_DIFFERENCES.md"
 PLUGIN = "moto_compat_plugin"
 
+EXTRACT_FORMAT = 1  # bump when what extract_tests() selects changes, so caches are rebuilt
 TEST_DIRS = ("tests/test_awslambda", "tests/test_awslambda_simple")
 ALWAYS = ("tests/__init__.py", "tests/conftest.py", "tests/markers.py")
 
@@ -61,7 +62,8 @@ markers =
     requires_clean_slate: requires a clean slate, so no parallel testing
 """
 
-# The environment of the run: nothing of the caller's pytest, moto or AWS set-up leaks in.
+# The environment of the run: nothing of the caller's pytest, moto or AWS set-up leaks in
+# (PYTEST_ADDOPTS, PYTEST_DISABLE_PLUGIN_AUTOLOAD, TEST_SERVER_MODE, AWS_PROFILE, ...).
 _DROP_PREFIXES = ("PYTEST_", "MOTO_", "AWS_")
 _KEEP = {"AWS_CA_BUNDLE"}
 _FORCED_ENV = {
@@ -195,7 +197,7 @@ def select_members(archive: tarfile.TarFile) -> dict[str, tarfile.TarInfo]:
 
 
 def extract_tests(sdist: Path, version: str, cache: Path) -> Path:
-    target = cache / f"moto-{version}"
+    target = cache / f"moto-{version}-tests-v{EXTRACT_FORMAT}"
     if (target / ".complete").is_file():
         log(f"moto {version} tests: reusing {target}")
         return target
@@ -210,7 +212,6 @@ def extract_tests(sdist: Path, version: str, cache: Path) -> Path:
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 with archive.extractfile(member) as source, open(destination, "wb") as out:  # type: ignore[union-attr]
                     shutil.copyfileobj(source, out)
-        (scratch / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
         (scratch / ".complete").write_text("\n".join(selected) + "\n", encoding="utf-8")
         helpers = [p for p in selected if not any(p.startswith(d + "/") for d in TEST_DIRS)]
         log(f"moto {version} tests: extracted {len(selected)} files to {target}")
@@ -230,6 +231,17 @@ def extract_tests(sdist: Path, version: str, cache: Path) -> Path:
 
 # --------------------------------------------------------------------------------------------
 # 4-5: the run
+
+
+def write_pytest_ini(root: Path) -> Path:
+    """moto's pytest settings, without its ``--color=yes``; rewritten only when it changed."""
+    ini = root / "pytest.ini"
+    if not ini.is_file() or ini.read_text(encoding="utf-8") != PYTEST_INI:
+        fd, scratch = tempfile.mkstemp(prefix="pytest.ini.", dir=root)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(PYTEST_INI)
+        os.replace(scratch, ini)
+    return ini
 
 
 def run_environment(include_docker_tests: bool, report: Path) -> dict[str, str]:
@@ -252,13 +264,11 @@ def run_suite(root: Path, include_docker_tests: bool, extra_args: list[str], tim
     command = [
         sys.executable, "-m", "pytest", *TEST_DIRS,
         "--mocklambda",
-        "-c", str(root / "pytest.ini"), "--rootdir", str(root), "--confcutdir", str(root),
+        "-c", str(write_pytest_ini(root)), "--rootdir", str(root), "--confcutdir", str(root),
         "-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:randomly", "-p", PLUGIN,
         "-q", "-rfE", "--color=no", "--tb=short",
         *extra_args,
     ]
-    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
-        command[command.index("--mocklambda"):command.index("--mocklambda")] = ["-p", "mocklambda.pytest_plugin"]
     env = run_environment(include_docker_tests, report)
     log(f"running: {' '.join(command[1:])}")
     log(f"  in {root}, TESTS_SKIP_REQUIRES_DOCKER={env.get('TESTS_SKIP_REQUIRES_DOCKER', '(unset)')}")
@@ -289,7 +299,11 @@ _NODE_ID = re.compile(r"`(tests/[^`]+?::[^`]+)`")
 def expected_differences(path: Path) -> dict[str, str]:
     """Node id → the table row's reason, from every table row whose first cell names node ids."""
     expected: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SuiteError(f"cannot read the expected differences: {exc}") from exc
+    for line in text.splitlines():
         if not line.lstrip().startswith("|"):
             continue
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
@@ -301,10 +315,11 @@ def expected_differences(path: Path) -> dict[str, str]:
 
 
 def _essence(detail: str, limit: int = 3) -> str:
-    lines = [line.strip() for line in detail.splitlines() if line.startswith("E ")]
+    lines = [line[1:].strip() for line in detail.splitlines() if line.startswith("E ")]
+    lines = [line for line in lines if line and not line.startswith("Skipping ")]
     if not lines:
         lines = [line.strip() for line in detail.splitlines() if line.strip()][-limit:]
-    text = " / ".join(line[1:].strip() if line.startswith("E") else line for line in lines[:limit])
+    text = " / ".join(lines[:limit])
     return text[:400]
 
 

@@ -1,0 +1,286 @@
+"""Where outcomes land: invocation records and dead letters, read back through boto3 (spec §3-4,
+test_lambda_destinations / test_sns.lambda_dlq_subset snapshots)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import boto3
+import pytest
+
+FAILS = 'def handler(event, context):\n    raise Exception("Test exception (this is intentional)")\n'
+ECHO = "def handler(event, context):\n    return {'hello': 'world', 'event': event}\n"
+ACCOUNT = "123456789012"
+FN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+@pytest.fixture
+def sqs(aws_region):
+    return boto3.client("sqs", region_name=aws_region)
+
+
+def queue(sqs, name: str) -> tuple[str, str]:
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn
+
+
+def receive(sqs, url: str, count: int = 1) -> list[dict]:
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+    found = messages.get("Messages", [])
+    assert len(found) == count, found
+    return found
+
+
+def send_event(lambda_client, name: str, payload: bytes = b"{}", **kwargs) -> str:
+    response = lambda_client.invoke(FunctionName=name, InvocationType="Event", Payload=payload, **kwargs)
+    return response["ResponseMetadata"]["RequestId"]
+
+
+def test_success_record_reaches_sqs_in_awss_shape(lambda_mock, lambda_client, create_function, sqs):
+    url, arn = queue(sqs, "results")
+    create_function("ok", ECHO)
+    lambda_client.put_function_event_invoke_config(FunctionName="ok", DestinationConfig={"OnSuccess": {"Destination": arn}})
+    request_id = send_event(lambda_client, "ok", b'{"order": 1}')
+    body = receive(sqs, url)[0]["Body"]
+    record = json.loads(body)
+    assert list(record) == ["version", "timestamp", "requestContext", "requestPayload", "responseContext", "responsePayload"]
+    assert record["version"] == "1.0"
+    assert TIMESTAMP.match(record["timestamp"])  # spec 3.3
+    assert record["requestContext"] == {
+        "requestId": request_id,
+        "functionArn": FN_ARN.format("ok") + ":$LATEST",  # spec 3.4
+        "condition": "Success",
+        "approximateInvokeCount": 1,
+    }
+    assert list(record["requestContext"]) == ["requestId", "functionArn", "condition", "approximateInvokeCount"]
+    assert record["requestPayload"] == {"order": 1}
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST"}  # spec 3.7
+    assert record["responsePayload"] == {"hello": "world", "event": {"order": 1}}
+    assert lambda_mock.invocations()[0].delivered_to == (arn,)
+
+
+def test_failure_record_after_retries(lambda_mock, lambda_client, create_function, sqs):
+    url, arn = queue(sqs, "failures")
+    create_function("fails", FAILS)
+    lambda_client.put_function_event_invoke_config(FunctionName="fails", DestinationConfig={"OnFailure": {"Destination": arn}})
+    request_id = send_event(lambda_client, "fails", b'{"raise_error": 1}')
+    record = json.loads(receive(sqs, url)[0]["Body"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 3  # spec 2.2 / test_retries
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
+    assert record["responsePayload"] == {
+        "errorMessage": "Test exception (this is intentional)",
+        "errorType": "Exception",
+        "requestId": request_id,
+        "stackTrace": ['  File "/var/task/handler.py", line 2, in handler\n    raise Exception("Test exception (this is intentional)")\n'],
+    }
+    # the timestamp is the virtual time of the final outcome: three minutes after acceptance
+    stamp = record["timestamp"]
+    start = lambda_mock.invocations()[0].enqueued_at
+    assert stamp.startswith((start + timedelta(seconds=180)).strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+def test_event_age_exceeded_record(lambda_mock, lambda_client, create_function, sqs):
+    url, arn = queue(sqs, "failures")
+    create_function("fails", FAILS)
+    lambda_client.put_function_event_invoke_config(
+        FunctionName="fails", MaximumEventAgeInSeconds=90, DestinationConfig={"OnFailure": {"Destination": arn}}
+    )
+    send_event(lambda_client, "fails")
+    record = json.loads(receive(sqs, url)[0]["Body"])
+    assert (record["requestContext"]["condition"], record["requestContext"]["approximateInvokeCount"]) == ("EventAgeExceeded", 2)
+    assert record["responseContext"]["functionError"] == "Unhandled"  # spec 3.8
+
+
+def test_zero_reserved_concurrency_record_has_no_response_fields(lambda_mock, lambda_client, create_function, sqs):
+    url, arn = queue(sqs, "failures")
+    create_function("capped", ECHO)
+    lambda_client.put_function_concurrency(FunctionName="capped", ReservedConcurrentExecutions=0)
+    lambda_client.put_function_event_invoke_config(
+        FunctionName="capped", MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": arn}}
+    )
+    send_event(lambda_client, "capped")
+    record = json.loads(receive(sqs, url)[0]["Body"])
+    assert list(record) == ["version", "timestamp", "requestContext", "requestPayload"]  # spec 2.9
+    assert record["requestContext"]["condition"] == "ZeroReservedConcurrency"
+    assert record["requestContext"]["approximateInvokeCount"] == 0
+
+
+def test_record_through_sns_reaches_a_subscribed_queue(lambda_mock, lambda_client, create_function, sqs, aws_region):
+    sns = boto3.client("sns", region_name=aws_region)
+    topic = sns.create_topic(Name="results")["TopicArn"]
+    url, queue_arn = queue(sqs, "subscriber")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    create_function("ok", ECHO)
+    lambda_client.put_function_event_invoke_config(FunctionName="ok", DestinationConfig={"OnSuccess": {"Destination": topic}})
+    request_id = send_event(lambda_client, "ok")
+    envelope = json.loads(receive(sqs, url)[0]["Body"])
+    assert envelope["Type"] == "Notification" and envelope["TopicArn"] == topic
+    record = json.loads(envelope["Message"])  # spec 3.10: the record is the SNS Message
+    assert record["requestContext"]["requestId"] == request_id
+
+
+def test_record_on_eventbridge_is_matched_by_rules(lambda_mock, lambda_client, create_function, sqs, aws_region):
+    events = boto3.client("events", region_name=aws_region)
+    bus = events.create_event_bus(Name="results")["EventBusArn"]
+    url, queue_arn = queue(sqs, "rule-target")
+    events.put_rule(Name="failures", EventBusName="results",
+                    EventPattern=json.dumps({"source": ["lambda"], "detail-type": ["Lambda Function Invocation Result - Failure"]}))
+    events.put_targets(Rule="failures", EventBusName="results", Targets=[{"Id": "q", "Arn": queue_arn}])
+    create_function("fails", FAILS)
+    create_function("ok", ECHO)
+    for name in ("fails", "ok"):
+        lambda_client.put_function_event_invoke_config(
+            FunctionName=name, MaximumRetryAttempts=0,
+            DestinationConfig={"OnFailure": {"Destination": bus}, "OnSuccess": {"Destination": bus}},
+        )
+    request_id = send_event(lambda_client, "fails", b'{"mode": "failure"}')
+    send_event(lambda_client, "ok", b'{"mode": "success"}')  # reaches the bus, but the rule wants failures
+    event = json.loads(receive(sqs, url)[0]["Body"])
+    assert event["source"] == "lambda"  # spec 3.12
+    assert event["detail-type"] == "Lambda Function Invocation Result - Failure"
+    assert event["resources"] == [bus, FN_ARN.format("fails") + ":$LATEST"]
+    assert event["account"] == ACCOUNT and event["region"] == aws_region and event["version"] == "0"
+    assert event["detail"]["requestContext"]["requestId"] == request_id
+    assert event["detail"]["requestPayload"] == {"mode": "failure"}
+
+
+def test_lambda_destination_is_invoked_asynchronously_with_the_record(lambda_mock, lambda_client, create_function):
+    received = []
+    create_function("fails", FAILS)
+    create_function("collector", ECHO)
+    lambda_mock.handler("collector", lambda event, context: received.append(event))
+    lambda_client.put_function_event_invoke_config(
+        FunctionName="fails", MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": FN_ARN.format("collector")}},
+    )
+    request_id = send_event(lambda_client, "fails")
+    lambda_mock.run_until_idle()
+    assert [r["requestContext"]["requestId"] for r in received] == [request_id]  # spec 3.11
+    collector = lambda_mock.invocations("collector")[0]
+    assert collector.condition == "Success" and collector.payload == received[0]
+
+
+def test_s3_failure_destination_stores_the_record_at_awss_key(lambda_mock, lambda_client, create_function, aws_region):
+    s3 = boto3.client("s3", region_name=aws_region)
+    s3.create_bucket(Bucket="failed-events")
+    create_function("fails", FAILS)
+    lambda_client.put_function_event_invoke_config(
+        FunctionName="fails", MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::failed-events"}},
+    )
+    request_id = send_event(lambda_client, "fails")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="failed-events")["Contents"]]
+    assert len(keys) == 1
+    assert re.match(r"^aws/lambda/async/fails/\d{4}/\d\d/\d\d/\d{4}-\d\d-\d\dT\d\d\.\d\d\.\d\d-[0-9a-f-]{36}$", keys[0])  # spec 3.13
+    record = json.loads(s3.get_object(Bucket="failed-events", Key=keys[0])["Body"].read())
+    assert record["requestContext"]["requestId"] == request_id
+
+
+def test_sqs_dead_letter_queue_gets_the_original_event_and_attributes(lambda_mock, lambda_client, create_function, sqs):
+    url, arn = queue(sqs, "dlq")
+    create_function("fails", FAILS, DeadLetterConfig={"TargetArn": arn})
+    payload = b'{"raise_error":   1}'
+    request_id = send_event(lambda_client, "fails", payload)
+    message = receive(sqs, url)[0]
+    assert message["Body"] == payload.decode()  # byte for byte (spec 4.4)
+    assert message["MessageAttributes"] == {  # spec 4.5, test_dead_letter_queue
+        "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+        "ErrorMessage": {"DataType": "String", "StringValue": "Test exception (this is intentional)"},
+        "RequestID": {"DataType": "String", "StringValue": request_id},
+    }
+
+
+def test_sns_dead_letter_topic(lambda_mock, lambda_client, create_function, sqs, aws_region):
+    sns = boto3.client("sns", region_name=aws_region)
+    topic = sns.create_topic(Name="dlq")["TopicArn"]
+    url, queue_arn = queue(sqs, "dlq-subscriber")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    create_function("fails", FAILS, DeadLetterConfig={"TargetArn": topic})
+    request_id = send_event(lambda_client, "fails", b'{"raise_error": 1}')
+    envelope = json.loads(receive(sqs, url)[0]["Body"])
+    assert json.loads(envelope["Message"]) == {"raise_error": 1}
+    assert envelope["MessageAttributes"] == {  # test_sns_topic_as_lambda_dead_letter_queue
+        "ErrorCode": {"Type": "Number", "Value": "200"},
+        "ErrorMessage": {"Type": "String", "Value": "Test exception (this is intentional)"},
+        "RequestID": {"Type": "String", "Value": request_id},
+    }
+
+
+def test_dead_letter_error_message_is_cut_at_1_kb(lambda_mock, lambda_client, create_function, sqs):
+    url, arn = queue(sqs, "dlq")
+    create_function("long", "def handler(e, c):\n    raise Exception('x' * 5000)\n", DeadLetterConfig={"TargetArn": arn})
+    send_event(lambda_client, "long")
+    attributes = receive(sqs, url)[0]["MessageAttributes"]
+    assert attributes["ErrorMessage"]["StringValue"] == "x" * 1024
+
+
+def test_never_run_events_reach_the_dlq_too(lambda_mock, lambda_client, create_function, sqs):
+    url, arn = queue(sqs, "dlq")
+    create_function("capped", ECHO, DeadLetterConfig={"TargetArn": arn})
+    lambda_client.put_function_concurrency(FunctionName="capped", ReservedConcurrentExecutions=0)
+    request_id = send_event(lambda_client, "capped", b'{"k": 1}')
+    message = receive(sqs, url)[0]
+    assert message["Body"] == '{"k": 1}'
+    assert message["MessageAttributes"]["RequestID"]["StringValue"] == request_id
+    assert message["MessageAttributes"]["ErrorCode"]["StringValue"] == "429"  # U6: documented choice
+
+
+def test_dlq_and_on_failure_destination_both_receive(lambda_mock, lambda_client, create_function, sqs):
+    dlq_url, dlq_arn = queue(sqs, "dlq")
+    dest_url, dest_arn = queue(sqs, "dest")
+    create_function("fails", FAILS, DeadLetterConfig={"TargetArn": dlq_arn})
+    lambda_client.put_function_event_invoke_config(
+        FunctionName="fails", MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": dest_arn}}
+    )
+    send_event(lambda_client, "fails", b'{"both": true}')
+    assert receive(sqs, dlq_url)[0]["Body"] == '{"both": true}'  # spec 3.16
+    assert json.loads(receive(sqs, dest_url)[0]["Body"])["requestContext"]["condition"] == "RetriesExhausted"
+    assert set(lambda_mock.invocations()[0].delivered_to) == {dlq_arn, dest_arn}
+
+
+def test_success_goes_to_no_dlq_and_sync_invokes_make_no_records(lambda_mock, lambda_client, create_function, sqs):
+    dlq_url, dlq_arn = queue(sqs, "dlq")
+    dest_url, dest_arn = queue(sqs, "dest")
+    create_function("ok", ECHO, DeadLetterConfig={"TargetArn": dlq_arn})
+    create_function("fails", FAILS, DeadLetterConfig={"TargetArn": dlq_arn})
+    for name in ("ok", "fails"):
+        lambda_client.put_function_event_invoke_config(
+            FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": dest_arn}, "OnFailure": {"Destination": dest_arn}}
+        )
+        lambda_client.invoke(FunctionName=name)  # spec 2.13: synchronous calls produce no records
+    send_event(lambda_client, "ok")
+    receive(sqs, dest_url, count=1)
+    receive(sqs, dlq_url, count=0)
+
+
+def test_failed_delivery_is_recorded_and_counted_not_raised(lambda_mock, lambda_client, create_function, sqs, aws_region):
+    url, arn = queue(sqs, "gone")
+    create_function("ok", ECHO, DeadLetterConfig={"TargetArn": arn})
+    lambda_client.put_function_event_invoke_config(FunctionName="ok", DestinationConfig={"OnSuccess": {"Destination": arn}})
+    create_function("fails", FAILS, DeadLetterConfig={"TargetArn": arn})
+    sqs.delete_queue(QueueUrl=url)
+    send_event(lambda_client, "ok")
+    send_event(lambda_client, "fails")
+    lambda_mock.run_until_idle()
+    ok, fails = lambda_mock.invocations()
+    assert ok.condition == "Success" and ok.delivered_to == ()
+    assert ok.delivery_errors[0].startswith(arn)
+    assert fails.delivery_errors[0].startswith(arn)
+    cloudwatch = boto3.client("cloudwatch", region_name=aws_region)
+    now = lambda_mock.clock.now()
+
+    def total(metric: str, function: str) -> float:
+        points = cloudwatch.get_metric_statistics(
+            Namespace="AWS/Lambda", MetricName=metric, Dimensions=[{"Name": "FunctionName", "Value": function}],
+            StartTime=now - timedelta(hours=1), EndTime=now + timedelta(hours=1), Period=7200, Statistics=["Sum"],
+        )["Datapoints"]
+        return sum(p["Sum"] for p in points)
+
+    assert total("DestinationDeliveryFailures", "ok") == 1  # spec 3.15
+    assert total("DeadLetterErrors", "fails") == 1  # spec 4.7
+    assert "NOT delivered" in lambda_mock.timeline()
