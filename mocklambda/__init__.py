@@ -1,10 +1,9 @@
 """mocklambda: AWS Lambda's asynchronous invocation, real inside tests (an extension of moto)."""
 
 from .clock import Clock
-from .errors import MockLambdaError, NotIdleError
+from .errors import MockLambdaError, MockLambdaWarning, NotIdleError
 from .invocations import Attempt, Invocation
 from .mock import LambdaMock, mock_lambda
-from .runtime import MockLambdaWarning
 
 __all__ = [
     "Attempt",

@@ -9,3 +9,7 @@ class MockLambdaError(Exception):
 
 class NotIdleError(AssertionError):
     """Raised by ``LambdaMock.assert_idle()`` when events are still queued."""
+
+
+class MockLambdaWarning(UserWarning):
+    """Something in the test set-up that mocklambda can run, but probably not as intended."""

@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Mapping
 
 from .context import ClientContext, LambdaContext
+from .errors import MockLambdaWarning
 from .logs import capture_output, frame_log
 from .sandbox import CodeBundle, ModuleSpace
 
@@ -42,10 +43,6 @@ _thread_state = threading.local()
 def in_handler() -> bool:
     """True on a thread that is running a handler."""
     return getattr(_thread_state, "in_handler", False)
-
-
-class MockLambdaWarning(UserWarning):
-    """Something in the test set-up that mocklambda can run, but probably not as intended."""
 
 
 @dataclass(frozen=True)

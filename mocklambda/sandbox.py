@@ -13,11 +13,14 @@ import io
 import shutil
 import sys
 import tempfile
+import warnings
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Iterator
+
+from .errors import MockLambdaWarning
 
 PY_SITE = f"python/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
 
@@ -55,15 +58,18 @@ class CodeBundle:
         self.opt_dir = self.root / "opt"
         self.task_dir.mkdir()
         self.opt_dir.mkdir()
-        try:
-            if code_zip:
+        self.bad_zip = False
+        if code_zip:
+            try:
                 _extract(code_zip, self.task_dir)
-            for layer in layer_zips:  # later layers overwrite earlier ones, as on Lambda
+            except zipfile.BadZipFile:
+                self.bad_zip = True  # the handler module will be reported missing, as on Lambda
+        for number, layer in enumerate(layer_zips, start=1):  # later layers overwrite earlier ones
+            try:
                 _extract(layer, self.opt_dir)
-        except zipfile.BadZipFile:
-            self.bad_zip = True
-        else:
-            self.bad_zip = False
+            except zipfile.BadZipFile:  # AWS refuses such a layer when it is published; moto keeps it
+                warnings.warn(f"layer {number} of the function is not a zip file; it is skipped",
+                              MockLambdaWarning, stacklevel=2)
         self.search_path = [
             str(self.task_dir),
             str(self.opt_dir / "python"),

@@ -202,6 +202,7 @@ def extract_tests(sdist: Path, version: str, cache: Path) -> Path:
         log(f"moto {version} tests: reusing {target}")
         return target
     scratch = Path(tempfile.mkdtemp(prefix="extract-", dir=cache))
+    os.chmod(scratch, 0o755)
     try:
         with tarfile.open(sdist, "r:gz") as archive:
             selected = select_members(archive)

@@ -15,7 +15,7 @@ RUNNER = Path(__file__).resolve().parent / "run_moto_suite.py"
 @pytest.mark.moto_compat
 def test_moto_lambda_suite_passes_under_mocklambda() -> None:
     result = subprocess.run(
-        [sys.executable, str(RUNNER)],
+        [sys.executable, str(RUNNER), "--include-docker-tests"],
         capture_output=True,
         text=True,
         timeout=900,
