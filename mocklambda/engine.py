@@ -17,6 +17,7 @@ from typing import Any, Callable, Literal, Optional
 from .clock import Clock
 from .errors import MockLambdaError
 from .invocations import Attempt, Invocation
+from .recursion import RECURSION_CONDITION
 from .retry_policy import Decision, RetrySettings, after_function_error, after_throttle
 from .runtime import ExecutionResult, FunctionSpec, Request
 
@@ -25,7 +26,7 @@ MAX_ATTEMPTS_PER_SETTLE = 1_000_000
 
 @dataclass(frozen=True)
 class AttemptOutcome:
-    kind: Literal["run", "throttle", "system_error", "zero_concurrency"]
+    kind: Literal["run", "throttle", "system_error", "zero_concurrency", "recursive_loop"]
     result: Optional[ExecutionResult] = None
     settings: RetrySettings = RetrySettings()
 
@@ -45,6 +46,7 @@ class Event:
     function_errors: int = 0
     throttles: int = 0
     last_result: Optional[ExecutionResult] = None
+    stopped_as_recursive: bool = False
 
     @property
     def request_id(self) -> str:
@@ -155,6 +157,9 @@ class Engine:
         age = now - event.enqueued_at
         if outcome.kind == "zero_concurrency":  # spec 2.9: no attempt, no retry
             self._final(event, "ZeroReservedConcurrency")
+            return
+        if outcome.kind == "recursive_loop":  # spec 7.2: stopped, straight to DLQ / on-failure
+            self._final(event, RECURSION_CONDITION)
             return
         if outcome.kind in ("throttle", "system_error"):
             event.throttles += 1

@@ -211,8 +211,9 @@ class LambdaMock:
     def _execute(self, spec: FunctionSpec, request: Request) -> ExecutionResult:
         return self._runtime.execute(spec, request, self._bound(spec))
 
-    def _enqueue(self, spec: FunctionSpec, request: Request) -> Event:
+    def _enqueue(self, spec: FunctionSpec, request: Request, recursive: bool = False) -> Event:
         event = self._engine.submit(spec, request)
+        event.stopped_as_recursive = recursive
         seam.emit_metric(spec, "AsyncEventsReceived", 1, self.clock.now())
         if self.duplicate_rate and self._random.random() < self.duplicate_rate:
             self._engine.submit(spec, request)  # at-least-once: the same event delivered twice (spec 2.8)
@@ -226,6 +227,9 @@ class LambdaMock:
     def _attempt(self, event: Event) -> AttemptOutcome:
         settings, zero = seam.async_settings(event.spec, event.request.invoked_arn)
         now = self.clock.now()
+        if event.stopped_as_recursive:  # spec 7.2: the next invocation is stopped, not run
+            seam.emit_metric(event.spec, "RecursiveInvocationsDropped", 1, now)
+            return AttemptOutcome("recursive_loop", settings=settings)
         if zero:
             return AttemptOutcome("zero_concurrency", settings=settings)
         faults = self._faults.get(event.spec.name)
@@ -257,7 +261,9 @@ class LambdaMock:
                 record = invocation_record(event, at)
                 if target.split(":")[2] == "lambda":
                     spec = seam.lambda_target(target)
-                    self._enqueue(spec, Request(str(uuid.uuid4()), record.encode("utf-8"), target))
+                    chain, admitted = seam.admit(spec, event.request.chain)
+                    request = Request(str(uuid.uuid4()), record.encode("utf-8"), target, chain=chain)
+                    self._enqueue(spec, request, recursive=not admitted)
                 else:
                     seam.deliver_record(target, record, succeeded, event.qualified_arn, at)
                 event.delivered_to.append(target)

@@ -45,6 +45,7 @@ from .event_invoke_config import (
 )
 from .logs import tail
 from .records import EVENTBRIDGE_SOURCE, FAILURE_DETAIL_TYPE, SUCCESS_DETAIL_TYPE, DeadLetter, s3_key
+from .recursion import ALLOW, RECURSION_MESSAGE, TERMINATE, Chain, current_chain
 from .retry_policy import RetrySettings
 from .runtime import ExecutionResult, FunctionSpec, Request, in_handler
 
@@ -85,6 +86,11 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
         """Function name -> DLQ ARN: function-level, shared by every version (spec 4.2)."""
         return self.__dict__.setdefault("_mocklambda_dlq", {})
 
+    @property
+    def recursion_configs(self) -> dict[str, str]:
+        """Function name -> "Allow" | "Terminate" (spec 7.1; Terminate when unset)."""
+        return self.__dict__.setdefault("_mocklambda_recursion", {})
+
     def create_function(self, spec: dict[str, Any]) -> LambdaFunction:
         fn = super().create_function(spec)
         self._keep_dead_letter_config(fn.function_name, spec)
@@ -101,6 +107,7 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
         if qualifier is None:
             self.event_invoke_configs.delete_function(name)
             self.dead_letter_targets.pop(name, None)
+            self.recursion_configs.pop(name, None)
 
     def _keep_dead_letter_config(self, name: str, spec: dict[str, Any]) -> None:
         """moto drops DeadLetterConfig; AWS keeps it (an empty TargetArn clears it)."""
@@ -132,7 +139,12 @@ def _invoke_lambda_in_process(fn: LambdaFunction, event: Any = None) -> tuple[st
     if mock is None:
         return _original_invoke_lambda(fn, event)
     payload = event if isinstance(event, str) else json.dumps(event)
-    request = Request(str(uuid.uuid4()), payload.encode("utf-8"), fn.function_arn)
+    chain, admitted = admit(function_spec(fn), current_chain())
+    request = Request(str(uuid.uuid4()), payload.encode("utf-8"), fn.function_arn, chain=chain)
+    if not admitted:
+        emit_metric(function_spec(fn), "RecursiveInvocationsDropped", 1, mock.clock.now())
+        error = {"errorMessage": RECURSION_MESSAGE, "errorType": "RecursiveInvocationException"}
+        return json.dumps(error), True, ""
     result = run_sync(fn, request)
     return result.payload.decode("utf-8", errors="replace"), result.failed, result.log
 
@@ -331,6 +343,17 @@ def event_invoke_config(backend: LambdaBackend, name: str, invoked_arn: str) -> 
     return store.find(name, qualifier) if store is not None else None
 
 
+def admit(spec: FunctionSpec, parent: Chain | None) -> tuple[Chain, bool]:
+    """The chain of a new invocation of ``spec`` made from ``parent`` (None: a new triggering
+    event), and whether AWS lets it run: False when it would be the function's 17th invocation on
+    that path (spec 7.2), unless the function's recursion config is Allow (spec 7.3)."""
+    chain = (parent or Chain()).extend(spec.arn)
+    if chain.within_limit(spec.arn):
+        return chain, True
+    backend = backend_for(spec.account_id, spec.region)
+    return chain, getattr(backend, "recursion_configs", {}).get(spec.name) == ALLOW
+
+
 def zero_concurrency(backend: LambdaBackend, fn: LambdaFunction) -> bool:
     latest = backend.get_function(fn.function_name)
     value = latest.reserved_concurrency
@@ -372,13 +395,18 @@ class AsyncLambdaResponse(LambdaResponse):
             return 204, {"status": "204"}, ""  # spec 1.5: validated, nothing runs
         request_id = str(uuid.uuid4())
         invoked_arn = unqualified_arn(fn) + (f":{ref.qualifier}" if ref.qualifier else "")
+        spec = function_spec(fn)
+        chain, admitted = admit(spec, current_chain())
         if kind == "Event":
-            mock._enqueue(function_spec(fn), Request(request_id, body, invoked_arn))
+            mock._enqueue(spec, Request(request_id, body, invoked_arn, chain=chain), recursive=not admitted)
             return 202, {"status": "202", "x-amzn-RequestId": request_id}, ""
+        if not admitted:
+            emit_metric(spec, "RecursiveInvocationsDropped", 1, mock.clock.now())
+            raise aws_errors.AwsError(400, "RecursiveInvocationException", RECURSION_MESSAGE)  # spec 7.2
         if zero_concurrency(self.backend, fn):
             emit_metric(function_spec(fn), "Throttles", 1, mock.clock.now())
             raise aws_errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")  # spec 1.23
-        result = run_sync(fn, Request(request_id, body, invoked_arn, client_context))
+        result = run_sync(fn, Request(request_id, body, invoked_arn, client_context, chain=chain))
         headers = {
             "status": "200",
             "X-Amz-Executed-Version": str(fn.version),
@@ -405,8 +433,36 @@ class AsyncLambdaResponse(LambdaResponse):
             invoke_request.check_payload(body, invoke_request.INVOKE_ASYNC_LIMIT, "Event")
             request_id = str(uuid.uuid4())
             invoked_arn = unqualified_arn(fn) + (f":{ref.qualifier}" if ref.qualifier else "")
-            mock._enqueue(function_spec(fn), Request(request_id, body, invoked_arn))
+            spec = function_spec(fn)
+            chain, admitted = admit(spec, current_chain())
+            mock._enqueue(spec, Request(request_id, body, invoked_arn, chain=chain), recursive=not admitted)
             return 202, {"status": "202", "x-amzn-RequestId": request_id}, json.dumps({"Status": 202})
+        except aws_errors.AwsError as error:
+            return error.response()
+
+    # -- recursion config (spec 7.1): not in moto
+
+    def put_function_recursion_config(self) -> Any:
+        return self._recursion_config("put")
+
+    def get_function_recursion_config(self) -> Any:
+        return self._recursion_config("get")
+
+    def _recursion_config(self, operation: str) -> Any:
+        try:
+            raw_name = unquote(self.path.split("/functions/", 1)[1].split("/recursion-config", 1)[0])
+            ref = invoke_request.parse_function_ref(raw_name, None)
+            fn = resolve(self.backend, ref, self.region, self.current_account)
+            configs = self.backend.recursion_configs
+            if operation == "put":
+                value = json.loads(self._raw_body() or b"{}").get("RecursiveLoop")
+                if value not in (ALLOW, TERMINATE):
+                    raise aws_errors.validation(
+                        "recursiveLoop", str(value), "Member must satisfy enum value set: [Terminate, Allow]"
+                    )
+                configs[fn.function_name] = value
+            current = configs.get(fn.function_name, TERMINATE)
+            return 200, {"status": "200", "Content-Type": "application/json"}, json.dumps({"RecursiveLoop": current})
         except aws_errors.AwsError as error:
             return error.response()
 
@@ -509,6 +565,9 @@ def _lambda_exists(arn: str) -> bool:
 
 url_bases = _moto_url_bases
 url_paths = {path: AsyncLambdaResponse.dispatch for path in _moto_url_paths}
+url_paths[r"{0}/(?P<api_version>[^/]+)/functions/(?P<function_name>[\w_:%-]+)/recursion-config/?$"] = (
+    AsyncLambdaResponse.dispatch
+)
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from .engine import Event
+from .recursion import RECURSION_MESSAGE
 
 ERROR_MESSAGE_LIMIT = 1024  # DLQ ErrorMessage: "the first 1 KB of the error message" (spec 4.5)
 SUCCESS_DETAIL_TYPE = "Lambda Function Invocation Result - Success"
@@ -68,7 +69,9 @@ class DeadLetter:
 
 def dead_letter(event: Event) -> DeadLetter:
     result = event.last_result
-    if result is not None and result.failed:
+    if event.stopped_as_recursive:
+        code, message = "400", RECURSION_MESSAGE  # U6: our choice, the sync error's status and text
+    elif result is not None and result.failed:
         code, message = "200", result.error_message or ""
     elif any(attempt.kind == "system_error" for attempt in event.attempts[-1:]):
         code, message = "500", "An error occurred within the Lambda service."  # U6: our choice

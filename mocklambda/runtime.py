@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterator, Mapping
 from .context import ClientContext, LambdaContext
 from .errors import MockLambdaWarning
 from .logs import capture_output, frame_log
+from .recursion import Chain, set_current_chain
 from .sandbox import CodeBundle, ModuleSpace
 
 try:  # not on Windows
@@ -79,6 +80,7 @@ class Request:
     payload: bytes  # already validated as JSON (or empty)
     invoked_arn: str
     client_context: dict[str, Any] | None = None
+    chain: Chain | None = field(default=None, compare=False)  # for recursive loop detection
 
 
 @dataclass(frozen=True)
@@ -282,7 +284,7 @@ class Runtime:
         with lambda_environment(container.environment()), container.modules.active():
             worker = threading.Thread(
                 target=self._run,
-                args=(container, event, context, outcome, spec, request.request_id),
+                args=(container, event, context, outcome, spec, request.request_id, request.chain),
                 name=f"mocklambda:{spec.name}:{request.request_id}",
                 daemon=True,
             )
@@ -320,8 +322,9 @@ class Runtime:
         return ExecutionResult(outcome.payload, None, None, log, container.log_stream, duration_ms)
 
     def _run(self, container: Container, event: Any, context: LambdaContext, outcome: _Outcome,
-             spec: FunctionSpec, request_id: str) -> None:
+             spec: FunctionSpec, request_id: str, chain: Chain | None) -> None:
         _thread_state.in_handler = True
+        set_current_chain(chain)
         with capture_output(threading.get_ident(), request_id) as sink:
             outcome.sink = sink
             try:

@@ -1,0 +1,125 @@
+"""Recursive loop detection and the recursion config API (spec §7)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+SELF_INVOKING = """
+import json, boto3
+def handler(event, context):
+    n = event["n"]
+    if n < event["stop_at"]:
+        boto3.client("lambda").invoke(FunctionName=context.function_name, InvocationType="Event",
+                                      Payload=json.dumps({"n": n + 1, "stop_at": event["stop_at"]}))
+    return n
+"""
+
+
+def metric_sum(name: str, function: str, lam) -> float:
+    now = lam.clock.now()
+    points = boto3.client("cloudwatch", region_name="us-east-1").get_metric_statistics(
+        Namespace="AWS/Lambda", MetricName=name, Dimensions=[{"Name": "FunctionName", "Value": function}],
+        StartTime=now - timedelta(hours=1), EndTime=now + timedelta(hours=1), Period=7200, Statistics=["Sum"],
+    )["Datapoints"]
+    return sum(p["Sum"] for p in points)
+
+
+def test_a_loop_is_stopped_after_16_invocations_and_the_event_goes_to_the_dlq(lambda_mock, lambda_client, create_function):
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    dlq = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    create_function("loop", SELF_INVOKING, DeadLetterConfig={"TargetArn": dlq})
+    lambda_client.invoke(FunctionName="loop", InvocationType="Event", Payload=json.dumps({"n": 1, "stop_at": 100}))
+    lambda_mock.run_until_idle()
+    invocations = lambda_mock.invocations("loop")
+    ran = [i for i in invocations if i.attempts]
+    assert [i.attempts[0].result for i in ran] == list(range(1, 17))  # spec 7.2: 16 invocations run
+    stopped = invocations[16]
+    assert (stopped.condition, stopped.attempts, stopped.payload["n"]) == ("RecursiveInvocationException", (), 17)
+    message = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"][0]
+    assert json.loads(message["Body"]) == {"n": 17, "stop_at": 100}
+    assert message["MessageAttributes"]["RequestID"]["StringValue"] == stopped.request_id
+    assert metric_sum("RecursiveInvocationsDropped", "loop", lambda_mock) == 1
+
+
+def test_allow_lets_the_loop_run(lambda_mock, lambda_client, create_function):
+    create_function("loop", SELF_INVOKING)
+    response = lambda_client.put_function_recursion_config(FunctionName="loop", RecursiveLoop="Allow")
+    assert response["RecursiveLoop"] == "Allow"  # spec 7.3
+    lambda_client.invoke(FunctionName="loop", InvocationType="Event", Payload=json.dumps({"n": 1, "stop_at": 20}))
+    lambda_mock.run_until_idle()
+    assert [i.condition for i in lambda_mock.invocations("loop")] == ["Success"] * 20
+
+
+def test_a_fan_out_is_not_a_loop(lambda_mock, lambda_client, create_function):
+    create_function("worker", "def handler(e, c):\n    return e\n")
+    create_function(
+        "fan",
+        """
+        import boto3
+        def handler(event, context):
+            client = boto3.client("lambda")
+            for i in range(20):
+                client.invoke(FunctionName="worker", InvocationType="Event", Payload=b"{}")
+        """,
+    )
+    lambda_client.invoke(FunctionName="fan", InvocationType="Event")
+    lambda_mock.run_until_idle()
+    assert [i.condition for i in lambda_mock.invocations("worker")] == ["Success"] * 20
+
+
+def test_a_synchronous_loop_gets_recursive_invocation_exception(lambda_mock, lambda_client, create_function):
+    create_function(
+        "deep",
+        """
+        import json, boto3
+        from botocore.exceptions import ClientError
+        def handler(event, context):
+            try:
+                response = boto3.client("lambda").invoke(FunctionName="deep", Payload=json.dumps(event["n"] + 1))
+            except ClientError as error:
+                return {"stopped_at": event["n"] + 1, "code": error.response["Error"]["Code"],
+                        "status": error.response["ResponseMetadata"]["HTTPStatusCode"]}
+            return json.loads(response["Payload"].read())
+        """.replace('event["n"]', "event"),
+        Timeout=30,
+    )
+    result = json.loads(lambda_client.invoke(FunctionName="deep", Payload=b"1")["Payload"].read())
+    assert result == {"stopped_at": 17, "code": "RecursiveInvocationException", "status": 400}
+
+
+def test_recursion_config_api(lambda_mock, lambda_client, create_function):
+    create_function("fn", "def handler(e, c):\n    return 1\n")
+    assert lambda_client.get_function_recursion_config(FunctionName="fn")["RecursiveLoop"] == "Terminate"  # default
+    lambda_client.put_function_recursion_config(FunctionName="fn", RecursiveLoop="Allow")
+    assert lambda_client.get_function_recursion_config(FunctionName="fn")["RecursiveLoop"] == "Allow"
+    with pytest.raises(ClientError) as excinfo:
+        lambda_client.put_function_recursion_config(FunctionName="fn", RecursiveLoop="InvalidValue")
+    error = excinfo.value.response
+    assert (error["ResponseMetadata"]["HTTPStatusCode"], error["Error"]["Code"], error["Error"]["Message"]) == (
+        400,
+        "ValidationException",
+        "1 validation error detected: Value 'InvalidValue' at 'recursiveLoop' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [Terminate, Allow]",
+    )
+    with pytest.raises(ClientError) as excinfo:
+        lambda_client.get_function_recursion_config(FunctionName="missing")
+    assert excinfo.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_a_loop_through_lambda_destinations_is_stopped(lambda_mock, lambda_client, create_function):
+    for name in ("ping", "pong"):
+        create_function(name, "def handler(e, c):\n    return {'ok': True}\n")
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:{}"
+    lambda_client.put_function_event_invoke_config(FunctionName="ping", DestinationConfig={"OnSuccess": {"Destination": arn.format("pong")}})
+    lambda_client.put_function_event_invoke_config(FunctionName="pong", DestinationConfig={"OnSuccess": {"Destination": arn.format("ping")}})
+    lambda_client.invoke(FunctionName="ping", InvocationType="Event")
+    lambda_mock.run_until_idle()
+    ping = lambda_mock.invocations("ping")
+    assert sum(1 for i in ping if i.condition == "Success") == 16
+    assert ping[-1].condition == "RecursiveInvocationException"
