@@ -121,25 +121,31 @@ class Engine:
 
     def run_due(self, until: float) -> None:
         """Run, in due order, every attempt due at or before ``until`` (including ones that
-        those attempts schedule), moving the clock to each attempt's due time."""
-        with self._run_lock:
+        those attempts schedule), moving the clock to each attempt's due time.
+
+        Returns at once if the queue is already being run, by this thread (a delivery or a
+        handler re-entering) or by another one (a thread a handler started, or the realtime
+        worker): whoever runs it drains it, and waiting here could deadlock."""
+        if not self._run_lock.acquire(blocking=False):
+            return
+        try:
             if self._running:
-                return  # re-entered from delivery or a handler's thread: the outer loop continues
+                return
             self._running = True
             try:
                 for _ in range(MAX_ATTEMPTS_PER_SETTLE):
-                    with self._heap_lock:
-                        if not self._heap or self._heap[0][0] > until:
-                            return
-                        due, _, event = heapq.heappop(self._heap)
-                    self.clock._move_to(due)
-                    self._process(event)
+                    event = self.pop_due(until)
+                    if event is None:
+                        return
+                    self.process(event)
                 raise MockLambdaError(
                     f"more than {MAX_ATTEMPTS_PER_SETTLE} attempts without the queue draining: "
                     "functions are probably invoking each other in an endless loop"
                 )
             finally:
                 self._running = False
+        finally:
+            self._run_lock.release()
 
     def run_until_idle(self) -> None:
         while True:
@@ -147,10 +153,20 @@ class Engine:
             if due is None:
                 return
             self.run_due(max(due, self.clock.offset()))
-            if self._running:  # called from inside a run: the outer run drains the queue
+            if self._running or self.next_due() == due:  # someone else is running the queue
                 return
 
-    def _process(self, event: Event) -> None:
+    def pop_due(self, until: float) -> Optional[Event]:
+        """Take the next event due at or before ``until`` off the queue (moving the clock to it)."""
+        with self._heap_lock:
+            if not self._heap or self._heap[0][0] > until:
+                return None
+            due, _, event = heapq.heappop(self._heap)
+        self.clock._move_to(due)
+        return event
+
+    def process(self, event: Event) -> None:
+        """One attempt of a popped event, and what follows from it (a retry, or the end)."""
         now = self.clock.offset()
         at = self.clock.now()
         outcome = self._attempt(event)

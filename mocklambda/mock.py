@@ -6,8 +6,10 @@ import functools
 import random
 import inspect
 import threading
+import time
 import uuid
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Literal, Optional, TypeVar, overload
 from unittest.mock import Mock
 
@@ -23,6 +25,7 @@ from .runtime import ExecutionResult, FunctionSpec, Handler, Request, Runtime
 
 Mode = Literal["auto", "manual", "realtime"]
 MODES = ("auto", "manual", "realtime")
+REALTIME_WORKERS = 64  # attempts running at once in realtime mode
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -55,6 +58,9 @@ class LambdaMock:
         self._engine = Engine(self.clock, self._attempt, self._finish)
         self._faults.clear()
         self._random = random.Random(self.seed)
+        self._in_flight: Counter[str] = Counter()
+        self._in_flight_lock = threading.Lock()
+        self._attempts_running = threading.BoundedSemaphore(REALTIME_WORKERS)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -144,10 +150,21 @@ class LambdaMock:
 
     # -- the handle ----------------------------------------------------------------------------
 
-    def run_until_idle(self) -> None:
-        """Jump the clock to each next due attempt until nothing is queued."""
+    def run_until_idle(self, timeout: float = 60.0) -> None:
+        """Jump the clock to each next due attempt until nothing is queued. In realtime mode,
+        wait (up to ``timeout`` wall seconds) for the queue to drain instead."""
         self._require_started("run_until_idle()")
-        self._engine.run_until_idle()
+        if self.mode != "realtime":
+            self._engine.run_until_idle()
+            return
+        deadline = time.monotonic() + timeout
+        while self._engine.pending() or self._attempts_busy():
+            if time.monotonic() > deadline:
+                raise NotIdleError(f"still busy after {timeout} s:\n{self.timeline()}")
+            time.sleep(0.005)
+
+    def _attempts_busy(self) -> bool:
+        return self._attempts_running._value < REALTIME_WORKERS  # type: ignore[attr-defined]
 
     def invocations(self, function_name: Optional[str] = None) -> list[Invocation]:
         """Every event accepted so far (oldest first), optionally of one function (name or ARN)."""
@@ -233,14 +250,19 @@ class LambdaMock:
         if zero:
             return AttemptOutcome("zero_concurrency", settings=settings)
         faults = self._faults.get(event.spec.name)
-        if faults:
-            kind = faults.popleft()
+        kind = faults.popleft() if faults else None
+        if kind is None and self._acquire(event.spec) is not None:
+            kind = "throttle"
+        if kind is not None:
             if kind == "throttle":
                 seam.emit_metric(event.spec, "Throttles", 1, now)
             return AttemptOutcome(kind, settings=settings)  # type: ignore[arg-type]
         age_ms = (self.clock.offset() - event.enqueued_at) * 1000
         seam.emit_metric(event.spec, "AsyncEventAge", age_ms, now, unit="Milliseconds")
-        result = self._execute(event.spec, event.request)
+        try:
+            result = self._execute(event.spec, event.request)
+        finally:
+            self._release(event.spec)
         seam.write_logs(event.spec, result)
         seam.emit_metric(event.spec, "Invocations", 1, now)
         if result.failed:
@@ -294,16 +316,44 @@ class LambdaMock:
     # -- realtime ------------------------------------------------------------------------------
 
     def _run_realtime(self) -> None:
+        """Start each attempt when it comes due on the (scaled) wall clock, in parallel, as AWS
+        does; concurrency limits then throttle the excess (see ``_acquire``)."""
         engine = self._engine
-        while not self._stopping.is_set():
-            due = engine.next_due()
-            now = self.clock.offset()
-            if due is not None and due <= now:
-                engine.run_due(now)
-                continue
-            wait = 0.5 if due is None else min(0.5, (due - now) * self.time_scale)
-            with engine.wakeup:
-                engine.wakeup.wait(wait)
+        with ThreadPoolExecutor(REALTIME_WORKERS, thread_name_prefix="mocklambda-attempt") as pool:
+            while not self._stopping.is_set():
+                event = engine.pop_due(self.clock.offset())
+                if event is not None:
+                    self._attempts_running.acquire()
+                    pool.submit(self._process_in_pool, event)
+                    continue
+                due = engine.next_due()
+                wait = 0.5 if due is None else min(0.5, max(0.0, (due - self.clock.offset()) * self.time_scale))
+                with engine.wakeup:
+                    engine.wakeup.wait(wait)
+
+    def _process_in_pool(self, event: Event) -> None:
+        try:
+            self._engine.process(event)
+        finally:
+            self._attempts_running.release()
+
+    def _acquire(self, spec: FunctionSpec) -> Optional[str]:
+        """Realtime mode: take one unit of concurrency, or say why the invocation is throttled."""
+        if self.mode != "realtime":
+            return None
+        reserved = seam.reserved_concurrency(spec)
+        with self._in_flight_lock:
+            if reserved is not None and self._in_flight[spec.arn] >= reserved:
+                return "ReservedFunctionConcurrentInvocationLimitExceeded"
+            if sum(self._in_flight.values()) >= seam.account_concurrency_limit():
+                return "ConcurrentInvocationLimitExceeded"
+            self._in_flight[spec.arn] += 1
+        return None
+
+    def _release(self, spec: FunctionSpec) -> None:
+        if self.mode == "realtime":
+            with self._in_flight_lock:
+                self._in_flight[spec.arn] -= 1
 
     def _stop_worker(self) -> None:
         if self._worker is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sys
 import threading
 import uuid
@@ -354,6 +355,20 @@ def admit(spec: FunctionSpec, parent: Chain | None) -> tuple[Chain, bool]:
     return chain, getattr(backend, "recursion_configs", {}).get(spec.name) == ALLOW
 
 
+def reserved_concurrency(spec: FunctionSpec) -> int | None:
+    backend = backend_for(spec.account_id, spec.region)
+    try:
+        value = backend.get_function(spec.name).reserved_concurrency
+    except UnknownFunctionException:
+        return None
+    return None if value is None else int(value)
+
+
+def account_concurrency_limit() -> int:
+    """AWS's default of 1000, or moto's own knob when set."""
+    return int(os.environ.get("MOTO_LAMBDA_CONCURRENCY_QUOTA", "1000"))
+
+
 def zero_concurrency(backend: LambdaBackend, fn: LambdaFunction) -> bool:
     latest = backend.get_function(fn.function_name)
     value = latest.reserved_concurrency
@@ -406,7 +421,14 @@ class AsyncLambdaResponse(LambdaResponse):
         if zero_concurrency(self.backend, fn):
             emit_metric(function_spec(fn), "Throttles", 1, mock.clock.now())
             raise aws_errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")  # spec 1.23
-        result = run_sync(fn, Request(request_id, body, invoked_arn, client_context, chain=chain))
+        reason = mock._acquire(spec)
+        if reason is not None:  # realtime mode enforces concurrency (spec 1.21)
+            emit_metric(spec, "Throttles", 1, mock.clock.now())
+            raise aws_errors.throttled(reason)
+        try:
+            result = run_sync(fn, Request(request_id, body, invoked_arn, client_context, chain=chain))
+        finally:
+            mock._release(spec)
         headers = {
             "status": "200",
             "X-Amz-Executed-Version": str(fn.version),

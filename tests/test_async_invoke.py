@@ -315,3 +315,59 @@ def test_realtime_mode_runs_retries_on_the_scaled_wall_clock(create_function, la
         assert len(invocation.attempts) == 3
         gaps = offsets(invocation, lam)
         assert gaps[1] - gaps[0] >= 60 and gaps[2] - gaps[1] >= 120
+
+
+SLOW = "import time\ndef handler(event, context):\n    time.sleep(0.3)\n    return event\n"
+
+
+def test_realtime_mode_enforces_reserved_concurrency(create_function, lambda_client):
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+
+    def slow(event, context):
+        started.set()
+        release.wait(5)
+        return event
+
+    with mock_lambda(mode="realtime", time_scale=0.01) as lam:
+        create_function("single", SLOW, Timeout=10)
+        lam.handler("single", slow)
+        lambda_client.put_function_concurrency(FunctionName="single", ReservedConcurrentExecutions=1)
+        event(lambda_client, "single", b'{"n": 1}')
+        event(lambda_client, "single", b'{"n": 2}')
+        assert started.wait(5)
+        with pytest.raises(ClientError) as excinfo:  # one is running: a synchronous call is throttled
+            lambda_client.invoke(FunctionName="single", Payload=b"{}")
+        assert excinfo.value.response["Error"]["Code"] == "TooManyRequestsException"
+        assert excinfo.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+        time.sleep(0.1)  # 10 s of AWS time: the other event is being throttled meanwhile
+        release.set()
+        lam.run_until_idle(timeout=10)
+        first, second = lam.invocations()
+    assert (first.condition, second.condition) == ("Success", "Success")
+    kinds = [a.kind for a in first.attempts] + [a.kind for a in second.attempts]
+    assert kinds.count("run") == 2 and "throttle" in kinds  # the excess waited in the queue (spec 1.22)
+
+
+def test_threads_a_handler_starts_may_call_aws_without_deadlock(lambda_mock, lambda_client, create_function):
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="thread-bucket")
+    create_function(
+        "threads",
+        """
+        import boto3
+        from concurrent.futures import ThreadPoolExecutor
+        def put(i):
+            boto3.client("s3", region_name="us-east-1").put_object(Bucket="thread-bucket", Key=str(i), Body=b"x")
+        def handler(event, context):
+            with ThreadPoolExecutor(4) as pool:
+                list(pool.map(put, range(8)))
+            return "done"
+        """,
+        Timeout=10,
+    )
+    event(lambda_client, "threads")
+    event(lambda_client, "threads")
+    lambda_mock.run_until_idle()
+    assert [i.condition for i in lambda_mock.invocations()] == ["Success", "Success"]
+    assert boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket="thread-bucket")["KeyCount"] == 8
