@@ -29,10 +29,11 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto import mock_aws
 from moto.core.models import MockAWS, botocore_stubber
 from moto.cloudwatch.models import cloudwatch_backends
-from moto.events.models import events_backends
+import moto.s3.notifications as s3_notifications
+from moto.events.models import EventTemplateParser, Rule, events_backends
 from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
-from moto.sns.models import sns_backends
+from moto.sns.models import Subscription, sns_backends
 from moto.sqs.models import sqs_backends
 
 from . import active, aws_errors, invoke_request
@@ -48,6 +49,7 @@ from .logs import tail
 from .records import EVENTBRIDGE_SOURCE, FAILURE_DETAIL_TYPE, SUCCESS_DETAIL_TYPE, DeadLetter, s3_key
 from .recursion import ALLOW, RECURSION_MESSAGE, TERMINATE, Chain, current_chain
 from .retry_policy import RetrySettings
+from .triggers import eventbridge_event, input_path, s3_event, sns_event
 from .runtime import ExecutionResult, FunctionSpec, Request, in_handler
 
 _BACKEND_DICTS = (lambda_backends, lambda_simple_backends)
@@ -148,6 +150,96 @@ def _invoke_lambda_in_process(fn: LambdaFunction, event: Any = None) -> tuple[st
         return json.dumps(error), True, ""
     result = run_sync(fn, request)
     return result.payload.decode("utf-8", errors="replace"), result.failed, result.log
+
+
+# --------------------------------------------------------------------------------------------
+# AWS services that invoke functions asynchronously (spec §8): SNS, S3, EventBridge
+
+
+def enqueue_from_service(function_arn: str, event: dict[str, Any]) -> None:
+    """Hand a service's event to a function as an asynchronous invocation, as AWS does: retries,
+    event age, DLQ and destinations apply. A function that does not exist gets nothing (AWS's
+    services drop such deliveries)."""
+    mock = active.current()
+    assert mock is not None
+    parts = function_arn.split(":")
+    try:
+        fn = backend_for(parts[4], parts[3]).get_function(parts[6], parts[7] if len(parts) > 7 else None)
+    except UnknownFunctionException:
+        return
+    spec = function_spec(fn)
+    chain, admitted = admit(spec, current_chain())
+    request = Request(str(uuid.uuid4()), json.dumps(event).encode("utf-8"), function_arn, chain=chain)
+    mock._enqueue(spec, request, recursive=not admitted)
+
+
+_original_sns_publish = Subscription.publish
+
+
+def _sns_publish(subscription: Any, message: str, message_id: str, subject: str | None = None,
+                 message_attributes: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> None:
+    if active.current() is None or subscription.protocol != "lambda":
+        return _original_sns_publish(subscription, message, message_id, subject, message_attributes, *args, **kwargs)
+    matcher = getattr(subscription, "_filter_policy_matcher", None)
+    if matcher is not None and not matcher.matches(message_attributes, message):
+        return None
+    structure = kwargs.get("message_structure") or (args[2] if len(args) > 2 else None)
+    if structure == "json":
+        message = subscription._parse_message_structure(message, subscription.protocol)
+    event = sns_event(
+        subscription_arn=subscription.arn, topic_arn=subscription.topic.arn, message_id=message_id,
+        message=message, subject=subject, message_attributes=message_attributes, at=active.current().clock.now(),
+    )
+    enqueue_from_service(subscription.endpoint, event)
+    return None
+
+
+_original_s3_invoke = s3_notifications._invoke_awslambda
+
+
+def _s3_invoke(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+    mock = active.current()
+    if mock is None:
+        return _original_s3_invoke(account_id, event_body, fn_arn, region_name)
+    enqueue_from_service(fn_arn, s3_event(event_body, account_id, mock.clock.now()))
+    return None
+
+
+_original_send_to_targets = Rule.send_to_targets
+
+
+def _send_to_targets(rule: Any, original_event: Any, transform_input: bool = True) -> None:
+    """moto raises NotImplementedError for Lambda targets; AWS invokes them asynchronously."""
+    lambda_targets = [t for t in rule.targets if t["Arn"].split(":")[2:3] == ["lambda"]]
+    if active.current() is None or not lambda_targets:
+        return _original_send_to_targets(rule, original_event, transform_input)
+    if not rule.event_pattern.matches_event(original_event):
+        return None
+    event = eventbridge_event(original_event)
+    for target in lambda_targets:
+        if "Input" in target:
+            payload: Any = json.loads(target["Input"])
+        elif "InputPath" in target:
+            payload = input_path(event, target["InputPath"])
+        elif "InputTransformer" in target and transform_input:
+            transformer = target["InputTransformer"]
+            payload = EventTemplateParser.parse(
+                input_template=transformer.get("InputTemplate"),
+                input_paths_map=transformer.get("InputPathsMap", {}),
+                event=event,
+            )
+        else:
+            payload = event
+        enqueue_from_service(target["Arn"], payload)
+    others = [t for t in rule.targets if t not in lambda_targets]
+    if others:
+        saved = rule.targets
+        rule.targets = others
+        try:
+            _original_send_to_targets(rule, original_event, transform_input)
+        finally:
+            rule.targets = saved
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -613,6 +705,9 @@ def install() -> None:
             _convert_instances(backend_dict, AsyncLambdaBackend)
         LambdaFunction._invoke_lambda = _invoke_lambda_in_process  # type: ignore[method-assign]
         LambdaFunction.get_configuration = _get_configuration_with_dead_letter  # type: ignore[method-assign]
+        Subscription.publish = _sns_publish  # type: ignore[method-assign]
+        s3_notifications._invoke_awslambda = _s3_invoke
+        Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
         botocore_stubber.process_request = _settle_then_process  # type: ignore[method-assign]
 
 
@@ -639,6 +734,9 @@ def uninstall() -> None:
             _convert_instances(backend_dict, original)
         LambdaFunction._invoke_lambda = _original_invoke_lambda  # type: ignore[method-assign]
         LambdaFunction.get_configuration = _original_get_configuration  # type: ignore[method-assign]
+        Subscription.publish = _original_sns_publish  # type: ignore[method-assign]
+        s3_notifications._invoke_awslambda = _original_s3_invoke
+        Rule.send_to_targets = _original_send_to_targets  # type: ignore[method-assign]
         del botocore_stubber.process_request
 
 

@@ -1,0 +1,166 @@
+"""The events AWS services hand to Lambda, in AWS's shapes (spec §8): pure builders."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from .records import iso_millis
+
+
+def sns_event(
+    *,
+    subscription_arn: str,
+    topic_arn: str,
+    message_id: str,
+    message: str,
+    subject: Optional[str],
+    message_attributes: Optional[dict[str, Any]],
+    at: datetime,
+) -> dict[str, Any]:
+    """``Records[].Sns`` as SNS delivers to a Lambda subscription (spec 8.2), keys in AWS's order."""
+    region = topic_arn.split(":")[3]
+    endpoint = f"https://sns.{region}.amazonaws.com"
+    attributes = {
+        name: {"Type": value.get("Type") or value.get("DataType"), "Value": value.get("Value", value.get("StringValue"))}
+        for name, value in (message_attributes or {}).items()
+    }
+    signature = base64.b64encode(hashlib.sha256(f"{message_id}{message}".encode()).digest() * 8).decode()
+    return {
+        "Records": [
+            {
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": subscription_arn,
+                "EventSource": "aws:sns",
+                "Sns": {
+                    "SignatureVersion": "1",
+                    "Timestamp": iso_millis(at),
+                    "Signature": signature,
+                    "SigningCertUrl": f"{endpoint}/SimpleNotificationService-{uuid.uuid5(uuid.NAMESPACE_URL, endpoint).hex}.pem",
+                    "MessageId": message_id,
+                    "Message": message,
+                    "MessageAttributes": attributes,
+                    "Type": "Notification",
+                    "UnsubscribeUrl": f"{endpoint}/?Action=Unsubscribe&SubscriptionArn={subscription_arn}",
+                    "TopicArn": topic_arn,
+                    "Subject": subject,
+                },
+            }
+        ]
+    }
+
+
+def s3_event(moto_event: dict[str, Any], account_id: str, at: datetime) -> dict[str, Any]:
+    """moto's S3 notification completed to AWS's shape (spec 8.1): identities, request and
+    response elements, the object's sequencer; removals carry no size or eTag."""
+    records = []
+    for record in moto_event.get("Records", []):
+        s3 = record.get("s3", {})
+        bucket = s3.get("bucket", {})
+        obj = dict(s3.get("object", {}))
+        event_name = record.get("eventName", "")
+        request_id = uuid.uuid4().hex[:16].upper()
+        sequencer = f"{int(at.timestamp() * 1_000_000):X}"
+        owner = {"principalId": f"A{hashlib.sha1(account_id.encode()).hexdigest()[:13].upper()}"}
+        if event_name.startswith("ObjectRemoved"):
+            obj = {"key": obj.get("key"), "sequencer": sequencer}
+        else:
+            obj["sequencer"] = sequencer
+        records.append(
+            {
+                "eventVersion": record.get("eventVersion", "2.1"),
+                "eventSource": "aws:s3",
+                "awsRegion": record.get("awsRegion"),
+                "eventTime": iso_millis(at),
+                "eventName": event_name,
+                "userIdentity": {"principalId": f"AWS:{owner['principalId']}"},
+                "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+                "responseElements": {
+                    "x-amz-request-id": request_id,
+                    "x-amz-id-2": base64.b64encode(hashlib.sha256(request_id.encode()).digest()).decode(),
+                },
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": s3.get("configurationId"),
+                    "bucket": {"name": bucket.get("name"), "ownerIdentity": owner, "arn": bucket.get("arn")},
+                    "object": obj,
+                },
+            }
+        )
+    return {"Records": records}
+
+
+def eventbridge_event(moto_event: dict[str, Any]) -> dict[str, Any]:
+    """The event as a rule hands it to a Lambda target (spec 8.3): ``time`` as ISO-8601 seconds."""
+    event = dict(moto_event)
+    event.pop("ingestion-time", None)
+    when = event.get("time")
+    if isinstance(when, (int, float)):
+        event["time"] = datetime.fromtimestamp(when, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ordered = {key: event[key] for key in
+               ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")
+               if key in event}
+    ordered.update({key: value for key, value in event.items() if key not in ordered})
+    return ordered
+
+
+def input_path(event: dict[str, Any], path: str) -> Any:
+    """EventBridge ``InputPath``: a JSONPath like ``$.detail.order`` (dotted keys only)."""
+    value: Any = event
+    for part in [p for p in path.lstrip("$").split(".") if p]:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
+    """``Records[]`` of an SQS event source mapping batch, from messages as ``ReceiveMessage``
+    returns them (with all attributes)."""
+    records = []
+    for message in messages:
+        attributes = message.get("Attributes", {})
+        records.append(
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": {
+                    key: attributes[key]
+                    for key in ("ApproximateReceiveCount", "SentTimestamp", "SenderId",
+                                "ApproximateFirstReceiveTimestamp", "MessageGroupId", "MessageDeduplicationId",
+                                "SequenceNumber", "AWSTraceHeader")
+                    if key in attributes
+                },
+                "messageAttributes": {
+                    name: {
+                        "stringValue": value.get("StringValue"),
+                        "binaryValue": value.get("BinaryValue"),
+                        "stringListValues": [],
+                        "binaryListValues": [],
+                        "dataType": value.get("DataType"),
+                    }
+                    for name, value in message.get("MessageAttributes", {}).items()
+                },
+                "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+        )
+    return {"Records": records}
+
+
+def batch_item_failures(payload: bytes) -> Optional[list[str]]:
+    """Message ids a handler reported as failed (``ReportBatchItemFailures``); None if the
+    response is not such a report."""
+    try:
+        response = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(response, dict) or "batchItemFailures" not in response:
+        return None
+    failures = response.get("batchItemFailures") or []
+    return [str(item.get("itemIdentifier")) for item in failures if isinstance(item, dict)]
