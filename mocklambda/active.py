@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -32,4 +33,5 @@ def any_active() -> bool:
 
 
 # Mocks started since the pytest plugin last looked: a failing test's report shows their timelines.
-started_recently: list["LambdaMock"] = []
+# Bounded, so a long-running script that starts many mocks keeps none of them alive for long.
+started_recently: "deque[LambdaMock]" = deque(maxlen=8)

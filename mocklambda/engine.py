@@ -92,6 +92,7 @@ class Engine:
         self._heap_lock = threading.Lock()
         self._run_lock = threading.RLock()
         self._running = False
+        self._runner: Optional[int] = None
         self.events: list[Event] = []
         self.wakeup = threading.Condition(self._heap_lock)
         clock._run_due = self.run_due
@@ -123,15 +124,13 @@ class Engine:
         """Run, in due order, every attempt due at or before ``until`` (including ones that
         those attempts schedule), moving the clock to each attempt's due time.
 
-        Returns at once if the queue is already being run, by this thread (a delivery or a
-        handler re-entering) or by another one (a thread a handler started, or the realtime
-        worker): whoever runs it drains it, and waiting here could deadlock."""
-        if not self._run_lock.acquire(blocking=False):
-            return
-        try:
+        Returns at once when re-entered by the thread already running the queue (a delivery);
+        another thread waits for that run to end first (handler threads never call this)."""
+        with self._run_lock:
             if self._running:
                 return
             self._running = True
+            self._runner = threading.get_ident()
             try:
                 for _ in range(MAX_ATTEMPTS_PER_SETTLE):
                     event = self.pop_due(until)
@@ -144,8 +143,6 @@ class Engine:
                 )
             finally:
                 self._running = False
-        finally:
-            self._run_lock.release()
 
     def run_until_idle(self) -> None:
         while True:
@@ -153,8 +150,8 @@ class Engine:
             if due is None:
                 return
             self.run_due(max(due, self.clock.offset()))
-            if self._running or self.next_due() == due:  # someone else is running the queue
-                return
+            if self._running and self._runner == threading.get_ident():
+                return  # re-entered from inside a run: the outer run drains the queue
 
     def pop_due(self, until: float) -> Optional[Event]:
         """Take the next event due at or before ``until`` off the queue (moving the clock to it)."""
@@ -169,7 +166,14 @@ class Engine:
         """One attempt of a popped event, and what follows from it (a retry, or the end)."""
         now = self.clock.offset()
         at = self.clock.now()
-        outcome = self._attempt(event)
+        try:
+            outcome = self._attempt(event)
+        except Exception as error:  # a fault of ours must not lose the event: retry it like a 5xx
+            event.attempts.append(Attempt(at=at, error_type="MockLambda.InternalError",
+                                          error_message=f"{type(error).__name__}: {error}", kind="system_error"))
+            event.throttles += 1
+            self._follow(event, after_throttle(event.throttles, now - event.enqueued_at, RetrySettings()), now)
+            return
         age = now - event.enqueued_at
         if outcome.kind == "zero_concurrency":  # spec 2.9: no attempt, no retry
             self._final(event, "ZeroReservedConcurrency")
@@ -207,7 +211,10 @@ class Engine:
     def _final(self, event: Event, condition: str) -> None:
         event.condition = condition
         event.finished_at = self.clock.offset()
-        self._finish(event)
+        try:
+            self._finish(event)
+        except Exception as error:  # the outcome stands; say why its deliveries did not happen
+            event.delivery_errors.append(f"mocklambda internal error: {type(error).__name__}: {error}")
 
     # -- looking -----------------------------------------------------------------------------
 

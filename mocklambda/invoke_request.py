@@ -87,7 +87,14 @@ def check_payload(body: bytes, limit: int, operation: str) -> None:
             f"(`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: {column}]"
         )
     try:
-        json.loads(text)
+        json.loads(text, parse_constant=_refuse_constant)
+    except _NonStandardToken as exc:
+        raise aws_errors.invalid_content(
+            "Could not parse request body into json: Could not parse payload into json: "
+            f"Non-standard token '{exc.token}': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow"
+            f"\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, "
+            f"column: {text.find(exc.token) + len(exc.token) + 1}]"
+        )
     except ValueError as exc:
         line = getattr(exc, "lineno", 1)
         column = getattr(exc, "colno", 1)
@@ -96,6 +103,17 @@ def check_payload(body: bytes, limit: int, operation: str) -> None:
             f"{_jackson_detail(text, getattr(exc, 'pos', 0))}\n at [Source: REDACTED "
             f"(`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: {line}, column: {column}]"
         )
+
+
+class _NonStandardToken(ValueError):
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.token = token
+
+
+def _refuse_constant(token: str) -> None:
+    """NaN and Infinity are not JSON; Jackson, which AWS uses, refuses them."""
+    raise _NonStandardToken(token)
 
 
 def _jackson_detail(text: str, pos: int) -> str:

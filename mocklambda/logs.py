@@ -57,12 +57,14 @@ class _SinkHandler(logging.Handler):
 
 
 _install_lock = threading.Lock()
+_log_handlers: dict[int, logging.Handler] = {}
 
 
 @contextmanager
 def capture_output(thread_id: int, request_id: str) -> Iterator[io.StringIO]:
     """Collect what ``thread_id`` prints or logs while the block runs."""
     sink = io.StringIO()
+    handler = _SinkHandler(thread_id, sink, request_id)
     with _install_lock:
         for name in ("stdout", "stderr"):
             stream = getattr(sys, name)
@@ -70,20 +72,27 @@ def capture_output(thread_id: int, request_id: str) -> Iterator[io.StringIO]:
                 stream = _ThreadRoutedStream(stream)
                 setattr(sys, name, stream)
             stream.sinks[thread_id] = sink
-    handler = _SinkHandler(thread_id, sink, request_id)
-    root = logging.getLogger()
-    root.addHandler(handler)
+        _log_handlers[thread_id] = handler
+    logging.getLogger().addHandler(handler)
     try:
         yield sink
     finally:
-        root.removeHandler(handler)
-        with _install_lock:
-            for name in ("stdout", "stderr"):
-                stream = getattr(sys, name)
-                if isinstance(stream, _ThreadRoutedStream):
-                    stream.sinks.pop(thread_id, None)
-                    if not stream.sinks:
-                        setattr(sys, name, stream.original)
+        release_capture(thread_id)
+
+
+def release_capture(thread_id: int | None) -> None:
+    """Stop capturing a thread's output (also from another thread, for a handler that timed
+    out), and put sys.stdout / sys.stderr back once nothing is captured."""
+    with _install_lock:
+        handler = _log_handlers.pop(thread_id, None) if thread_id is not None else None
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name)
+            if isinstance(stream, _ThreadRoutedStream):
+                stream.sinks.pop(thread_id, None)  # type: ignore[arg-type]
+                if not stream.sinks:
+                    setattr(sys, name, stream.original)
+    if handler is not None:
+        logging.getLogger().removeHandler(handler)
 
 
 def frame_log(

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Literal, Optional, TypeVar, overload
 from unittest.mock import Mock
 
-from . import active
+from . import active, handler_threads
 from . import moto_seam as seam
 from .clock import Clock, WallClock
 from .engine import AttemptOutcome, Engine, Event
@@ -27,6 +27,7 @@ Mode = Literal["auto", "manual", "realtime"]
 MODES = ("auto", "manual", "realtime")
 REALTIME_WORKERS = 64  # attempts running at once in realtime mode
 F = TypeVar("F", bound=Callable[..., Any])
+_UNSET: Any = object()
 
 
 class LambdaMock:
@@ -90,6 +91,7 @@ class LambdaMock:
 
     def _activate(self) -> None:
         seam.install()
+        handler_threads.install()
         active.push(self)
         active.started_recently.append(self)
         self._started = True
@@ -101,6 +103,7 @@ class LambdaMock:
     def _deactivate(self) -> None:
         active.remove(self)
         seam.uninstall()
+        handler_threads.uninstall()
         self._runtime.close()
         self._started = False
 
@@ -195,15 +198,15 @@ class LambdaMock:
     def handler(self, name: str) -> Callable[[F], F]: ...
 
     @overload
-    def handler(self, name: str, fn: Callable[..., Any] | None = None, *, side_effect: Any = None,
-                return_value: Any = None) -> Any: ...
+    def handler(self, name: str, fn: Callable[..., Any] | None = None, *, side_effect: Any = ...,
+                return_value: Any = ...) -> Any: ...
 
-    def handler(self, name: str, fn: Callable[..., Any] | None = None, *, side_effect: Any = None,
-                return_value: Any = None) -> Any:
+    def handler(self, name: str, fn: Callable[..., Any] | None = None, *, side_effect: Any = _UNSET,
+                return_value: Any = _UNSET) -> Any:
         """Run ``fn(event, context)`` instead of the function's code. Without ``fn``, builds a
         ``unittest.mock.Mock`` from ``side_effect`` / ``return_value`` (and returns it), or acts
         as a decorator."""
-        if fn is None and side_effect is None and return_value is None:
+        if fn is None and side_effect is _UNSET and return_value is _UNSET:
 
             def decorate(func: F) -> F:
                 self._bindings[name] = func
@@ -211,8 +214,9 @@ class LambdaMock:
 
             return decorate
         if fn is None:
-            fn = Mock(side_effect=side_effect, return_value=return_value)
-        elif side_effect is not None or return_value is not None:
+            fn = Mock(side_effect=None if side_effect is _UNSET else side_effect,
+                      return_value=None if return_value is _UNSET else return_value)
+        elif side_effect is not _UNSET or return_value is not _UNSET:
             raise MockLambdaError("pass either fn, or side_effect / return_value, not both")
         self._bindings[name] = fn
         return fn

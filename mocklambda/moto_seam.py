@@ -50,7 +50,8 @@ from .records import EVENTBRIDGE_SOURCE, FAILURE_DETAIL_TYPE, SUCCESS_DETAIL_TYP
 from .recursion import ALLOW, RECURSION_MESSAGE, TERMINATE, Chain, current_chain
 from .retry_policy import RetrySettings
 from .triggers import eventbridge_event, input_path, s3_event, sns_event
-from .runtime import ExecutionResult, FunctionSpec, Request, in_handler
+from .handler_threads import in_handler
+from .runtime import ExecutionResult, FunctionSpec, Request
 
 _BACKEND_DICTS = (lambda_backends, lambda_simple_backends)
 _PAYLOAD_PATH = re.compile(r"/(invocations|invoke-async)/?$")
@@ -366,7 +367,7 @@ def deliver_record(target: str, record: str, succeeded: bool, function_arn: str,
     elif service == "s3":
         function_name = function_arn.split(":")[6]
         bucket = target.split(":::", 1)[1]
-        s3_backends[account or DEFAULT_ACCOUNT_ID][parts[1]].put_object(
+        s3_backends[account or function_arn.split(":")[4]][parts[1]].put_object(
             bucket, s3_key(function_name, at), record.encode("utf-8")
         )
     else:  # pragma: no cover - refused at Put time
@@ -405,13 +406,17 @@ def lambda_target(target: str) -> FunctionSpec:
 
 
 def resolve(backend: LambdaBackend, ref: invoke_request.FunctionRef, region: str, account_id: str) -> LambdaFunction:
-    """Find the function version a request names, with AWS's errors (spec 1.10-1.11, 1.18-1.19)."""
+    """Find the function version a request names, with AWS's errors (spec 1.10-1.11, 1.18-1.19).
+    An ARN naming another account is looked up in that account."""
     if ref.region is not None and ref.region != region:
         raise aws_errors.wrong_region(ref.region, region)
-    arn = f"arn:aws:lambda:{region}:{ref.account_id or account_id}:function:{ref.name}:{ref.qualifier or '$LATEST'}"
+    account = ref.account_id or account_id
+    arn = f"arn:aws:lambda:{region}:{account}:function:{ref.name}:{ref.qualifier or '$LATEST'}"
     qualifier = ref.qualifier
     if qualifier is not None and qualifier.lower() == "$latest" and qualifier != "$LATEST":
         raise aws_errors.not_found(arn)  # qualifiers are case-sensitive on AWS, not in moto
+    if account != account_id:
+        backend = backend_for(account, region)
     try:
         return backend.get_function(ref.name, qualifier)
     except UnknownFunctionException:
@@ -486,6 +491,8 @@ class AsyncLambdaResponse(LambdaResponse):
             return self._invoke()
         except aws_errors.AwsError as error:
             return error.response()
+        except Exception as error:  # a fault of ours reaches the caller as AWS's 500, not a traceback
+            return aws_errors.AwsError(500, "ServiceException", f"mocklambda internal error: {type(error).__name__}: {error}").response()
 
     def _invoke(self) -> tuple[int, dict[str, str], bytes | str]:
         mock = active.current()

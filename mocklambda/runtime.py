@@ -17,7 +17,6 @@ import threading
 import time
 import traceback
 import uuid
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -25,8 +24,9 @@ from typing import Any, Callable, Iterator, Mapping
 
 from .context import ClientContext, LambdaContext
 from .errors import MockLambdaWarning
-from .logs import capture_output, frame_log
-from .recursion import Chain, set_current_chain
+from .logs import capture_output, frame_log, release_capture
+from .handler_threads import become_handler_thread, exclusive, in_handler, warn
+from .recursion import Chain
 from .sandbox import CodeBundle, ModuleSpace
 
 try:  # not on Windows
@@ -35,15 +35,8 @@ except ImportError:  # pragma: no cover
     resource = None  # type: ignore[assignment]
 
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit for the init phase of on-demand functions
+STOP_GRACE_SECONDS = 1.0  # how long stop() waits for a timed-out handler to notice
 Handler = Callable[[Any, Any], Any]
-
-
-_thread_state = threading.local()
-
-
-def in_handler() -> bool:
-    """True on a thread that is running a handler."""
-    return getattr(_thread_state, "in_handler", False)
 
 
 @dataclass(frozen=True)
@@ -237,15 +230,23 @@ class Runtime:
 
     def __init__(self) -> None:
         self._containers: dict[tuple[Any, ...], Container] = {}
+        self._bundles: list[CodeBundle] = []  # every extracted package, discarded containers' too
+        self._timed_out: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._warned: set[str] = set()
 
     def close(self) -> None:
+        """Wait briefly for handlers that timed out, then delete every extracted package."""
+        for worker in self._timed_out:
+            worker.join(STOP_GRACE_SECONDS)
+            if worker.is_alive():
+                warn(f"handler thread {worker.name} was still running when the mock stopped "
+                     "(blocked in a call that a timeout cannot interrupt)", MockLambdaWarning)
         with self._lock:
-            containers, self._containers = list(self._containers.values()), {}
-        for container in containers:
-            if container.bundle is not None:
-                container.bundle.remove()
+            self._containers, self._timed_out = {}, []
+            bundles, self._bundles = self._bundles, []
+        for bundle in bundles:
+            bundle.remove()
 
     def _container(self, spec: FunctionSpec, bound: Handler | None) -> Container:
         key = (spec.arn, spec.version, spec.code_sha256, id(bound) if bound else None)
@@ -253,6 +254,8 @@ class Runtime:
             container = self._containers.get(key)
             if container is None:
                 container = self._containers[key] = Container(spec, bound)
+                if container.bundle is not None:
+                    self._bundles.append(container.bundle)
             return container
 
     def _discard(self, container: Container) -> None:
@@ -264,6 +267,10 @@ class Runtime:
     def execute(self, spec: FunctionSpec, request: Request, bound: Handler | None = None) -> ExecutionResult:
         if bound is None and not spec.is_python:
             return self._unsupported(spec, request)
+        with exclusive():  # handler code runs one invocation tree at a time (process-wide state)
+            return self._execute(spec, request, bound)
+
+    def _execute(self, spec: FunctionSpec, request: Request, bound: Handler | None) -> ExecutionResult:
         container = self._container(spec, bound)
         outcome = _Outcome()
         cold = container.handler_fn is None
@@ -293,6 +300,8 @@ class Runtime:
             finished = outcome.done.wait(spec.timeout)
             if not finished:
                 self._interrupt(worker)
+                release_capture(worker.ident)
+                self._timed_out.append(worker)
                 outcome.discard_container = True
                 outcome.error = {
                     "errorType": "Sandbox.Timedout",
@@ -323,8 +332,7 @@ class Runtime:
 
     def _run(self, container: Container, event: Any, context: LambdaContext, outcome: _Outcome,
              spec: FunctionSpec, request_id: str, chain: Chain | None) -> None:
-        _thread_state.in_handler = True
-        set_current_chain(chain)
+        become_handler_thread(chain)
         with capture_output(threading.get_ident(), request_id) as sink:
             outcome.sink = sink
             try:
@@ -357,6 +365,10 @@ class Runtime:
             except Exception as exc:
                 outcome.error = _error(type(exc).__name__, str(exc), request_id,
                                        container.stack(exc.__traceback__, skip=1))
+            except BaseException as exc:  # KeyboardInterrupt, CancelledError, ...: the runtime dies
+                outcome.error = _error(type(exc).__name__, str(exc), request_id,
+                                       container.stack(exc.__traceback__, skip=1))
+                outcome.discard_container = True
             finally:
                 if outcome.error is not None and "stackTrace" in outcome.error:
                     outcome.log_lines.append(_error_log(outcome.error))
@@ -366,7 +378,7 @@ class Runtime:
     @staticmethod
     def _interrupt(worker: threading.Thread) -> None:
         """Stop a timed-out handler at its next Python instruction (C calls finish first)."""
-        if worker.ident is not None:
+        if worker.ident is not None and worker.is_alive():
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_Timeout))
 
     def _unsupported(self, spec: FunctionSpec, request: Request) -> ExecutionResult:
@@ -377,7 +389,7 @@ class Runtime:
         )
         if spec.name not in self._warned:
             self._warned.add(spec.name)
-            warnings.warn(message, MockLambdaWarning, stacklevel=2)
+            warn(message, MockLambdaWarning)
         error = {"errorMessage": message, "errorType": "MockLambda.NoHandler", "requestId": request.request_id,
                  "stackTrace": []}
         log = frame_log(request.request_id, spec.version, _error_log(error), 0.01, spec.memory_size,

@@ -13,7 +13,6 @@ import io
 import shutil
 import sys
 import tempfile
-import warnings
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,8 +20,12 @@ from types import ModuleType
 from typing import Iterator
 
 from .errors import MockLambdaWarning
+from .handler_threads import warn
 
 PY_SITE = f"python/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
+# Packages a deployment zip often vendors that must stay the test's own: they carry moto's hooks
+# (a vendored boto3 would reach the real AWS) or are already in use by them.
+NEVER_SHADOWED = frozenset({"boto3", "botocore", "s3transfer", "moto", "urllib3", "jmespath", "dateutil", "six"})
 
 
 def _extract(zip_bytes: bytes, dest: Path) -> None:
@@ -68,8 +71,7 @@ class CodeBundle:
             try:
                 _extract(layer, self.opt_dir)
             except zipfile.BadZipFile:  # AWS refuses such a layer when it is published; moto keeps it
-                warnings.warn(f"layer {number} of the function is not a zip file; it is skipped",
-                              MockLambdaWarning, stacklevel=2)
+                warn(f"layer {number} of the function is not a zip file; it is skipped", MockLambdaWarning)
         self.search_path = [
             str(self.task_dir),
             str(self.opt_dir / "python"),
@@ -78,6 +80,7 @@ class CodeBundle:
         self.module_names: set[str] = set()
         for directory in self.search_path:
             self.module_names |= _top_level_names(Path(directory))
+        self.module_names -= NEVER_SHADOWED
         importlib.invalidate_caches()
 
     def aws_path(self, filename: str) -> str:
@@ -103,7 +106,10 @@ class ModuleSpace:
     def _owns(self, name: str, module: ModuleType | None) -> bool:
         if self.bundle is None:
             return False
-        if name.split(".", 1)[0] in self.bundle.module_names:
+        top = name.split(".", 1)[0]
+        if top in NEVER_SHADOWED:
+            return False
+        if top in self.bundle.module_names:
             return True
         filename = getattr(module, "__file__", None) or ""
         return filename.startswith(str(self.bundle.root))

@@ -184,7 +184,7 @@ def test_zero_reserved_concurrency_runs_nothing(lambda_mock, lambda_client, crea
 
 @pytest.mark.lambda_mock(mode="manual")
 def test_timeouts_are_function_errors_and_retried(lambda_mock, lambda_client, create_function):
-    create_function("slow", "import time\ndef handler(e, c):\n    time.sleep(5)\n", Timeout=1)
+    create_function("slow", "import time\ndef handler(e, c):\n    while True:\n        time.sleep(0.02)\n", Timeout=1)
     lambda_client.put_function_event_invoke_config(FunctionName="slow", MaximumRetryAttempts=1)
     event(lambda_client, "slow")
     lambda_mock.run_until_idle()
