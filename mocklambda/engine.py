@@ -12,7 +12,7 @@ import json
 import threading
 from datetime import timedelta
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Optional
+from typing import Any, Callable, Literal, Optional, Union
 
 from .clock import Clock
 from .errors import MockLambdaError
@@ -70,6 +70,15 @@ class Event:
             return self.request.payload
 
 
+@dataclass(eq=False)
+class Timer:
+    """Work the queue does besides attempts, at a due time: e.g. polling an SQS queue."""
+
+    callback: Callable[[], None]
+    description: str
+    background: bool = False  # background work never keeps run_until_idle going (see call_at)
+
+
 def _decode(payload: bytes) -> Any:
     try:
         return json.loads(payload)
@@ -87,7 +96,8 @@ class Engine:
         self.clock = clock
         self._attempt = attempt
         self._finish = finish
-        self._heap: list[tuple[float, int, Event]] = []
+        self._heap: list[tuple[float, int, Union[Event, Timer]]] = []
+        self._background: list[tuple[float, int, Union[Event, Timer]]] = []
         self._sequence = itertools.count()
         self._heap_lock = threading.Lock()
         self._run_lock = threading.RLock()
@@ -106,19 +116,42 @@ class Engine:
             self._push(event, event.enqueued_at)
         return event
 
-    def _push(self, event: Event, due: float) -> None:
-        heapq.heappush(self._heap, (due, next(self._sequence), event))
+    def _push(self, item: Union[Event, Timer], due: float) -> None:
+        heapq.heappush(self._heap, (due, next(self._sequence), item))
         self.wakeup.notify_all()
+
+    def call_at(self, due: float, callback: Callable[[], None], description: str,
+                background: bool = False) -> Timer:
+        """Run ``callback`` from the queue at virtual time ``due`` (in order with attempts).
+
+        Background work (a schedule, a message that a queue would redeliver forever) runs when
+        the clock passes its time, but ``run_until_idle`` does not move the clock to reach it."""
+        timer = Timer(callback, description, background)
+        with self._heap_lock:
+            if background:
+                heapq.heappush(self._background, (max(due, self.clock.offset()), next(self._sequence), timer))
+                self.wakeup.notify_all()
+            else:
+                self._push(timer, max(due, self.clock.offset()))
+        return timer
 
     # -- running -----------------------------------------------------------------------------
 
-    def next_due(self) -> Optional[float]:
+    def next_due(self, include_background: bool = False) -> Optional[float]:
         with self._heap_lock:
-            return self._heap[0][0] if self._heap else None
+            dues = [self._heap[0][0]] if self._heap else []
+            if include_background and self._background:
+                dues.append(self._background[0][0])
+            return min(dues) if dues else None
 
     def pending(self) -> list[Event]:
         with self._heap_lock:
-            return [event for _, _, event in sorted(self._heap, key=lambda item: item[:2])]
+            return [item for _, _, item in sorted(self._heap, key=lambda entry: entry[:2]) if isinstance(item, Event)]
+
+    def pending_timers(self) -> list[tuple[float, Timer]]:
+        with self._heap_lock:
+            return [(due, item) for due, _, item in sorted(self._heap, key=lambda entry: entry[:2])
+                    if isinstance(item, Timer)]
 
     def run_due(self, until: float) -> None:
         """Run, in due order, every attempt due at or before ``until`` (including ones that
@@ -153,17 +186,26 @@ class Engine:
             if self._running and self._runner == threading.get_ident():
                 return  # re-entered from inside a run: the outer run drains the queue
 
-    def pop_due(self, until: float) -> Optional[Event]:
-        """Take the next event due at or before ``until`` off the queue (moving the clock to it)."""
+    def pop_due(self, until: float) -> Optional[Union[Event, Timer]]:
+        """Take the next item due at or before ``until`` off the queue (moving the clock to it)."""
         with self._heap_lock:
-            if not self._heap or self._heap[0][0] > until:
+            heaps = [h for h in (self._heap, self._background) if h and h[0][0] <= until]
+            if not heaps:
                 return None
-            due, _, event = heapq.heappop(self._heap)
+            due, _, item = heapq.heappop(min(heaps, key=lambda h: h[0][:2]))
         self.clock._move_to(due)
-        return event
+        return item
 
-    def process(self, event: Event) -> None:
-        """One attempt of a popped event, and what follows from it (a retry, or the end)."""
+    def process(self, item: Union[Event, Timer]) -> None:
+        """One attempt of a popped event, and what follows from it (a retry, or the end); or a
+        timer's work."""
+        if isinstance(item, Timer):
+            try:
+                item.callback()
+            except Exception:  # noqa: BLE001 - a timer's own code records its failures
+                pass
+            return
+        event = item
         now = self.clock.offset()
         at = self.clock.now()
         try:

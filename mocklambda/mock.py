@@ -20,6 +20,7 @@ from .engine import AttemptOutcome, Engine, Event
 from .errors import MockLambdaError, NotIdleError
 from .invocations import Invocation
 from .records import dead_letter, invocation_record
+from .sqs_polling import SqsPoller
 from .timeline import render
 from .runtime import ExecutionResult, FunctionSpec, Handler, Request, Runtime
 
@@ -62,6 +63,8 @@ class LambdaMock:
         self._in_flight: Counter[str] = Counter()
         self._in_flight_lock = threading.Lock()
         self._attempts_running = threading.BoundedSemaphore(REALTIME_WORKERS)
+        self._sqs_poller = SqsPoller(self)
+        self._clients: dict[tuple[str, str], Any] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -179,12 +182,14 @@ class LambdaMock:
     def assert_idle(self) -> None:
         """Raise ``NotIdleError`` if any event is still queued."""
         pending = self._engine.pending()
-        if pending:
+        timers = self._engine.pending_timers()
+        if pending or timers:
             lines = [
                 f"  {event.request_id} {event.spec.name}: {len(event.attempts)} attempt(s) so far"
                 for event in pending
-            ]
-            raise NotIdleError(f"{len(pending)} event(s) still queued:\n" + "\n".join(lines))
+            ] + [f"  at +{due:g}s: {timer.description}" for due, timer in timers]
+            raise NotIdleError(f"{len(pending)} event(s) and {len(timers)} other item(s) still queued:\n"
+                               + "\n".join(lines))
 
     def timeline(self) -> str:
         """Every event so far: attempt times on the virtual clock, errors, final condition, where
@@ -330,7 +335,7 @@ class LambdaMock:
                     self._attempts_running.acquire()
                     pool.submit(self._process_in_pool, event)
                     continue
-                due = engine.next_due()
+                due = engine.next_due(include_background=True)
                 wait = 0.5 if due is None else min(0.5, max(0.0, (due - self.clock.offset()) * self.time_scale))
                 with engine.wakeup:
                     engine.wakeup.wait(wait)
@@ -366,6 +371,15 @@ class LambdaMock:
                 self._engine.wakeup.notify_all()
             self._worker.join()
             self._worker = None
+
+    def _client(self, service: str, region: str) -> Any:
+        """A boto3 client the mock itself uses (served by moto like any other)."""
+        key = (service, region)
+        if key not in self._clients:
+            import boto3
+
+            self._clients[key] = boto3.session.Session().client(service, region_name=region)
+        return self._clients[key]
 
     def _require_started(self, what: str) -> None:
         if not self._started:

@@ -34,7 +34,7 @@ from moto.events.models import EventTemplateParser, Rule, events_backends
 from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
 from moto.sns.models import Subscription, sns_backends
-from moto.sqs.models import sqs_backends
+from moto.sqs.models import Queue, sqs_backends
 
 from . import active, aws_errors, invoke_request
 from .errors import MockLambdaError
@@ -49,6 +49,7 @@ from .logs import tail
 from .records import EVENTBRIDGE_SOURCE, FAILURE_DETAIL_TYPE, SUCCESS_DETAIL_TYPE, DeadLetter, s3_key
 from .recursion import ALLOW, RECURSION_MESSAGE, TERMINATE, Chain, current_chain
 from .retry_policy import RetrySettings
+from .sqs_polling import Mapping
 from .triggers import eventbridge_event, input_path, s3_event, sns_event
 from .handler_threads import in_handler
 from .runtime import ExecutionResult, FunctionSpec, Request
@@ -112,6 +113,23 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
             self.event_invoke_configs.delete_function(name)
             self.dead_letter_targets.pop(name, None)
             self.recursion_configs.pop(name, None)
+
+    def create_event_source_mapping(self, spec: dict[str, Any]) -> Any:
+        esm = super().create_event_source_mapping(spec)
+        self._poll_if_sqs(esm)
+        return esm
+
+    def update_event_source_mapping(self, uuid: str, spec: dict[str, Any]) -> Any:
+        esm = super().update_event_source_mapping(uuid, spec)
+        self._poll_if_sqs(esm)
+        return esm
+
+    @staticmethod
+    def _poll_if_sqs(esm: Any) -> None:
+        """A new or re-enabled SQS mapping starts polling: messages already waiting are read."""
+        mock = active.current()
+        if mock is not None and esm is not None and ":sqs:" in esm.event_source_arn and esm.enabled:
+            mock._sqs_poller.wake(esm.uuid)
 
     def _keep_dead_letter_config(self, name: str, spec: dict[str, Any]) -> None:
         """moto drops DeadLetterConfig; AWS keeps it (an empty TargetArn clears it)."""
@@ -203,6 +221,49 @@ def _s3_invoke(account_id: str, event_body: Any, fn_arn: str, region_name: str) 
     if mock is None:
         return _original_s3_invoke(account_id, event_body, fn_arn, region_name)
     enqueue_from_service(fn_arn, s3_event(event_body, account_id, mock.clock.now()))
+    return None
+
+
+_original_add_message = Queue.add_message
+
+
+def _add_message(queue: Any, message: Any) -> None:
+    """moto runs a queue's Lambda mappings inline, inside SendMessage; Lambda polls instead."""
+    mock = active.current()
+    if mock is None or not queue.lambda_event_source_mappings:
+        return _original_add_message(queue, message)
+    mappings, queue.lambda_event_source_mappings = queue.lambda_event_source_mappings, {}
+    try:
+        _original_add_message(queue, message)
+    finally:
+        queue.lambda_event_source_mappings = mappings
+    chain = current_chain() if in_handler() else None
+    for esm in list(mappings.values()):
+        mapping = _mapping(esm)
+        if mapping.enabled:
+            mock._sqs_poller.message_sent(mapping, message.id, chain)
+    return None
+
+
+def _mapping(esm: Any) -> Mapping:
+    return Mapping(
+        uuid=esm.uuid,
+        function_arn=esm.function_arn,
+        queue_arn=esm.event_source_arn,
+        batch_size=int(esm.batch_size or 10),
+        batching_window=int(esm.max_batch_window or 0),
+        enabled=bool(esm.enabled),
+        report_batch_item_failures="ReportBatchItemFailures" in (esm.function_response_types or []),
+    )
+
+
+def sqs_mapping(mapping_uuid: str) -> Mapping | None:
+    """An SQS event source mapping's current settings, wherever it lives."""
+    for account in list(lambda_backends.values()) + list(lambda_simple_backends.values()):
+        for backend in list(account.values()):
+            esm = backend.get_event_source_mapping(mapping_uuid)
+            if esm is not None and ":sqs:" in esm.event_source_arn:
+                return _mapping(esm)
     return None
 
 
@@ -715,6 +776,7 @@ def install() -> None:
         Subscription.publish = _sns_publish  # type: ignore[method-assign]
         s3_notifications._invoke_awslambda = _s3_invoke
         Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
+        Queue.add_message = _add_message  # type: ignore[method-assign]
         botocore_stubber.process_request = _settle_then_process  # type: ignore[method-assign]
 
 
@@ -744,6 +806,7 @@ def uninstall() -> None:
         Subscription.publish = _original_sns_publish  # type: ignore[method-assign]
         s3_notifications._invoke_awslambda = _original_s3_invoke
         Rule.send_to_targets = _original_send_to_targets  # type: ignore[method-assign]
+        Queue.add_message = _original_add_message  # type: ignore[method-assign]
         del botocore_stubber.process_request
 
 

@@ -17,3 +17,17 @@ def test_quickstart_runs_as_written(monkeypatch):
     namespace: dict = {}
     exec(compile(python_blocks()[0], str(README), "exec"), namespace)
     namespace["test_failed_events_are_retried_on_aws_schedule"]()
+
+
+def test_trigger_examples_run_as_written(lambda_mock, create_function):
+    import json
+
+    import boto3
+    import pytest
+
+    for block in python_blocks()[1:]:
+        namespace: dict = {"boto3": boto3, "json": json, "pytest": pytest}
+        exec(compile(block, str(README), "exec"), namespace)
+        for name, value in list(namespace.items()):
+            if name.startswith("test_") and callable(value):
+                value(lambda_mock, create_function)

@@ -1,0 +1,156 @@
+"""SQS event source mappings, polled as Lambda's pollers do, on the mock's clock.
+
+A batch that fails is not deleted: it becomes visible again after the queue's visibility timeout
+(virtual), is received again, and after ``maxReceiveCount`` receives the queue's own redrive
+policy moves it to its dead-letter queue, all in milliseconds. Everything here goes through
+boto3, so moto's SQS does the receiving, counting and redriving exactly as it answers any client.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Optional
+
+from .recursion import Chain
+from .runtime import Request
+from .triggers import batch_item_failures, sqs_event
+
+if TYPE_CHECKING:
+    from .mock import LambdaMock
+
+RECEIVE_LIMIT = 10  # messages per ReceiveMessage call
+
+
+@dataclass(frozen=True)
+class Mapping:
+    uuid: str
+    function_arn: str
+    queue_arn: str
+    batch_size: int
+    batching_window: int
+    enabled: bool
+    report_batch_item_failures: bool
+
+    @property
+    def region(self) -> str:
+        return self.queue_arn.split(":")[3]
+
+    @property
+    def queue_name(self) -> str:
+        return self.queue_arn.split(":")[5]
+
+
+class SqsPoller:
+    def __init__(self, mock: "LambdaMock") -> None:
+        self._mock = mock
+        self._scheduled: dict[str, float] = {}  # mapping -> due of its next poll
+        self._chains: dict[str, Chain] = {}  # message id -> the chain of the handler that sent it
+
+    def message_sent(self, mapping: Mapping, message_id: str, chain: Optional[Chain]) -> None:
+        if chain is not None:
+            self._chains[message_id] = chain
+        self.wake(mapping.uuid, delay=mapping.batching_window)
+
+    def wake(self, mapping_uuid: str, delay: float = 0.0) -> None:
+        """Poll the mapping's queue ``delay`` seconds from now (unless a poll is due sooner)."""
+        engine = self._mock._engine
+        due = self._mock.clock.offset() + delay
+        scheduled = self._scheduled.get(mapping_uuid)
+        if scheduled is not None and scheduled <= due:
+            return
+        self._scheduled[mapping_uuid] = due
+        engine.call_at(due, lambda: self._poll(mapping_uuid, due), f"poll of SQS mapping {mapping_uuid}")
+
+    def _poll(self, mapping_uuid: str, due: float) -> None:
+        if self._scheduled.get(mapping_uuid) != due:
+            return  # superseded by an earlier poll
+        del self._scheduled[mapping_uuid]
+        from . import moto_seam as seam
+
+        mapping = seam.sqs_mapping(mapping_uuid)
+        if mapping is None or not mapping.enabled:
+            return
+        sqs = self._mock._client("sqs", mapping.region)
+        url = sqs.get_queue_url(QueueName=mapping.queue_name)["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout", "RedrivePolicy"])
+        visibility = int(attributes["Attributes"]["VisibilityTimeout"])
+        redrives = "RedrivePolicy" in attributes["Attributes"]
+        messages = self._receive(sqs, url, mapping.batch_size, visibility)
+        if not messages:
+            return
+        spec = seam.lambda_target(mapping.function_arn)
+        parent = next((self._chains[m["MessageId"]] for m in messages if m["MessageId"] in self._chains), None)
+        chain, admitted = seam.admit(spec, parent)
+        if not admitted:  # spec 7.2: a loop through SQS is stopped; the messages leave the queue
+            seam.emit_metric(spec, "RecursiveInvocationsDropped", 1, self._mock.clock.now())
+            self._delete(sqs, url, messages)
+            self.wake(mapping_uuid)
+            return
+        event = sqs_event(messages, mapping.queue_arn, mapping.region)
+        request = Request(str(uuid.uuid4()), json.dumps(event).encode("utf-8"), mapping.function_arn, chain=chain)
+        result = self._mock._execute(spec, request)
+        seam.write_logs(spec, result)
+        now = self._mock.clock.now()
+        seam.emit_metric(spec, "Invocations", 1, now)
+        if result.failed:
+            seam.emit_metric(spec, "Errors", 1, now)
+            done: list[dict[str, Any]] = []
+        else:
+            failed = batch_item_failures(result.payload) if mapping.report_batch_item_failures else None
+            done = [m for m in messages if failed is None or m["MessageId"] not in failed]
+        self._delete(sqs, url, done)
+        kept = [m for m in messages if m not in done]
+        if kept:  # visible again once the (virtual) visibility timeout has passed; without a
+            # redrive policy the queue would redeliver forever, so that waits for the clock to move
+            self._mock._engine.call_at(
+                self._mock.clock.offset() + visibility,
+                lambda: self._reappear(mapping_uuid, url, kept),
+                f"{len(kept)} message(s) visible again on {mapping.queue_name}",
+                background=not redrives,
+            )
+        if done:
+            self.wake(mapping_uuid)  # more may be waiting
+
+    def _reappear(self, mapping_uuid: str, url: str, messages: list[dict[str, Any]]) -> None:
+        mapping = self._mapping_region(mapping_uuid)
+        if mapping is None:
+            return
+        sqs = self._mock._client("sqs", mapping)
+        for message in messages:
+            try:
+                sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+            except Exception:  # noqa: BLE001 - deleted or moved meanwhile
+                pass
+        self.wake(mapping_uuid)
+
+    @staticmethod
+    def _mapping_region(mapping_uuid: str) -> Optional[str]:
+        from . import moto_seam as seam
+
+        mapping = seam.sqs_mapping(mapping_uuid)
+        return None if mapping is None else mapping.region
+
+    @staticmethod
+    def _receive(sqs: Any, url: str, batch_size: int, visibility: int) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = []
+        while len(messages) < batch_size:
+            response = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=min(RECEIVE_LIMIT, batch_size - len(messages)),
+                VisibilityTimeout=visibility, AttributeNames=["All"], MessageAttributeNames=["All"],
+            )
+            received = response.get("Messages", [])
+            if not received:
+                break
+            messages.extend(received)
+        return messages
+
+    def _delete(self, sqs: Any, url: str, messages: list[dict[str, Any]]) -> None:
+        for start in range(0, len(messages), RECEIVE_LIMIT):
+            chunk = messages[start:start + RECEIVE_LIMIT]
+            sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(number), "ReceiptHandle": m["ReceiptHandle"]} for number, m in enumerate(chunk)
+            ])
+            for message in chunk:
+                self._chains.pop(message["MessageId"], None)
