@@ -17,9 +17,10 @@ from . import active, handler_threads
 from . import moto_seam as seam
 from .clock import Clock, WallClock
 from .engine import AttemptOutcome, Engine, Event
-from .errors import MockLambdaError, NotIdleError
+from .errors import MockLambdaError, MockLambdaWarning, NotIdleError
 from .invocations import Invocation
 from .records import dead_letter, invocation_record
+from .schedules import UnsupportedSchedule, next_run
 from .sqs_polling import SqsPoller
 from .timeline import render
 from .runtime import ExecutionResult, FunctionSpec, Handler, Request, Runtime
@@ -64,6 +65,7 @@ class LambdaMock:
         self._in_flight_lock = threading.Lock()
         self._attempts_running = threading.BoundedSemaphore(REALTIME_WORKERS)
         self._sqs_poller = SqsPoller(self)
+        self._schedules: dict[str, str] = {}
         self._clients: dict[tuple[str, str], Any] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -371,6 +373,32 @@ class LambdaMock:
                 self._engine.wakeup.notify_all()
             self._worker.join()
             self._worker = None
+
+    def _track_schedule(self, rule_arn: str, expression: str) -> None:
+        """Fire a scheduled rule on the mock's clock (background work: run_until_idle does not
+        move the clock to reach it; clock.advance does)."""
+        if self._schedules.get(rule_arn) == expression:
+            return
+        self._schedules[rule_arn] = expression
+        created = self.clock.now()
+        try:
+            first = next_run(expression, created, created)
+        except UnsupportedSchedule as error:
+            handler_threads.warn(f"scheduled rule {rule_arn} will not fire: {error}", MockLambdaWarning)
+            return
+        self._schedule_fire(rule_arn, expression, created, first)
+
+    def _schedule_fire(self, rule_arn: str, expression: str, created: Any, when: Any) -> None:
+        def fire() -> None:
+            if self._schedules.get(rule_arn) != expression:
+                return
+            if not seam.fire_schedule(rule_arn, expression, when):
+                self._schedules.pop(rule_arn, None)
+                return
+            self._schedule_fire(rule_arn, expression, created, next_run(expression, when, created))
+
+        offset = (when - (self.clock.now() - self.clock.elapsed)).total_seconds()
+        self._engine.call_at(offset, fire, f"scheduled rule {rule_arn} ({expression})", background=True)
 
     def _client(self, service: str, region: str) -> Any:
         """A boto3 client the mock itself uses (served by moto like any other)."""

@@ -30,7 +30,7 @@ from moto import mock_aws
 from moto.core.models import MockAWS, botocore_stubber
 from moto.cloudwatch.models import cloudwatch_backends
 import moto.s3.notifications as s3_notifications
-from moto.events.models import EventTemplateParser, Rule, events_backends
+from moto.events.models import EventsBackend, EventTemplateParser, Rule, events_backends
 from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
 from moto.sns.models import Subscription, sns_backends
@@ -277,8 +277,20 @@ def _send_to_targets(rule: Any, original_event: Any, transform_input: bool = Tru
         return _original_send_to_targets(rule, original_event, transform_input)
     if not rule.event_pattern.matches_event(original_event):
         return None
-    event = eventbridge_event(original_event)
-    for target in lambda_targets:
+    _invoke_lambda_targets(lambda_targets, eventbridge_event(original_event), transform_input)
+    others = [t for t in rule.targets if t not in lambda_targets]
+    if others:
+        saved = rule.targets
+        rule.targets = others
+        try:
+            _original_send_to_targets(rule, original_event, transform_input)
+        finally:
+            rule.targets = saved
+    return None
+
+
+def _invoke_lambda_targets(targets: list[dict[str, Any]], event: dict[str, Any], transform_input: bool = True) -> None:
+    for target in targets:
         if "Input" in target:
             payload: Any = json.loads(target["Input"])
         elif "InputPath" in target:
@@ -293,15 +305,64 @@ def _send_to_targets(rule: Any, original_event: Any, transform_input: bool = Tru
         else:
             payload = event
         enqueue_from_service(target["Arn"], payload)
-    others = [t for t in rule.targets if t not in lambda_targets]
-    if others:
-        saved = rule.targets
-        rule.targets = others
-        try:
-            _original_send_to_targets(rule, original_event, transform_input)
-        finally:
-            rule.targets = saved
-    return None
+
+
+# Scheduled rules: tracked when they are put, fired from the mock's queue on its clock
+
+_original_put_rule = EventsBackend.put_rule
+_original_enable_rule = EventsBackend.enable_rule
+
+
+def _track_schedule(backend: Any, name: str, event_bus_arn: Any) -> None:
+    mock = active.current()
+    if mock is None:
+        return
+    rule = find_rule(backend.account_id, backend.region_name, name, event_bus_arn)
+    if rule is not None and rule.scheduled_expression and rule.state == "ENABLED":
+        mock._track_schedule(rule.arn, rule.scheduled_expression)
+
+
+def _put_rule(backend: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    rule = _original_put_rule(backend, name, *args, **kwargs)
+    mock = active.current()
+    if mock is not None and rule.scheduled_expression and rule.state == "ENABLED":
+        mock._track_schedule(rule.arn, rule.scheduled_expression)
+    return rule
+
+
+def _enable_rule(backend: Any, name: str, event_bus_arn: Any) -> Any:
+    result = _original_enable_rule(backend, name, event_bus_arn)
+    _track_schedule(backend, name, event_bus_arn)
+    return result
+
+
+def find_rule(account: str, region: str, name: str, event_bus: Any = None) -> Any:
+    backend = events_backends[account][region]
+    bus_name = (event_bus or "default").split("/")[-1] if event_bus else "default"
+    bus = backend.event_buses.get(bus_name)
+    return None if bus is None else bus.rules.get(name)
+
+
+def rule_by_arn(rule_arn: str) -> Any:
+    parts = rule_arn.split(":")
+    path = parts[5].split("/")[1:]  # rule/[bus/]name
+    return find_rule(parts[4], parts[3], path[-1], path[0] if len(path) > 1 else None)
+
+
+def fire_schedule(rule_arn: str, expression: str, at: datetime) -> bool:
+    """Run a scheduled rule's Lambda targets as EventBridge would; False once the rule is gone,
+    disabled or rescheduled (then it stops)."""
+    rule = rule_by_arn(rule_arn)
+    if rule is None or rule.state != "ENABLED" or rule.scheduled_expression != expression:
+        return False
+    parts = rule_arn.split(":")
+    event = {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+        "account": parts[4], "time": at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": parts[3], "resources": [rule_arn], "detail": {},
+    }
+    _invoke_lambda_targets([t for t in rule.targets if t["Arn"].split(":")[2:3] == ["lambda"]], event)
+    return True
 
 
 # --------------------------------------------------------------------------------------------
@@ -777,6 +838,8 @@ def install() -> None:
         s3_notifications._invoke_awslambda = _s3_invoke
         Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
         Queue.add_message = _add_message  # type: ignore[method-assign]
+        EventsBackend.put_rule = _put_rule  # type: ignore[method-assign]
+        EventsBackend.enable_rule = _enable_rule  # type: ignore[method-assign]
         botocore_stubber.process_request = _settle_then_process  # type: ignore[method-assign]
 
 
@@ -807,6 +870,8 @@ def uninstall() -> None:
         s3_notifications._invoke_awslambda = _original_s3_invoke
         Rule.send_to_targets = _original_send_to_targets  # type: ignore[method-assign]
         Queue.add_message = _original_add_message  # type: ignore[method-assign]
+        EventsBackend.put_rule = _original_put_rule  # type: ignore[method-assign]
+        EventsBackend.enable_rule = _original_enable_rule  # type: ignore[method-assign]
         del botocore_stubber.process_request
 
 

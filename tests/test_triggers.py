@@ -168,3 +168,37 @@ def test_a_loop_through_sns_is_stopped(lambda_mock, lambda_client, create_functi
     lambda_mock.run_until_idle()
     conditions = [i.condition for i in lambda_mock.invocations("republish")]
     assert conditions == ["Success"] * 16 + ["RecursiveInvocationException"]  # spec 7.2
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_scheduled_rules_fire_on_the_mocks_clock(lambda_mock, lambda_client, create_function):
+    events = boto3.client("events", region_name="us-east-1")
+    create_function("tick", RECORD)
+    rule_arn = events.put_rule(Name="every-5-minutes", ScheduleExpression="rate(5 minutes)")["RuleArn"]
+    events.put_targets(Rule="every-5-minutes", Targets=[{"Id": "t", "Arn": FN_ARN.format("tick")}])
+    lambda_mock.run_until_idle()  # schedules never keep the queue busy: nothing has fired yet
+    assert lambda_mock.invocations("tick") == []
+    lambda_mock.clock.advance(299)
+    assert lambda_mock.invocations("tick") == []
+    lambda_mock.clock.advance(1)
+    lambda_mock.clock.advance(600)
+    fired = lambda_mock.invocations("tick")
+    assert len(fired) == 3  # at +300, +600 and +900 seconds
+    event = fired[0].payload
+    assert (event["detail-type"], event["source"], event["resources"], event["detail"]) == (
+        "Scheduled Event", "aws.events", [rule_arn], {})
+    events.disable_rule(Name="every-5-minutes")
+    lambda_mock.clock.advance(3600)
+    assert len(lambda_mock.invocations("tick")) == 3
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_cron_rules(lambda_mock, lambda_client, create_function):
+    events = boto3.client("events", region_name="us-east-1")
+    create_function("nightly", RECORD)
+    events.put_rule(Name="nightly", ScheduleExpression="cron(0 2 * * ? *)")
+    events.put_targets(Rule="nightly", Targets=[{"Id": "t", "Arn": FN_ARN.format("nightly"), "Input": '{"job": "report"}'}])
+    lambda_mock.clock.advance(3 * 86400)
+    fired = lambda_mock.invocations("nightly")
+    assert len(fired) == 3 and fired[0].payload == {"job": "report"}
+    assert all(i.enqueued_at.strftime("%H:%M:%S") == "02:00:00" for i in fired)

@@ -1,0 +1,92 @@
+"""EventBridge schedule expressions, ``rate(...)`` and ``cron(...)``, in UTC (pure)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Optional
+
+_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
+_CRON = re.compile(r"^cron\((.+)\)$")
+_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+_MONTHS = {name: number for number, name in enumerate(
+    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
+_DAYS = {name: number for number, name in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)}
+SEARCH_DAYS = 366 * 5
+
+
+class UnsupportedSchedule(ValueError):
+    """An expression mocklambda cannot evaluate (it says which part)."""
+
+
+def _field(text: str, low: int, high: int, names: Optional[dict[str, int]] = None) -> Optional[set[int]]:
+    """The values a cron field allows; None for ``*`` / ``?`` (anything)."""
+    if text in ("*", "?"):
+        return None
+    values: set[int] = set()
+    for part in text.split(","):
+        step = 1
+        if "/" in part:
+            part, step_text = part.split("/", 1)
+            step = int(step_text)
+        if part in ("*", ""):
+            start, end = low, high
+        elif "-" in part:
+            first, last = part.split("-", 1)
+            start, end = _value(first, names), _value(last, names)
+        else:
+            start = _value(part, names)
+            end = high if step > 1 else start
+        if not (low <= start <= high and low <= end <= high):
+            raise UnsupportedSchedule(f"value out of range in '{text}'")
+        values.update(range(start, end + 1, step))
+    return values
+
+
+def _value(text: str, names: Optional[dict[str, int]]) -> int:
+    upper = text.upper()
+    if names and upper in names:
+        return names[upper]
+    if not upper.isdigit():
+        raise UnsupportedSchedule(f"'{text}' (L, W and # are not supported)")
+    return int(upper)
+
+
+def period(expression: str) -> Optional[float]:
+    """Seconds between runs of a ``rate(...)`` expression, else None."""
+    match = _RATE.match(expression.strip())
+    return int(match.group(1)) * _UNITS[match.group(2)] if match else None
+
+
+def next_run(expression: str, after: datetime, created: datetime) -> datetime:
+    """The first run strictly after ``after``. A rate schedule runs every period from ``created``."""
+    every = period(expression)
+    if every is not None:
+        elapsed = (after - created).total_seconds()
+        runs = int(elapsed // every) + 1
+        return created + timedelta(seconds=runs * every)
+    match = _CRON.match(expression.strip())
+    if not match:
+        raise UnsupportedSchedule(f"not a rate() or cron() expression: {expression!r}")
+    fields = match.group(1).split()
+    if len(fields) != 6:
+        raise UnsupportedSchedule(f"cron() takes 6 fields, got {len(fields)}")
+    minutes = _field(fields[0], 0, 59)
+    hours = _field(fields[1], 0, 23)
+    days = _field(fields[2], 1, 31)
+    months = _field(fields[3], 1, 12, _MONTHS)
+    weekdays = _field(fields[4], 1, 7, _DAYS)  # 1 = Sunday, as in AWS
+    years = _field(fields[5], 1970, 2199)
+    start = (after.astimezone(timezone.utc) + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    day = start.replace(hour=0, minute=0)
+    for _ in range(SEARCH_DAYS):
+        weekday = (day.weekday() + 1) % 7 + 1  # Monday=0 -> 2 ... Sunday=6 -> 1
+        if ((years is None or day.year in years) and (months is None or day.month in months)
+                and (days is None or day.day in days) and (weekdays is None or weekday in weekdays)):
+            for hour in sorted(hours) if hours is not None else range(24):
+                for minute in sorted(minutes) if minutes is not None else range(60):
+                    candidate = day.replace(hour=hour, minute=minute)
+                    if candidate >= start:
+                        return candidate
+        day += timedelta(days=1)
+    raise UnsupportedSchedule(f"{expression!r} never runs in the next {SEARCH_DAYS} days")
