@@ -179,12 +179,13 @@ class Engine:
 
     def run_until_idle(self) -> None:
         while True:
-            due = self.next_due()
-            if due is None:
-                return
-            self.run_due(max(due, self.clock.offset()))
-            if self._running and self._runner == threading.get_ident():
-                return  # re-entered from inside a run: the outer run drains the queue
+            with self._run_lock:  # another thread's run may hold popped events: wait for it to end
+                if self._running and self._runner == threading.get_ident():
+                    return  # re-entered from inside a run: the outer run drains the queue
+                due = self.next_due()
+                if due is None:
+                    return
+                self.run_due(max(due, self.clock.offset()))
 
     def pop_due(self, until: float) -> Optional[Union[Event, Timer]]:
         """Take the next item due at or before ``until`` off the queue (moving the clock to it)."""
