@@ -47,11 +47,14 @@ class SqsPoller:
         self._mock = mock
         self._scheduled: dict[str, float] = {}  # mapping -> due of its next poll
         self._chains: dict[str, Chain] = {}  # message id -> the chain of the handler that sent it
+        self._waiting_since: dict[str, float] = {}  # mapping -> when its batching window opened
 
     def message_sent(self, mapping: Mapping, message_id: str, chain: Optional[Chain]) -> None:
         if chain is not None:
             self._chains[message_id] = chain
-        self.wake(mapping.uuid, delay=mapping.batching_window)
+        now = self._mock.clock.offset()
+        opened = self._waiting_since.setdefault(mapping.uuid, now)
+        self.wake(mapping.uuid, delay=max(0.0, opened + mapping.batching_window - now))
 
     def wake(self, mapping_uuid: str, delay: float = 0.0) -> None:
         """Poll the mapping's queue ``delay`` seconds from now (unless a poll is due sooner)."""
@@ -77,6 +80,14 @@ class SqsPoller:
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout", "RedrivePolicy"])
         visibility = int(attributes["Attributes"]["VisibilityTimeout"])
         redrives = "RedrivePolicy" in attributes["Attributes"]
+        opened = self._waiting_since.get(mapping_uuid)
+        if mapping.batching_window and opened is not None and due < opened + mapping.batching_window:
+            waiting = int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+                          ["Attributes"]["ApproximateNumberOfMessages"])
+            if waiting < mapping.batch_size:  # the batching window is still open and the batch not full
+                self.wake(mapping_uuid, delay=opened + mapping.batching_window - due)
+                return
+        self._waiting_since.pop(mapping_uuid, None)
         messages = self._receive(sqs, url, mapping.batch_size, visibility)
         if not messages:
             return

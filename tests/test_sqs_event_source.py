@@ -132,3 +132,20 @@ def test_a_loop_through_sqs_is_stopped(lambda_mock, lambda_client, create_functi
               for e in logs.get_log_events(logGroupName="/aws/lambda/echo", logStreamName=s["logStreamName"])["events"]
               if e["message"].startswith("START")]
     assert len(starts) == 16
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_the_batching_window_waits_for_a_batch_to_fill(lambda_mock, lambda_client, create_function, sqs):
+    url, arn = make_queue(sqs, "jobs")
+    batches = []
+    create_function("worker", "def handler(e, c):\n    return None\n")
+    lambda_mock.handler("worker", lambda event, context: batches.append(len(event["Records"])))
+    lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="worker", BatchSize=10,
+                                              MaximumBatchingWindowInSeconds=20)
+    sqs.send_message(QueueUrl=url, MessageBody="first")
+    lambda_mock.clock.advance(10)
+    sqs.send_message(QueueUrl=url, MessageBody="second")
+    lambda_mock.clock.advance(9)
+    assert batches == []
+    lambda_mock.clock.advance(1)  # 20 s after the first message
+    assert batches == [2]

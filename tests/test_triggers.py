@@ -202,3 +202,26 @@ def test_cron_rules(lambda_mock, lambda_client, create_function):
     fired = lambda_mock.invocations("nightly")
     assert len(fired) == 3 and fired[0].payload == {"job": "report"}
     assert all(i.enqueued_at.strftime("%H:%M:%S") == "02:00:00" for i in fired)
+
+
+def test_a_loop_through_s3_is_stopped(lambda_mock, lambda_client, create_function):
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="loop-bucket")
+    create_function(
+        "copier",
+        """
+        import boto3
+        def handler(event, context):
+            key = event["Records"][0]["s3"]["object"]["key"]
+            boto3.client("s3").put_object(Bucket="loop-bucket", Key=key + "x", Body=b"again")
+        """,
+    )
+    s3.put_bucket_notification_configuration(
+        Bucket="loop-bucket",
+        NotificationConfiguration={"LambdaFunctionConfigurations": [
+            {"LambdaFunctionArn": FN_ARN.format("copier"), "Events": ["s3:ObjectCreated:*"]}]},
+    )
+    s3.put_object(Bucket="loop-bucket", Key="k", Body=b"start")
+    lambda_mock.run_until_idle()
+    conditions = [i.condition for i in lambda_mock.invocations("copier")]
+    assert conditions == ["Success"] * 16 + ["RecursiveInvocationException"]  # spec 7.2
