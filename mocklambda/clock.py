@@ -61,7 +61,8 @@ class Clock:
 
 
 class WallClock(Clock):
-    """Real time, optionally sped up: ``time_scale=0.01`` makes 60 s of AWS time pass in 0.6 s."""
+    """Real time, optionally sped up: ``time_scale=0.01`` makes 60 s of AWS time pass in 0.6 s.
+    ``advance`` jumps it forward on top of that (what is due then runs at once)."""
 
     def __init__(self, time_scale: float = 1.0) -> None:
         if not time_scale > 0:
@@ -69,15 +70,20 @@ class WallClock(Clock):
         super().__init__()
         self.time_scale = float(time_scale)
         self._wall_start = time.monotonic()
+        self._jumped = 0.0
 
     def offset(self) -> float:
-        return (time.monotonic() - self._wall_start) / self.time_scale
+        return (time.monotonic() - self._wall_start) / self.time_scale + self._jumped
 
     def advance(self, seconds: Seconds) -> None:
-        raise MockLambdaError(
-            "mode='realtime' follows the wall clock, which cannot be advanced; "
-            "use mock_lambda(mode='manual') to move time by hand"
-        )
+        delta = _as_seconds(seconds)
+        if delta < 0:
+            raise ValueError(
+                f"clock.advance() takes a time >= 0, got {delta}: the virtual clock never goes back"
+            )
+        self._jumped += delta
+        if self._run_due is not None:
+            self._run_due(self.offset())
 
     def _move_to(self, offset: float) -> None:
         """Wall time moves by itself."""

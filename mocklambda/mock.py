@@ -159,17 +159,30 @@ class LambdaMock:
     # -- the handle ----------------------------------------------------------------------------
 
     def run_until_idle(self, timeout: float = 60.0) -> None:
-        """Jump the clock to each next due attempt until nothing is queued. In realtime mode,
-        wait (up to ``timeout`` wall seconds) for the queue to drain instead."""
+        """Jump the clock to each next due attempt until nothing is queued. In realtime mode the
+        attempts run on the worker's threads; this waits for them (up to ``timeout`` wall
+        seconds) and jumps the clock over the waits between them."""
         self._require_started("run_until_idle()")
         if self.mode != "realtime":
             self._engine.run_until_idle()
             return
         deadline = time.monotonic() + timeout
-        while self._engine.pending() or self._attempts_busy():
+        while True:
             if time.monotonic() > deadline:
                 raise NotIdleError(f"still busy after {timeout} s:\n{self.timeline()}")
-            time.sleep(0.005)
+            if self._attempts_busy():
+                time.sleep(0.002)
+                continue
+            due = self._engine.next_due()
+            if due is None:
+                if not self._attempts_busy():
+                    return
+                continue
+            ahead = due - self.clock.offset()
+            if ahead > 0:
+                self.clock.advance(ahead)
+            else:
+                time.sleep(0.002)  # due now: the worker is picking it up
 
     def _attempts_busy(self) -> bool:
         return self._attempts_running._value < REALTIME_WORKERS  # type: ignore[attr-defined]
@@ -332,11 +345,12 @@ class LambdaMock:
         engine = self._engine
         with ThreadPoolExecutor(REALTIME_WORKERS, thread_name_prefix="mocklambda-attempt") as pool:
             while not self._stopping.is_set():
+                self._attempts_running.acquire()  # before popping: an item is always pending or busy
                 event = engine.pop_due(self.clock.offset())
                 if event is not None:
-                    self._attempts_running.acquire()
                     pool.submit(self._process_in_pool, event)
                     continue
+                self._attempts_running.release()
                 due = engine.next_due(include_background=True)
                 wait = 0.5 if due is None else min(0.5, max(0.0, (due - self.clock.offset()) * self.time_scale))
                 with engine.wakeup:

@@ -884,6 +884,23 @@ def _convert_instances(backend_dict: Any, cls: type) -> None:
             backend.__class__ = cls
 
 
+def wsgi_app() -> Any:
+    """moto's server application (every service), routing Lambda to AsyncLambdaBackend."""
+    try:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    except ImportError as error:  # flask is moto's optional server dependency
+        raise MockLambdaError(
+            f"mocklambda serve needs moto's server dependencies ({error}): pip install 'mocklambda[server]'"
+        ) from error
+    return DomainDispatcherApplication(create_backend_app)
+
+
+def request_handler() -> Any:
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    return MotoRequestHandler
+
+
 def moto_active() -> bool:
     return MockAWS._nested_count > 0
 

@@ -1,0 +1,155 @@
+"""``mocklambda serve``: the same emulator over HTTP, for the AWS CLI and every non-Python SDK.
+
+moto's server app answers the AWS API, with mocklambda's Lambda backend; the engine runs in
+realtime mode; handlers run in this process and their own boto3 calls reach the same state. A
+small control API under ``/_mocklambda/`` lets a test outside the process move the clock and read
+what happened.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+import urllib.request
+from typing import Any, Callable, Iterable, Optional
+
+CONTROL_PREFIX = "/_mocklambda/"
+
+
+def _invocation_json(invocation: Any) -> dict[str, Any]:
+    return {
+        "request_id": invocation.request_id,
+        "function_arn": invocation.function_arn,
+        "payload": invocation.payload,
+        "status": invocation.status,
+        "condition": invocation.condition,
+        "attempts": [
+            {"at": a.at.isoformat(), "kind": a.kind, "error_type": a.error_type,
+             "error_message": a.error_message, "result": a.result}
+            for a in invocation.attempts
+        ],
+        "delivered_to": list(invocation.delivered_to),
+        "delivery_errors": list(invocation.delivery_errors),
+        "enqueued_at": invocation.enqueued_at.isoformat(),
+        "finished_at": invocation.finished_at.isoformat() if invocation.finished_at else None,
+    }
+
+
+class ControlApp:
+    """WSGI middleware: ``/_mocklambda/...`` is ours, everything else is the AWS API."""
+
+    def __init__(self, aws_app: Callable[..., Iterable[bytes]], lam: Any) -> None:
+        self.aws_app = aws_app
+        self.lam = lam
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(CONTROL_PREFIX):
+            signed = "HTTP_AUTHORIZATION" in environ or "X-Amz-Credential" in environ.get("QUERY_STRING", "")
+            if not signed:  # as AWS answers a request that names no service and no credentials
+                return _aws_error(start_response, "403 Forbidden", "MissingAuthenticationTokenException",
+                                  "Missing Authentication Token")
+            try:
+                return self.aws_app(environ, start_response)
+            except Exception as error:  # noqa: BLE001 - a request moto cannot answer must not end the server
+                return _aws_error(start_response, "500 Internal Server Error", "InternalFailure",
+                                  f"{type(error).__name__}: {error}")
+        try:
+            status, body = self._control(environ, path[len(CONTROL_PREFIX):].strip("/"))
+        except Exception as error:  # noqa: BLE001 - a bad control request must not kill the server
+            status, body = "400 Bad Request", {"error": f"{type(error).__name__}: {error}"}
+        data = json.dumps(body, default=str).encode("utf-8")
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
+
+    def _control(self, environ: dict[str, Any], action: str) -> tuple[str, Any]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        request = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
+        lam = self.lam
+        if action == "invocations" and method == "GET":
+            query = dict(part.split("=", 1) for part in environ.get("QUERY_STRING", "").split("&") if "=" in part)
+            return "200 OK", [_invocation_json(i) for i in lam.invocations(query.get("function"))]
+        if action == "clock" and method == "GET":
+            return "200 OK", {"now": lam.clock.now().isoformat(), "elapsed": lam.clock.elapsed.total_seconds()}
+        if action == "clock/advance" and method == "POST":
+            lam.clock.advance(float(request.get("seconds", 0)))
+            return "200 OK", {"now": lam.clock.now().isoformat(), "elapsed": lam.clock.elapsed.total_seconds()}
+        if action == "run-until-idle" and method == "POST":
+            lam.run_until_idle(timeout=float(request.get("timeout", 60)))
+            return "200 OK", {"idle": True}
+        if action == "timeline" and method == "GET":
+            return "200 OK", {"timeline": lam.timeline()}
+        return "404 Not Found", {"error": f"no control action {method} {CONTROL_PREFIX}{action}",
+                                 "actions": ["GET invocations[?function=]", "GET clock", "POST clock/advance",
+                                             "POST run-until-idle", "GET timeline"]}
+
+
+def _aws_error(start_response: Any, status: str, code: str, message: str) -> Iterable[bytes]:
+    data = json.dumps({"__type": code, "message": message}).encode("utf-8")
+    start_response(status, [("Content-Type", "application/json"), ("x-amzn-ErrorType", code),
+                            ("Content-Length", str(len(data)))])
+    return [data]
+
+
+class Client:
+    """Drives a running ``mocklambda serve`` from a test in another process."""
+
+    def __init__(self, endpoint: str = "http://127.0.0.1:5000") -> None:
+        self.endpoint = endpoint.rstrip("/")
+
+    def _call(self, method: str, action: str, body: Optional[dict[str, Any]] = None) -> Any:
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(f"{self.endpoint}{CONTROL_PREFIX}{action}", data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return json.loads(response.read())
+
+    def invocations(self, function_name: Optional[str] = None) -> list[dict[str, Any]]:
+        return self._call("GET", "invocations" + (f"?function={function_name}" if function_name else ""))
+
+    def advance(self, seconds: float) -> None:
+        self._call("POST", "clock/advance", {"seconds": seconds})
+
+    def run_until_idle(self, timeout: float = 60.0) -> None:
+        self._call("POST", "run-until-idle", {"timeout": timeout})
+
+    def timeline(self) -> str:
+        return str(self._call("GET", "timeline")["timeline"])
+
+
+def serve(host: str = "127.0.0.1", port: int = 5000, time_scale: float = 1.0,
+          ready: Optional[Callable[[str], None]] = None) -> None:
+    """Serve until SIGINT or SIGTERM."""
+    from werkzeug.serving import make_server
+
+    from . import moto_seam
+    from .mock import LambdaMock
+
+    lam = LambdaMock(mode="realtime", time_scale=time_scale)
+    lam.start()
+    try:
+        app = ControlApp(moto_seam.wsgi_app(), lam)
+        server = make_server(host, port, app, threaded=True, request_handler=moto_seam.request_handler())
+        endpoint = f"http://{host}:{server.server_port}"
+        stop = threading.Event()
+
+        def shut_down(signum: int, frame: Any) -> None:
+            stop.set()
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, shut_down)
+        print(f"mocklambda serving the AWS API on {endpoint}", flush=True)
+        print(f"  use it with: aws --endpoint-url {endpoint} ...  or  "
+              f"boto3.client(..., endpoint_url=\"{endpoint}\")", flush=True)
+        print(f"  control API: {endpoint}{CONTROL_PREFIX}invocations, clock, clock/advance, run-until-idle, timeline",
+              flush=True)
+        if ready is not None:
+            ready(endpoint)
+        server.serve_forever()
+    finally:
+        lam.stop()
+        print("mocklambda stopped", file=sys.stderr, flush=True)

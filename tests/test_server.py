@@ -1,0 +1,146 @@
+"""``mocklambda serve`` driven by the real AWS CLI, as a new user would (issue: server mode)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from mocklambda.server import Client
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+ENV = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+       "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": ""}
+ENV.pop("PYTEST_CURRENT_TEST", None)
+
+
+@pytest.fixture(scope="module")
+def aws_cli() -> str:
+    """The AWS CLI from PyPI, in its own virtualenv (cached between runs)."""
+    venv = CACHE / "awscli-venv"
+    aws = venv / "bin" / "aws"
+    if not aws.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "awscli"], check=True)
+    return str(aws)
+
+
+@pytest.fixture
+def server():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mocklambda", "serve", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+    )
+    line = process.stdout.readline()  # "mocklambda serving the AWS API on http://127.0.0.1:PORT"
+    assert "serving the AWS API on" in line, line + process.stderr.read()
+    endpoint = line.rsplit(" ", 1)[1].strip()
+    yield process, endpoint
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+
+
+def run(aws: str, endpoint: str, *args: str, cwd: Path | None = None) -> str:
+    result = subprocess.run([aws, "--endpoint-url", endpoint, *args], capture_output=True, text=True, env=ENV,
+                            cwd=cwd, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_the_documented_cli_commands_work_end_to_end(aws_cli, server, tmp_path):
+    process, endpoint = server
+    queue_url = json.loads(run(aws_cli, endpoint, "sqs", "create-queue", "--queue-name", "results"))["QueueUrl"]
+    role = json.loads(run(aws_cli, endpoint, "iam", "create-role", "--role-name", "lambda-role",
+                          "--assume-role-policy-document", "{}"))["Role"]["Arn"]
+    with zipfile.ZipFile(tmp_path / "function.zip", "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return {'got': event}\n")
+    run(aws_cli, endpoint, "lambda", "create-function", "--function-name", "my-function", "--runtime", "python3.12",
+        "--role", role, "--handler", "index.handler", "--zip-file", f"fileb://{tmp_path / 'function.zip'}")
+
+    config = json.loads(run(aws_cli, endpoint, "lambda", "put-function-event-invoke-config", "--function-name",
+                            "my-function", "--maximum-event-age-in-seconds", "3600", "--maximum-retry-attempts", "0"))
+    assert config["FunctionArn"].endswith(":function:my-function:$LATEST")  # spec 5.13 / 5.5
+    assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (0, 3600)
+    assert config["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {}}
+    updated = json.loads(run(aws_cli, endpoint, "lambda", "update-function-event-invoke-config", "--function-name",
+                             "my-function", "--destination-config",
+                             json.dumps({"OnSuccess": {"Destination": "arn:aws:sqs:us-east-1:123456789012:results"}})))
+    assert updated["MaximumRetryAttempts"] == 0
+    assert updated["DestinationConfig"]["OnSuccess"]["Destination"].endswith(":results")
+
+    # AWS's documented command (spec 1.26); the PyPI awscli is v1, which passes the payload raw
+    # and has no --cli-binary-format option (that is v2's way of saying the same)
+    out = run(aws_cli, endpoint, "lambda", "invoke", "--function-name", "my-function", "--invocation-type", "Event",
+              "--payload", '{ "key": "value" }', "response.json", cwd=tmp_path)
+    assert json.loads(out) == {"StatusCode": 202}  # spec 1.26
+    assert '"StatusCode": 202' in out
+    assert (tmp_path / "response.json").read_bytes() == b""
+
+    Client(endpoint).run_until_idle()
+    messages = json.loads(run(aws_cli, endpoint, "sqs", "receive-message", "--queue-url", queue_url))["Messages"]
+    record = json.loads(messages[0]["Body"])
+    assert record["requestContext"]["condition"] == "Success"
+    assert record["requestPayload"] == {"key": "value"}
+    assert record["responsePayload"] == {"got": {"key": "value"}}
+    invocations = Client(endpoint).invocations("my-function")
+    assert [i["condition"] for i in invocations] == ["Success"]
+
+
+def test_the_control_api_moves_the_clock_and_reports_attempts(server, tmp_path):
+    import boto3
+
+    process, endpoint = server
+    client = {"endpoint_url": endpoint, "region_name": "us-east-1"}
+    role = boto3.client("iam", **client).create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    buffer = io.BytesIO()
+    zipfile.ZipFile(buffer, "w").writestr("index.py", "def handler(e, c):\n    raise ValueError('always')\n")
+    aws_lambda = boto3.client("lambda", **client)
+    aws_lambda.create_function(FunctionName="fails", Runtime="python3.12", Role=role, Handler="index.handler",
+                               Code={"ZipFile": buffer.getvalue()})
+    aws_lambda.invoke(FunctionName="fails", InvocationType="Event")
+    control = Client(endpoint)
+    control.run_until_idle()  # jumps the clock over the retry delays
+    assert float(control._call("GET", "clock")["elapsed"]) >= 180
+    invocation = control.invocations("fails")[0]
+    assert invocation["condition"] == "RetriesExhausted"
+    assert [a["error_type"] for a in invocation["attempts"]] == ["ValueError"] * 3
+    assert "RetriesExhausted" in control.timeline()
+
+
+def test_bad_requests_and_crashing_handlers_never_kill_the_server(server):
+    import boto3
+
+    process, endpoint = server
+    for path, status in (("/_mocklambda/nope", 404), ("/2015-03-31/functions/missing/invocations", 403)):
+        request = urllib.request.Request(endpoint + path, data=b"{}", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as excinfo:
+            urllib.request.urlopen(request, timeout=10)
+        assert excinfo.value.code == status  # unsigned: AWS's MissingAuthenticationTokenException
+        assert json.loads(excinfo.value.read())
+    client = {"endpoint_url": endpoint, "region_name": "us-east-1"}
+    role = boto3.client("iam", **client).create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    buffer = io.BytesIO()
+    zipfile.ZipFile(buffer, "w").writestr("index.py", "import os\ndef handler(e, c):\n    raise SystemExit(3)\n")
+    aws_lambda = boto3.client("lambda", **client)
+    aws_lambda.create_function(FunctionName="exits", Runtime="python3.12", Role=role, Handler="index.handler",
+                               Code={"ZipFile": buffer.getvalue()})
+    response = aws_lambda.invoke(FunctionName="exits")
+    assert response["FunctionError"] == "Unhandled"
+    assert process.poll() is None  # still serving
+    assert aws_lambda.list_functions()["Functions"][0]["FunctionName"] == "exits"
+
+
+def test_sigterm_stops_cleanly(server):
+    process, endpoint = server
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+    assert "mocklambda stopped" in process.stderr.read()
