@@ -64,6 +64,8 @@ class LambdaMock:
         self._in_flight: Counter[str] = Counter()
         self._in_flight_lock = threading.Lock()
         self._attempts_running = threading.BoundedSemaphore(REALTIME_WORKERS)
+        self._telemetry: list[Any] = []  # logs and metrics waiting for seam.flush_telemetry
+        self._telemetry_lock = threading.Lock()
         self._sqs_poller = SqsPoller(self)
         self._schedules: dict[str, str] = {}
         self._clients: dict[tuple[str, str], Any] = {}
@@ -88,6 +90,7 @@ class LambdaMock:
         try:
             self._stop_worker()
             self._engine.run_until_idle()
+            seam.flush_telemetry(self)
         finally:
             self._deactivate()
             if self._moto is not None:
@@ -121,6 +124,7 @@ class LambdaMock:
         try:
             self._stop_worker()
             self._engine.run_until_idle()
+            seam.flush_telemetry(self)
         finally:
             self._deactivate()
 
@@ -413,6 +417,11 @@ class LambdaMock:
 
         offset = (when - (self.clock.now() - self.clock.elapsed)).total_seconds()
         self._engine.call_at(offset, fire, f"scheduled rule {rule_arn} ({expression})", background=True)
+
+    def _take_telemetry(self) -> list[Any]:
+        with self._telemetry_lock:
+            items, self._telemetry = self._telemetry, []
+        return items
 
     def _client(self, service: str, region: str) -> Any:
         """A boto3 client the mock itself uses (served by moto like any other)."""

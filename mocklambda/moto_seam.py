@@ -419,33 +419,58 @@ def run_sync(fn: LambdaFunction, request: Request) -> ExecutionResult:
 
 
 def write_logs(spec: FunctionSpec, result: ExecutionResult) -> None:
-    if not result.log_stream:
-        return
-    logs = logs_backends[spec.account_id][spec.region]
-    if spec.log_group not in logs.groups:
-        logs.create_log_group(spec.log_group, {})
-    group = logs.groups[spec.log_group]
-    if result.log_stream not in group.streams:
-        logs.create_log_stream(spec.log_group, result.log_stream)
-    from moto.core.utils import unix_time_millis
-
-    now = int(unix_time_millis())
-    events = [{"timestamp": now, "message": line} for line in result.log.splitlines()]
-    logs.put_log_events(spec.log_group, result.log_stream, events)
+    """Queue an invocation's log for moto's CloudWatch Logs (written by ``flush_telemetry``)."""
+    mock = active.current()
+    if mock is not None and result.log_stream:
+        mock._telemetry.append(("log", spec, result))
 
 
 def emit_metric(spec: FunctionSpec, name: str, value: float, at: datetime, unit: str = "Count") -> None:
-    """One datum in moto's CloudWatch, namespace AWS/Lambda, dimension FunctionName (spec §6)."""
-    cloudwatch_backends[spec.account_id][spec.region].put_metric_data(
-        "AWS/Lambda",
-        [{
-            "MetricName": name,
-            "Value": value,
-            "Unit": unit,
-            "Timestamp": at.astimezone(timezone.utc).replace(tzinfo=None),
-            "Dimensions": [{"Name": "FunctionName", "Value": spec.name}],
-        }],
-    )
+    """Queue one datum for moto's CloudWatch, namespace AWS/Lambda, dimension FunctionName (spec §6)."""
+    mock = active.current()
+    if mock is None:
+        return
+    mock._telemetry.append(("metric", spec, {
+        "MetricName": name,
+        "Value": value,
+        "Unit": unit,
+        "Timestamp": at.astimezone(timezone.utc).replace(tzinfo=None),
+        "Dimensions": [{"Name": "FunctionName", "Value": spec.name}],
+    }))
+
+
+def flush_telemetry(mock: Any) -> None:
+    """Write queued logs and metrics into moto in bulk: before any AWS call is served from outside
+    a handler, and at stop, so whoever reads them sees them all; one write per stream and per
+    account and region instead of one per invocation."""
+    items = mock._take_telemetry()
+    if not items:
+        return
+    from moto.core.utils import unix_time_millis
+
+    now = int(unix_time_millis())
+    metrics: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    streams: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+    for kind, spec, payload in items:
+        if kind == "metric":
+            metrics.setdefault((spec.account_id, spec.region), []).append(payload)
+        else:
+            key = (spec.account_id, spec.region, spec.log_group, payload.log_stream)
+            streams.setdefault(key, []).extend(
+                {"timestamp": now, "message": line} for line in payload.log.splitlines()
+            )
+    for (account, region), data in metrics.items():
+        backend = cloudwatch_backends[account][region]
+        for start in range(0, len(data), 1000):
+            backend.put_metric_data("AWS/Lambda", data[start:start + 1000])
+    for (account, region, group_name, stream), events in streams.items():
+        logs = logs_backends[account][region]
+        if group_name not in logs.groups:
+            logs.create_log_group(group_name, {})
+        if stream not in logs.groups[group_name].streams:
+            logs.create_log_stream(group_name, stream)
+        for start in range(0, len(events), 10000):
+            logs.put_log_events(group_name, stream, events[start:start + 10000])
 
 
 # --------------------------------------------------------------------------------------------
@@ -849,6 +874,7 @@ def _settle_then_process(request: Any) -> Any:
     mock = active.current()
     if mock is not None and not in_handler():
         mock._before_api_call()
+        flush_telemetry(mock)
     return type(botocore_stubber).process_request(botocore_stubber, request)
 
 

@@ -112,30 +112,40 @@ class ModuleSpace:
         if top in self.bundle.module_names:
             return True
         filename = getattr(module, "__file__", None) or ""
-        return filename.startswith(str(self.bundle.root))
+        return filename.startswith(self._root)
 
     @contextmanager
     def active(self) -> Iterator[None]:
+        """Swap this container's modules in for the block. Costs O(its modules) when warm: the
+        whole of ``sys.modules`` is scanned only when the test has a module of a clashing name,
+        or when the block imported something new."""
         if self.bundle is None:
             yield
             return
+        modules = sys.modules
         names = self.bundle.module_names
-        hidden = {
-            name: sys.modules.pop(name)
-            for name in list(sys.modules)
-            if name.split(".", 1)[0] in names
-        }
-        sys.modules.update(self.modules)
+        self._root = str(self.bundle.root)
+        if any(name in modules for name in names):  # the test has a module of the same name
+            hidden = {name: modules.pop(name) for name in list(modules) if name.split(".", 1)[0] in names}
+        else:
+            hidden = {}
+        modules.update(self.modules)
         saved_path = list(sys.path)
         sys.path[:0] = self.bundle.search_path + self.extra_path
+        count = len(modules)
         try:
             yield
         finally:
-            for name, module in list(sys.modules.items()):
-                if self._owns(name, module):
-                    self.modules[name] = sys.modules.pop(name)
-            sys.modules.update(hidden)
-            self.extra_path = [
-                p for p in sys.path if p not in saved_path and p not in self.bundle.search_path
-            ]
+            if len(modules) != count or any(modules.get(name) is not module for name, module in self.modules.items()):
+                for name, module in list(modules.items()):  # something was imported: find what is ours
+                    if self._owns(name, module):
+                        self.modules[name] = modules.pop(name)
+            else:
+                for name in self.modules:
+                    modules.pop(name, None)
+            modules.update(hidden)
+            if len(sys.path) != len(saved_path) + len(self.bundle.search_path) + len(self.extra_path):
+                self.extra_path = [
+                    p for p in sys.path if p not in saved_path and p not in self.bundle.search_path
+                ]
             sys.path[:] = saved_path

@@ -52,6 +52,9 @@ class ControlApp:
                 return _aws_error(start_response, "403 Forbidden", "MissingAuthenticationTokenException",
                                   "Missing Authentication Token")
             try:
+                from . import moto_seam
+
+                moto_seam.flush_telemetry(self.lam)  # logs and metrics so far, for whoever reads them
                 return self.aws_app(environ, start_response)
             except Exception as error:  # noqa: BLE001 - a request moto cannot answer must not end the server
                 return _aws_error(start_response, "500 Internal Server Error", "InternalFailure",

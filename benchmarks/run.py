@@ -1,0 +1,250 @@
+"""mocklambda's costs against the botocore floor and moto, measured in one run.
+
+    python benchmarks/run.py            # the table in the README's Performance section
+    python benchmarks/run.py --quick    # smaller sizes, for a quick look
+
+Each row is a median over repetitions; ratios compare rows measured in this same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+import zipfile
+from typing import Any, Callable
+
+import boto3
+from botocore.awsrequest import AWSResponse
+
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+REGION = "us-east-1"
+TRIVIAL = "def handler(event, context):\n    return event\n"
+FAILING = "def handler(event, context):\n    raise ValueError('always')\n"
+
+
+def zip_of(source: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", source)
+    return buffer.getvalue()
+
+
+def median_per_call(run: Callable[[], None], calls: int, repeats: int) -> float:
+    """Seconds per call: the median over ``repeats`` timings of ``calls`` calls."""
+    run()  # warm up
+    samples = []
+    for _ in range(repeats):
+        gc.collect()
+        started = time.perf_counter()
+        for _ in range(calls):
+            run()
+        samples.append((time.perf_counter() - started) / calls)
+    return statistics.median(samples)
+
+
+def deploy(name: str, source: str, **kwargs: Any) -> None:
+    iam = boto3.client("iam", region_name=REGION)
+    try:
+        role = iam.get_role(RoleName="bench")["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    boto3.client("lambda", region_name=REGION).create_function(
+        FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handler",
+        Code={"ZipFile": zip_of(source)}, **kwargs)
+
+
+def queue(name: str) -> tuple[str, str]:
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def bench_floor(calls: int, repeats: int) -> float:
+    client = boto3.client("lambda", region_name=REGION)
+
+    def canned(request: Any, **kwargs: Any) -> AWSResponse:
+        return AWSResponse(request.url, 200, {"X-Amz-Executed-Version": "$LATEST"}, _Raw(b"{}"))
+
+    client.meta.events.register_first("before-send.lambda.Invoke", canned)
+    return median_per_call(lambda: client.invoke(FunctionName="f", Payload=b"{}")["Payload"].read(), calls, repeats)
+
+
+class _Raw(io.BytesIO):
+    def stream(self, **kwargs: Any) -> Any:
+        yield self.getvalue()
+
+
+def bench_moto(calls: int, repeats: int) -> float:
+    from moto import mock_aws
+
+    with mock_aws(config={"lambda": {"use_docker": False}}):
+        deploy("f", TRIVIAL)
+        client = boto3.client("lambda", region_name=REGION)
+        return median_per_call(lambda: client.invoke(FunctionName="f", Payload=b"{}")["Payload"].read(), calls, repeats)
+
+
+def bench_sync(calls: int, repeats: int) -> float:
+    from mocklambda import mock_lambda
+
+    with mock_lambda():
+        deploy("f", TRIVIAL)
+        client = boto3.client("lambda", region_name=REGION)
+        return median_per_call(lambda: client.invoke(FunctionName="f", Payload=b"{}")["Payload"].read(), calls, repeats)
+
+
+def bench_async(batch: int, repeats: int) -> float:
+    """Per event: Invoke(Event), the attempt, the OnSuccess record in SQS (manual mode)."""
+    from mocklambda import mock_lambda
+
+    samples = []
+    for _ in range(repeats):
+        with mock_lambda(mode="manual") as lam:
+            url, arn = queue("results")
+            deploy("f", TRIVIAL)
+            client = boto3.client("lambda", region_name=REGION)
+            client.put_function_event_invoke_config(FunctionName="f", DestinationConfig={"OnSuccess": {"Destination": arn}})
+            client.invoke(FunctionName="f", InvocationType="Event", Payload=b"{}")
+            lam.run_until_idle()  # warm container
+            gc.collect()
+            started = time.perf_counter()
+            for _ in range(batch):
+                client.invoke(FunctionName="f", InvocationType="Event", Payload=b"{}")
+            lam.run_until_idle()
+            samples.append((time.perf_counter() - started) / batch)
+            assert all(i.condition == "Success" for i in lam.invocations())
+    return statistics.median(samples)
+
+
+def bench_failure(batch: int, repeats: int) -> float:
+    """Per event: three failing attempts, then the DLQ message."""
+    from mocklambda import mock_lambda
+
+    samples = []
+    for _ in range(repeats):
+        with mock_lambda(mode="manual") as lam:
+            url, arn = queue("dlq")
+            deploy("f", FAILING, DeadLetterConfig={"TargetArn": arn})
+            client = boto3.client("lambda", region_name=REGION)
+            client.invoke(FunctionName="f", InvocationType="Event", Payload=b"{}")
+            lam.run_until_idle()
+            gc.collect()
+            started = time.perf_counter()
+            for _ in range(batch):
+                client.invoke(FunctionName="f", InvocationType="Event", Payload=b"{}")
+            lam.run_until_idle()
+            samples.append((time.perf_counter() - started) / batch)
+            assert all(len(i.attempts) == 3 for i in lam.invocations())
+    return statistics.median(samples)
+
+
+def bench_drain(events: int) -> float:
+    """Seconds to drain ``events`` queued events (trivial handler, no destination)."""
+    from mocklambda import mock_lambda
+    from mocklambda.runtime import Request
+
+    with mock_lambda(mode="manual") as lam:
+        deploy("f", TRIVIAL)
+        client = boto3.client("lambda", region_name=REGION)
+        client.invoke(FunctionName="f", InvocationType="Event", Payload=b"{}")
+        lam.run_until_idle()
+        spec = lam._engine.events[0].spec
+        arn = spec.arn
+        for number in range(events):  # queued directly: this measures the drain, not Invoke
+            lam._enqueue(spec, Request(f"r{number}", b"{}", arn))
+        gc.collect()
+        started = time.perf_counter()
+        lam.run_until_idle()
+        elapsed = time.perf_counter() - started
+        assert sum(1 for i in lam._engine.events if i.condition == "Success") == events + 1
+        return elapsed
+
+
+def bench_memory(events: int) -> float:
+    """Bytes per queued event beyond its payload."""
+    from mocklambda import mock_lambda
+    from mocklambda.runtime import Request
+
+    with mock_lambda(mode="manual") as lam:
+        deploy("f", TRIVIAL)
+        client = boto3.client("lambda", region_name=REGION)
+        client.invoke(FunctionName="f", InvocationType="Event", Payload=b"{}")
+        lam.run_until_idle()
+        spec = lam._engine.events[0].spec
+        payloads = [b'{"n": %d}' % n for n in range(events)]
+        ids = [f"{n:036d}" for n in range(events)]
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for number in range(events):
+            lam._enqueue(spec, Request(ids[number], payloads[number], spec.arn))
+        after = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        return (after - before) / events
+
+
+def bench_startup(repeats: int) -> tuple[float, float]:
+    code = {
+        "moto": "import time; t=time.perf_counter(); import boto3; from moto import mock_aws; m=mock_aws(); m.start(); "
+                "boto3.client('lambda', region_name='us-east-1').list_functions(); m.stop(); print(time.perf_counter()-t)",
+        "mocklambda": "import time; t=time.perf_counter(); import boto3; from mocklambda import mock_lambda; m=mock_lambda(); "
+                      "m.start(); boto3.client('lambda', region_name='us-east-1').list_functions(); m.stop(); "
+                      "print(time.perf_counter()-t)",
+    }
+    results = {}
+    for name, source in code.items():
+        times = [float(subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, check=True).stdout)
+                 for _ in range(repeats)]
+        results[name] = statistics.median(times)
+    return results["mocklambda"], results["moto"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    calls, repeats, batch = (100, 3, 100) if args.quick else (500, 5, 500)
+    drains = (1_000, 10_000) if args.quick else (10_000, 100_000)
+
+    floor = bench_floor(calls, repeats)
+    moto = bench_moto(calls, repeats)
+    sync = bench_sync(calls, repeats)
+    async_event = bench_async(batch, repeats)
+    failure = bench_failure(batch // 2, repeats)
+    small, large = (bench_drain(n) for n in drains)
+    memory = bench_memory(drains[0])
+    start_ours, start_moto = bench_startup(3)
+
+    rows = [
+        ("floor: boto3 invoke, canned before-send", f"{floor * 1e6:,.0f} µs", "1.00× floor", ""),
+        ("moto: invoke (use_docker False)", f"{moto * 1e6:,.0f} µs", f"{moto / floor:.2f}× floor", ""),
+        ("sync: mocklambda invoke, real zip handler", f"{sync * 1e6:,.0f} µs", f"{sync / moto:.2f}× moto", "≤ 1.3× moto"),
+        ("async: Event → attempt → OnSuccess record in SQS", f"{async_event * 1e6:,.0f} µs", f"{async_event / floor:.2f}× floor", "≤ 2.0× floor"),
+        ("failure: 3 attempts → SQS DLQ", f"{failure * 1e6:,.0f} µs", f"{failure / floor:.2f}× floor", "≤ 4× floor"),
+        (f"drain {drains[0]:,} queued events", f"{drains[0] / small:,.0f} events/s", "", "≥ 20,000/s"),
+        (f"drain {drains[1]:,} queued events", f"{drains[1] / large:,.0f} events/s", f"{large / small:.1f}× the {drains[0]:,} time", "≤ 11× (linear)"),
+        ("memory per queued event (beyond payload)", f"{memory:,.0f} bytes", "", "≤ 1 KB"),
+        ("start-up: import + start/stop + 1 call", f"{start_ours * 1e3:,.0f} ms", f"{start_ours / start_moto:.2f}× moto ({start_moto * 1e3:,.0f} ms)", "≤ 1.2× moto"),
+    ]
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"moto {__import__('moto').__version__}, boto3 {boto3.__version__}")
+    width = max(len(r[0]) for r in rows)
+    print(f"| {'measure':<{width}} | median | ratio | target |")
+    print(f"|{'-' * (width + 2)}|---|---|---|")
+    for name, value, ratio, target in rows:
+        print(f"| {name:<{width}} | {value} | {ratio} | {target} |")
+
+
+if __name__ == "__main__":
+    main()
