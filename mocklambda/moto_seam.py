@@ -37,7 +37,7 @@ from moto.sns.models import Subscription, sns_backends
 from moto.sqs.models import Queue, sqs_backends
 
 from . import active, aws_errors, invoke_request
-from .errors import MockLambdaError
+from .errors import MockLambdaError, MockLambdaWarning
 from .event_invoke_config import (
     EventInvokeConfig,
     EventInvokeConfigStore,
@@ -275,6 +275,8 @@ def _send_to_targets(rule: Any, original_event: Any, transform_input: bool = Tru
     lambda_targets = [t for t in rule.targets if t["Arn"].split(":")[2:3] == ["lambda"]]
     if active.current() is None or not lambda_targets:
         return _original_send_to_targets(rule, original_event, transform_input)
+    if rule.state != "ENABLED" or (rule.scheduled_expression and not getattr(rule.event_pattern, "_pattern", None)):
+        return None  # a disabled rule, or a schedule-only rule: events on the bus don't reach it
     if not rule.event_pattern.matches_event(original_event):
         return None
     _invoke_lambda_targets(lambda_targets, eventbridge_event(original_event), transform_input)
@@ -291,20 +293,31 @@ def _send_to_targets(rule: Any, original_event: Any, transform_input: bool = Tru
 
 def _invoke_lambda_targets(targets: list[dict[str, Any]], event: dict[str, Any], transform_input: bool = True) -> None:
     for target in targets:
-        if "Input" in target:
-            payload: Any = json.loads(target["Input"])
-        elif "InputPath" in target:
-            payload = input_path(event, target["InputPath"])
-        elif "InputTransformer" in target and transform_input:
-            transformer = target["InputTransformer"]
-            payload = EventTemplateParser.parse(
-                input_template=transformer.get("InputTemplate"),
-                input_paths_map=transformer.get("InputPathsMap", {}),
-                event=event,
-            )
-        else:
-            payload = event
+        try:
+            payload = _target_payload(target, event, transform_input)
+        except Exception as error:  # noqa: BLE001 - AWS drops what it cannot transform; so do we
+            from .handler_threads import warn
+
+            warn(f"EventBridge target {target.get('Id')} ({target['Arn']}) got no event: "
+                 f"{type(error).__name__}: {error}", MockLambdaWarning)
+            continue
         enqueue_from_service(target["Arn"], payload)
+
+
+def _target_payload(target: dict[str, Any], event: dict[str, Any], transform_input: bool) -> Any:
+    """What a target's Input, InputPath or InputTransformer makes of the event."""
+    if "Input" in target:
+        return json.loads(target["Input"])
+    if "InputPath" in target:
+        return input_path(event, target["InputPath"])
+    if "InputTransformer" in target and transform_input:
+        transformer = target["InputTransformer"]
+        return EventTemplateParser.parse(
+            input_template=transformer.get("InputTemplate"),
+            input_paths_map=transformer.get("InputPathsMap", {}),
+            event=event,
+        )
+    return event
 
 
 # Scheduled rules: tracked when they are put, fired from the mock's queue on its clock

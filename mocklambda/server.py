@@ -9,13 +9,16 @@ what happened.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
+import urllib.parse
 import urllib.request
 from typing import Any, Callable, Iterable, Optional
 
 CONTROL_PREFIX = "/_mocklambda/"
+SHUTDOWN_GRACE_SECONDS = 10.0  # how long a stopping server waits for running handlers
 
 
 def _invocation_json(invocation: Any) -> dict[str, Any]:
@@ -73,8 +76,9 @@ class ControlApp:
         request = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
         lam = self.lam
         if action == "invocations" and method == "GET":
-            query = dict(part.split("=", 1) for part in environ.get("QUERY_STRING", "").split("&") if "=" in part)
-            return "200 OK", [_invocation_json(i) for i in lam.invocations(query.get("function"))]
+            query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+            function = query.get("function", [None])[0]
+            return "200 OK", [_invocation_json(i) for i in lam.invocations(function)]
         if action == "clock" and method == "GET":
             return "200 OK", {"now": lam.clock.now().isoformat(), "elapsed": lam.clock.elapsed.total_seconds()}
         if action == "clock/advance" and method == "POST":
@@ -111,7 +115,8 @@ class Client:
             return json.loads(response.read())
 
     def invocations(self, function_name: Optional[str] = None) -> list[dict[str, Any]]:
-        return self._call("GET", "invocations" + (f"?function={function_name}" if function_name else ""))
+        query = f"?function={urllib.parse.quote(function_name, safe='')}" if function_name else ""
+        return self._call("GET", "invocations" + query)
 
     def advance(self, seconds: float) -> None:
         self._call("POST", "clock/advance", {"seconds": seconds})
@@ -140,6 +145,8 @@ def serve(host: str = "127.0.0.1", port: int = 5000, time_scale: float = 1.0,
         stop = threading.Event()
 
         def shut_down(signum: int, frame: Any) -> None:
+            if stop.is_set():  # a second Ctrl-C / SIGTERM: leave now
+                os._exit(1)
             stop.set()
             threading.Thread(target=server.shutdown, daemon=True).start()
 
@@ -154,5 +161,11 @@ def serve(host: str = "127.0.0.1", port: int = 5000, time_scale: float = 1.0,
             ready(endpoint)
         server.serve_forever()
     finally:
-        lam.stop()
-        print("mocklambda stopped", file=sys.stderr, flush=True)
+        stopper = threading.Thread(target=lam.stop, daemon=True)
+        stopper.start()
+        stopper.join(SHUTDOWN_GRACE_SECONDS)
+        if stopper.is_alive():
+            print(f"mocklambda stopped without waiting for handlers still running after "
+                  f"{SHUTDOWN_GRACE_SECONDS:g} s", file=sys.stderr, flush=True)
+        else:
+            print("mocklambda stopped", file=sys.stderr, flush=True)

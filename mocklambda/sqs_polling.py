@@ -78,8 +78,10 @@ class SqsPoller:
         sqs = self._mock._client("sqs", mapping.region)
         url = sqs.get_queue_url(QueueName=mapping.queue_name)["QueueUrl"]
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout", "RedrivePolicy"])
-        visibility = int(attributes["Attributes"]["VisibilityTimeout"])
         redrives = "RedrivePolicy" in attributes["Attributes"]
+        # a queue without redrive would redeliver a failing message at once, forever, at the same
+        # virtual instant; hold it back at least a second so the clock must move for it to return
+        visibility = max(int(attributes["Attributes"]["VisibilityTimeout"]), 0 if redrives else 1)
         opened = self._waiting_since.get(mapping_uuid)
         if mapping.batching_window and opened is not None and due < opened + mapping.batching_window:
             waiting = int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
@@ -91,13 +93,40 @@ class SqsPoller:
         messages = self._receive(sqs, url, mapping.batch_size, visibility)
         if not messages:
             return
+        try:
+            self._deliver(mapping, sqs, url, messages, visibility, redrives)
+        except Exception as error:  # a fault of ours: the batch returns to the queue, nothing is lost
+            from .errors import MockLambdaWarning
+            from .handler_threads import warn
+
+            warn(f"mocklambda could not deliver an SQS batch from {mapping.queue_name}: "
+                 f"{type(error).__name__}: {error}", MockLambdaWarning)
+            self._later(mapping_uuid, url, messages, visibility, background=not redrives, queue=mapping.queue_name)
+        self.wake(mapping_uuid)  # the rest of the queue: failed messages are invisible meanwhile
+
+    def _later(self, mapping_uuid: str, url: str, messages: list[dict[str, Any]], visibility: int,
+               background: bool, queue: str) -> None:
+        """Failed messages become visible again once the (virtual) visibility timeout has passed;
+        without a redrive policy that waits for the clock to move (the queue would redeliver them
+        until their retention period ends)."""
+        self._mock._engine.call_at(
+            self._mock.clock.offset() + visibility,
+            lambda: self._reappear(mapping_uuid, url, messages),
+            f"{len(messages)} message(s) visible again on {queue}",
+            background=background,
+        )
+
+    def _deliver(self, mapping: Mapping, sqs: Any, url: str, messages: list[dict[str, Any]], visibility: int,
+                 redrives: bool) -> None:
+        from . import moto_seam as seam
+
+        mapping_uuid = mapping.uuid
         spec = seam.lambda_target(mapping.function_arn)
         parent = next((self._chains[m["MessageId"]] for m in messages if m["MessageId"] in self._chains), None)
         chain, admitted = seam.admit(spec, parent)
         if not admitted:  # spec 7.2: a loop through SQS is stopped; the messages leave the queue
             seam.emit_metric(spec, "RecursiveInvocationsDropped", 1, self._mock.clock.now())
             self._delete(sqs, url, messages)
-            self.wake(mapping_uuid)
             return
         event = sqs_event(messages, mapping.queue_arn, mapping.region)
         request = Request(str(uuid.uuid4()), json.dumps(event).encode("utf-8"), mapping.function_arn, chain=chain)
@@ -109,20 +138,13 @@ class SqsPoller:
             seam.emit_metric(spec, "Errors", 1, now)
             done: list[dict[str, Any]] = []
         else:
-            failed = batch_item_failures(result.payload) if mapping.report_batch_item_failures else None
+            ids = [m["MessageId"] for m in messages]
+            failed = batch_item_failures(result.payload, ids) if mapping.report_batch_item_failures else None
             done = [m for m in messages if failed is None or m["MessageId"] not in failed]
         self._delete(sqs, url, done)
         kept = [m for m in messages if m not in done]
-        if kept:  # visible again once the (virtual) visibility timeout has passed; without a
-            # redrive policy the queue would redeliver forever, so that waits for the clock to move
-            self._mock._engine.call_at(
-                self._mock.clock.offset() + visibility,
-                lambda: self._reappear(mapping_uuid, url, kept),
-                f"{len(kept)} message(s) visible again on {mapping.queue_name}",
-                background=not redrives,
-            )
-        if done:
-            self.wake(mapping_uuid)  # more may be waiting
+        if kept:
+            self._later(mapping_uuid, url, kept, visibility, background=not redrives, queue=mapping.queue_name)
 
     def _reappear(self, mapping_uuid: str, url: str, messages: list[dict[str, Any]]) -> None:
         mapping = self._mapping_region(mapping_uuid)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
+import re
 import uuid
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -54,6 +56,9 @@ def sns_event(
     }
 
 
+_SEQUENCE = itertools.count()
+
+
 def s3_event(moto_event: dict[str, Any], account_id: str, at: datetime) -> dict[str, Any]:
     """moto's S3 notification completed to AWS's shape (spec 8.1): identities, request and
     response elements, the object's sequencer; removals carry no size or eTag."""
@@ -64,7 +69,7 @@ def s3_event(moto_event: dict[str, Any], account_id: str, at: datetime) -> dict[
         obj = dict(s3.get("object", {}))
         event_name = record.get("eventName", "")
         request_id = uuid.uuid4().hex[:16].upper()
-        sequencer = f"{int(at.timestamp() * 1_000_000):X}"
+        sequencer = f"{int(at.timestamp() * 1_000_000):X}{next(_SEQUENCE):08X}"
         owner = {"principalId": f"A{hashlib.sha1(account_id.encode()).hexdigest()[:13].upper()}"}
         if event_name.startswith("ObjectRemoved"):
             obj = {"key": obj.get("key"), "sequencer": sequencer}
@@ -109,10 +114,13 @@ def eventbridge_event(moto_event: dict[str, Any]) -> dict[str, Any]:
 
 
 def input_path(event: dict[str, Any], path: str) -> Any:
-    """EventBridge ``InputPath``: a JSONPath like ``$.detail.order`` (dotted keys only)."""
+    """EventBridge ``InputPath``: a JSONPath like ``$.detail.items[0].sku``."""
     value: Any = event
-    for part in [p for p in path.lstrip("$").split(".") if p]:
-        value = value.get(part) if isinstance(value, dict) else None
+    for key, index in re.findall(r"\.?([^.\[\]]+)|\[(\d+)\]", path.lstrip("$")):
+        if key:
+            value = value.get(key) if isinstance(value, dict) else None
+        else:
+            value = value[int(index)] if isinstance(value, list) and int(index) < len(value) else None
     return value
 
 
@@ -135,14 +143,7 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
                     if key in attributes
                 },
                 "messageAttributes": {
-                    name: {
-                        "stringValue": value.get("StringValue"),
-                        "binaryValue": value.get("BinaryValue"),
-                        "stringListValues": [],
-                        "binaryListValues": [],
-                        "dataType": value.get("DataType"),
-                    }
-                    for name, value in message.get("MessageAttributes", {}).items()
+                    name: _sqs_attribute(value) for name, value in message.get("MessageAttributes", {}).items()
                 },
                 "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),
                 "eventSource": "aws:sqs",
@@ -153,14 +154,36 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
     return {"Records": records}
 
 
-def batch_item_failures(payload: bytes) -> Optional[list[str]]:
+def _sqs_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    """A message attribute as Lambda's SQS event writes it: only the value that is there, binary
+    values base64-encoded."""
+    attribute: dict[str, Any] = {}
+    if "StringValue" in value:
+        attribute["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        binary = value["BinaryValue"]
+        attribute["binaryValue"] = base64.b64encode(binary).decode() if isinstance(binary, bytes) else binary
+    attribute.update({"stringListValues": [], "binaryListValues": [], "dataType": value.get("DataType")})
+    return attribute
+
+
+def batch_item_failures(payload: bytes, batch_ids: list[str]) -> Optional[list[str]]:
     """Message ids a handler reported as failed (``ReportBatchItemFailures``); None if the
-    response is not such a report."""
+    response reports no failures. An identifier that is missing, empty or not in the batch makes
+    the whole batch fail, as on AWS."""
     try:
         response = json.loads(payload)
     except ValueError:
         return None
-    if not isinstance(response, dict) or "batchItemFailures" not in response:
+    if not isinstance(response, dict) or not response.get("batchItemFailures"):
         return None
-    failures = response.get("batchItemFailures") or []
-    return [str(item.get("itemIdentifier")) for item in failures if isinstance(item, dict)]
+    failures = response["batchItemFailures"]
+    if not isinstance(failures, list):
+        return list(batch_ids)
+    ids = []
+    for item in failures:
+        identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
+        if not isinstance(identifier, str) or identifier not in batch_ids:
+            return list(batch_ids)
+        ids.append(identifier)
+    return ids

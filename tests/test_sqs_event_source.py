@@ -149,3 +149,51 @@ def test_the_batching_window_waits_for_a_batch_to_fill(lambda_mock, lambda_clien
     assert batches == []
     lambda_mock.clock.advance(1)  # 20 s after the first message
     assert batches == [2]
+
+
+def test_a_failing_message_neither_hangs_nor_blocks_the_others(lambda_mock, lambda_client, create_function, sqs):
+    url, arn = make_queue(sqs, "jobs", VisibilityTimeout=0)  # no redrive policy, no visibility timeout
+    handled = []
+    create_function("worker", "def handler(e, c):\n    return None\n")
+
+    def worker(event, context):
+        body = event["Records"][0]["body"]
+        if body == "bad":
+            raise ValueError("bad")
+        handled.append(body)
+
+    lambda_mock.handler("worker", worker)
+    lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="worker", BatchSize=1)
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "bad"}, {"Id": "2", "MessageBody": "good"}])
+    lambda_mock.run_until_idle()  # returns: the bad message waits for the clock to move
+    assert handled == ["good"]
+    assert count(sqs, url) == 1
+
+
+def test_binary_attributes_are_base64_and_absent_values_left_out(lambda_mock, lambda_client, create_function, sqs):
+    url, arn = make_queue(sqs, "jobs")
+    seen = []
+    create_function("worker", "def handler(e, c):\n    return None\n")
+    lambda_mock.handler("worker", lambda event, context: seen.append(event["Records"][0]["messageAttributes"]))
+    lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="worker")
+    sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes={
+        "s": {"DataType": "String", "StringValue": "v"}, "b": {"DataType": "Binary", "BinaryValue": b"\x01\x02"}})
+    lambda_mock.run_until_idle()
+    assert seen == [{
+        "s": {"stringValue": "v", "stringListValues": [], "binaryListValues": [], "dataType": "String"},
+        "b": {"binaryValue": "AQI=", "stringListValues": [], "binaryListValues": [], "dataType": "Binary"},
+    }]
+
+
+@pytest.mark.parametrize("identifier", [None, "", "not-a-message-id"])
+def test_an_invalid_batch_item_failure_fails_the_whole_batch(lambda_mock, lambda_client, create_function, sqs, identifier):
+    dlq_url, dlq_arn = make_queue(sqs, "dlq")
+    url, arn = make_queue(sqs, "jobs", RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1}))
+    create_function("worker", "def handler(e, c):\n    return None\n")
+    lambda_mock.handler("worker", return_value={"batchItemFailures": [{"itemIdentifier": identifier}]})
+    lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="worker", BatchSize=10,
+                                              FunctionResponseTypes=["ReportBatchItemFailures"])
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "a"}, {"Id": "2", "MessageBody": "b"}])
+    lambda_mock.run_until_idle()
+    dead = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10).get("Messages", [])
+    assert sorted(m["Body"] for m in dead) == ["a", "b"]  # nothing was deleted as if processed

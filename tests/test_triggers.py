@@ -225,3 +225,31 @@ def test_a_loop_through_s3_is_stopped(lambda_mock, lambda_client, create_functio
     lambda_mock.run_until_idle()
     conditions = [i.condition for i in lambda_mock.invocations("copier")]
     assert conditions == ["Success"] * 16 + ["RecursiveInvocationException"]  # spec 7.2
+
+
+def test_disabled_and_schedule_only_rules_get_no_events_and_input_path_indexes(lambda_mock, lambda_client, create_function):
+    events = boto3.client("events", region_name="us-east-1")
+    create_function("on-event", RECORD)
+    events.put_rule(Name="off", EventPattern=json.dumps({"source": ["shop"]}), State="DISABLED")
+    events.put_rule(Name="cron", ScheduleExpression="rate(1 hour)")
+    events.put_rule(Name="on", EventPattern=json.dumps({"source": ["shop"]}))
+    for rule in ("off", "cron"):
+        events.put_targets(Rule=rule, Targets=[{"Id": "t", "Arn": FN_ARN.format("on-event")}])
+    events.put_targets(Rule="on", Targets=[{"Id": "t", "Arn": FN_ARN.format("on-event"), "InputPath": "$.detail.items[1]"}])
+    events.put_events(Entries=[{"Source": "shop", "DetailType": "Order", "Detail": '{"items": [{"sku": 1}, {"sku": 2}]}'}])
+    lambda_mock.run_until_idle()
+    assert [i.payload for i in lambda_mock.invocations("on-event")] == [{"sku": 2}]
+
+
+def test_s3_sequencers_increase_for_one_key(lambda_mock, lambda_client, create_function):
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="seq")
+    create_function("on-change", RECORD)
+    s3.put_bucket_notification_configuration(Bucket="seq", NotificationConfiguration={"LambdaFunctionConfigurations": [
+        {"LambdaFunctionArn": FN_ARN.format("on-change"), "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]}]})
+    s3.put_object(Bucket="seq", Key="k", Body=b"1")
+    s3.put_object(Bucket="seq", Key="k", Body=b"2")
+    s3.delete_object(Bucket="seq", Key="k")
+    lambda_mock.run_until_idle()
+    sequencers = [i.payload["Records"][0]["s3"]["object"]["sequencer"] for i in lambda_mock.invocations("on-change")]
+    assert len(sequencers) == 3 and sequencers == sorted(sequencers) and len(set(sequencers)) == 3
