@@ -31,7 +31,7 @@ class AttemptOutcome:
     settings: RetrySettings = RetrySettings()
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Event:
     """One accepted asynchronous event (mutable; tests see frozen ``Invocation`` copies)."""
 

@@ -68,7 +68,7 @@ class FunctionSpec:
         return self.package_type == "Zip" and (self.runtime or "python").startswith("python")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Request:
     request_id: str
     payload: bytes  # already validated as JSON (or empty)
