@@ -667,13 +667,12 @@ class AsyncLambdaResponse(LambdaResponse):
         client_context = invoke_request.parse_client_context(self.headers.get("X-Amz-Client-Context"))
         if kind == "DryRun":
             return 204, {"status": "204"}, ""  # spec 1.5: validated, nothing runs
+        if kind == "Event":
+            return 202, {"status": "202", "x-amzn-RequestId": _accept_event(fn, ref, body)}, ""
         request_id = str(uuid.uuid4())
         invoked_arn = unqualified_arn(fn) + (f":{ref.qualifier}" if ref.qualifier else "")
         spec = function_spec(fn)
         chain, admitted = admit(spec, current_chain())
-        if kind == "Event":
-            mock._enqueue(spec, Request(request_id, body, invoked_arn, chain=chain), recursive=not admitted)
-            return 202, {"status": "202", "x-amzn-RequestId": request_id}, ""
         if not admitted:
             emit_metric(spec, "RecursiveInvocationsDropped", 1, mock.clock.now())
             raise aws_errors.AwsError(400, "RecursiveInvocationException", RECURSION_MESSAGE)  # spec 7.2
@@ -712,11 +711,7 @@ class AsyncLambdaResponse(LambdaResponse):
             fn = resolve(self.backend, ref, self.region, self.current_account)
             body = self._raw_body()
             invoke_request.check_payload(body, invoke_request.INVOKE_ASYNC_LIMIT, "Event")
-            request_id = str(uuid.uuid4())
-            invoked_arn = unqualified_arn(fn) + (f":{ref.qualifier}" if ref.qualifier else "")
-            spec = function_spec(fn)
-            chain, admitted = admit(spec, current_chain())
-            mock._enqueue(spec, Request(request_id, body, invoked_arn, chain=chain), recursive=not admitted)
+            request_id = _accept_event(fn, ref, body)
             return 202, {"status": "202", "x-amzn-RequestId": request_id}, json.dumps({"Status": 202})
         except aws_errors.AwsError as error:
             return error.response()
@@ -822,6 +817,18 @@ class AsyncLambdaResponse(LambdaResponse):
         if ours is not None:
             headers["x-amzn-requestid"] = ours
         return headers, body
+
+
+def _accept_event(fn: LambdaFunction, ref: invoke_request.FunctionRef, body: bytes) -> str:
+    """Queue a validated asynchronous invocation; its request id is the invocation id (spec 1.25)."""
+    mock = active.current()
+    assert mock is not None
+    request_id = str(uuid.uuid4())
+    invoked_arn = unqualified_arn(fn) + (f":{ref.qualifier}" if ref.qualifier else "")
+    spec = function_spec(fn)
+    chain, admitted = admit(spec, current_chain())
+    mock._enqueue(spec, Request(request_id, body, invoked_arn, chain=chain), recursive=not admitted)
+    return request_id
 
 
 _EIC_METHODS = {
@@ -935,8 +942,11 @@ def wsgi_app() -> Any:
 
 
 def request_handler() -> Any:
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
-
+    """moto's request handler where it has one (5.2), werkzeug's otherwise."""
+    try:
+        from moto.moto_server.werkzeug_app import MotoRequestHandler
+    except ImportError:
+        from werkzeug.serving import WSGIRequestHandler as MotoRequestHandler
     return MotoRequestHandler
 
 
