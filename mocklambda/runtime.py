@@ -13,7 +13,6 @@ import importlib
 import json
 import os
 import queue
-import sys
 import threading
 import time
 import traceback
@@ -26,7 +25,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional
 from .context import ClientContext, LambdaContext
 from .errors import MockLambdaWarning
 from .logs import capture_output, frame_log, release_capture
-from .handler_threads import become_handler_thread, exclusive, in_handler, warn
+from .handler_threads import become_handler_thread, exclusive, warn
 from .recursion import Chain
 from .sandbox import CodeBundle, ModuleSpace
 

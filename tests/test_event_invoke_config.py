@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 

@@ -8,7 +8,6 @@ import sys
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import boto3
 import pytest
@@ -86,12 +85,14 @@ def test_base_exceptions_are_unhandled_errors_not_successes(lambda_mock, lambda_
     assert json.loads(response["Payload"].read())["errorType"] == "CancelledError"
 
 
-def test_extracted_code_is_removed_at_stop(create_function, lambda_client):
-    before = set(Path(tempfile.gettempdir()).glob("mocklambda-*"))
+def test_extracted_code_is_removed_at_stop(create_function, lambda_client, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # this test's own temp dir (xdist-safe)
     with mock_lambda():
         create_function("exits", "import sys\ndef handler(e, c):\n    sys.exit(1)\n")
         lambda_client.invoke(FunctionName="exits", InvocationType="Event")  # three cold starts
-    assert set(Path(tempfile.gettempdir()).glob("mocklambda-*")) == before
+        lambda_client.list_functions()  # settles: the containers were extracted and discarded
+        assert list(tmp_path.glob("mocklambda-*"))
+    assert list(tmp_path.glob("mocklambda-*")) == []
 
 
 def test_auto_mode_settles_for_every_test_thread(lambda_mock, lambda_client, create_function):
