@@ -287,6 +287,8 @@ class Runtime:
             idle, self._idle = self._idle, []
         for worker in idle:
             worker.retire()
+        for worker in idle:  # idle workers leave at once: nothing of ours outlives stop()
+            worker.thread.join(STOP_GRACE_SECONDS)
         for bundle in bundles:
             bundle.remove()
 

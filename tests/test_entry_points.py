@@ -137,6 +137,9 @@ def test_state_never_leaks_from_one_mock_to_the_next():
         assert len(first.invocations()) == 1
     assert "LEAK" not in os.environ and "AWS_LAMBDA_FUNCTION_NAME" not in os.environ
     assert "handler" not in sys.modules
+    import threading
+
+    assert [t.name for t in threading.enumerate() if t.name.startswith("mocklambda")] == []
     with mock_lambda() as second:
         assert function_names() == []
         assert second.invocations() == []
