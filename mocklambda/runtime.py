@@ -337,8 +337,9 @@ class Runtime:
                 worker = self._idle.pop() if self._idle else _Worker()
             worker.thread.name = f"mocklambda:{spec.name}:{request.request_id}"
             worker.run(lambda: self._run(container, event, context, outcome, spec, request.request_id, request.chain))
-            outcome.started.wait(INIT_TIMEOUT_SECONDS if cold else None)
-            finished = outcome.done.wait(spec.timeout)
+            if cold:  # the init phase has its own limit; the timeout counts from the handler's start
+                outcome.started.wait(INIT_TIMEOUT_SECONDS)
+            finished = outcome.done.wait(spec.timeout)  # warm: the handler starts at once
             if finished:
                 with self._lock:
                     self._idle.append(worker)

@@ -345,3 +345,16 @@ def test_handler_boto3_calls_are_served_by_the_same_mock(lambda_mock, lambda_cli
     assert json.loads(response["Payload"].read()) == ["a.txt"]
     body = boto3.client("s3", region_name=aws_region).get_object(Bucket="inbox", Key="a.txt")["Body"].read()
     assert body == b"written by the handler"
+
+
+def test_invoke_is_answered_in_the_account_moto_would_use(monkeypatch, create_function, lambda_client):
+    from mocklambda import mock_lambda
+
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "111122223333")
+    with mock_lambda():
+        create_function("ctx", "def handler(e, c):\n    return c.invoked_function_arn\n")
+        arn = json.loads(lambda_client.invoke(FunctionName="ctx")["Payload"].read())
+        assert arn == "arn:aws:lambda:us-east-1:111122223333:function:ctx"
+        with pytest.raises(ClientError) as excinfo:
+            lambda_client.invoke(FunctionName="missing")
+        assert excinfo.value.response["Error"]["Message"].startswith("Function not found: arn:aws:lambda:us-east-1:111122223333:")
