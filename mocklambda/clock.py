@@ -11,10 +11,15 @@ from .errors import MockLambdaError
 Seconds = Union[int, float, timedelta]
 
 
+MAX_ADVANCE = 100 * 366 * 86400.0  # a century: datetimes end at year 9999
+
+
 def _as_seconds(value: Seconds) -> float:
     seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
     if seconds != seconds:  # NaN
         raise ValueError("cannot advance the clock by NaN seconds")
+    if seconds > MAX_ADVANCE:
+        raise ValueError(f"cannot advance the clock by more than a century at once (got {seconds:g} s)")
     return seconds
 
 

@@ -163,3 +163,13 @@ def test_fixture_gives_a_started_handle(lambda_mock):
 @pytest.mark.lambda_mock(mode="manual")
 def test_marker_configures_the_fixture(lambda_mock):
     assert lambda_mock.mode == "manual"
+
+
+def test_absurd_advances_are_refused():
+    with mock_lambda(mode="manual") as lam:
+        with pytest.raises(ValueError, match="NaN"):
+            lam.clock.advance(float("nan"))
+        with pytest.raises(ValueError, match="century"):
+            lam.clock.advance(1e12)
+        lam.clock.advance(86400)
+        assert lam.clock.elapsed.total_seconds() == 86400
