@@ -148,17 +148,21 @@ def bench_failure(batch: int, repeats: int) -> float:
     return statistics.median(samples)
 
 
+def warm_function(lam: Any) -> Any:
+    """A trivial function, invoked once (warm); returns its FunctionSpec for queueing directly."""
+    deploy("f", TRIVIAL)
+    boto3.client("lambda", region_name=REGION).invoke(FunctionName="f", InvocationType="Event", Payload=b"{}")
+    lam.run_until_idle()
+    return lam._engine.events[0].spec
+
+
 def bench_drain(events: int) -> float:
     """Seconds to drain ``events`` queued events (trivial handler, no destination)."""
     from mocklambda import mock_lambda
     from mocklambda.runtime import Request
 
     with mock_lambda(mode="manual") as lam:
-        deploy("f", TRIVIAL)
-        client = boto3.client("lambda", region_name=REGION)
-        client.invoke(FunctionName="f", InvocationType="Event", Payload=b"{}")
-        lam.run_until_idle()
-        spec = lam._engine.events[0].spec
+        spec = warm_function(lam)
         arn = spec.arn
         for number in range(events):  # queued directly: this measures the drain, not Invoke
             lam._enqueue(spec, Request(f"r{number}", b"{}", arn))
@@ -176,11 +180,7 @@ def bench_memory(events: int) -> float:
     from mocklambda.runtime import Request
 
     with mock_lambda(mode="manual") as lam:
-        deploy("f", TRIVIAL)
-        client = boto3.client("lambda", region_name=REGION)
-        client.invoke(FunctionName="f", InvocationType="Event", Payload=b"{}")
-        lam.run_until_idle()
-        spec = lam._engine.events[0].spec
+        spec = warm_function(lam)
         payloads = [b'{"n": %d}' % n for n in range(events)]
         ids = [f"{n:036d}" for n in range(events)]
         gc.collect()

@@ -25,7 +25,6 @@ from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.urls import url_bases as _moto_url_bases
 from moto.awslambda.urls import url_paths as _moto_url_paths
 from moto.awslambda_simple.models import LambdaSimpleBackend, lambda_simple_backends
-from moto.core import DEFAULT_ACCOUNT_ID
 from botocore.awsrequest import HeadersDict
 from moto import mock_aws
 from moto.core.models import MockAWS, botocore_stubber
@@ -1020,10 +1019,6 @@ def start_moto() -> Any:
 
 def stop_moto(mock: Any) -> None:
     mock.stop()
-
-
-def default_account() -> str:
-    return DEFAULT_ACCOUNT_ID
 
 
 # --------------------------------------------------------------------------------------------

@@ -118,6 +118,10 @@ class Client:
         query = f"?function={urllib.parse.quote(function_name, safe='')}" if function_name else ""
         return self._call("GET", "invocations" + query)
 
+    def clock(self) -> dict[str, Any]:
+        """``{"now": <ISO time>, "elapsed": <seconds since the server started>}``."""
+        return dict(self._call("GET", "clock"))
+
     def advance(self, seconds: float) -> None:
         self._call("POST", "clock/advance", {"seconds": seconds})
 

@@ -49,6 +49,21 @@ def server():
         process.wait(timeout=20)
 
 
+def deploy(endpoint: str, name: str, source: str) -> object:
+    """A function on the server, created with boto3; returns the Lambda client."""
+    import boto3
+
+    client = {"endpoint_url": endpoint, "region_name": "us-east-1"}
+    role = boto3.client("iam", **client).create_role(RoleName=f"r-{name}", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", source)
+    aws_lambda = boto3.client("lambda", **client)
+    aws_lambda.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="index.handler",
+                               Code={"ZipFile": buffer.getvalue()})
+    return aws_lambda
+
+
 def run(aws: str, endpoint: str, *args: str, cwd: Path | None = None) -> str:
     result = subprocess.run([aws, "--endpoint-url", endpoint, *args], capture_output=True, text=True, env=ENV,
                             cwd=cwd, timeout=60)
@@ -96,20 +111,12 @@ def test_the_documented_cli_commands_work_end_to_end(aws_cli, server, tmp_path):
 
 
 def test_the_control_api_moves_the_clock_and_reports_attempts(server, tmp_path):
-    import boto3
-
     process, endpoint = server
-    client = {"endpoint_url": endpoint, "region_name": "us-east-1"}
-    role = boto3.client("iam", **client).create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    buffer = io.BytesIO()
-    zipfile.ZipFile(buffer, "w").writestr("index.py", "def handler(e, c):\n    raise ValueError('always')\n")
-    aws_lambda = boto3.client("lambda", **client)
-    aws_lambda.create_function(FunctionName="fails", Runtime="python3.12", Role=role, Handler="index.handler",
-                               Code={"ZipFile": buffer.getvalue()})
+    aws_lambda = deploy(endpoint, "fails", "def handler(e, c):\n    raise ValueError('always')\n")
     aws_lambda.invoke(FunctionName="fails", InvocationType="Event")
     control = Client(endpoint)
     control.run_until_idle()  # jumps the clock over the retry delays
-    assert float(control._call("GET", "clock")["elapsed"]) >= 180
+    assert control.clock()["elapsed"] >= 180
     invocation = control.invocations("fails")[0]
     assert invocation["condition"] == "RetriesExhausted"
     assert [a["error_type"] for a in invocation["attempts"]] == ["ValueError"] * 3
@@ -117,8 +124,6 @@ def test_the_control_api_moves_the_clock_and_reports_attempts(server, tmp_path):
 
 
 def test_bad_requests_and_crashing_handlers_never_kill_the_server(server):
-    import boto3
-
     process, endpoint = server
     for path, status in (("/_mocklambda/nope", 404), ("/2015-03-31/functions/missing/invocations", 403)):
         request = urllib.request.Request(endpoint + path, data=b"{}", method="POST")
@@ -126,13 +131,7 @@ def test_bad_requests_and_crashing_handlers_never_kill_the_server(server):
             urllib.request.urlopen(request, timeout=10)
         assert excinfo.value.code == status  # unsigned: AWS's MissingAuthenticationTokenException
         assert json.loads(excinfo.value.read())
-    client = {"endpoint_url": endpoint, "region_name": "us-east-1"}
-    role = boto3.client("iam", **client).create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    buffer = io.BytesIO()
-    zipfile.ZipFile(buffer, "w").writestr("index.py", "import os\ndef handler(e, c):\n    raise SystemExit(3)\n")
-    aws_lambda = boto3.client("lambda", **client)
-    aws_lambda.create_function(FunctionName="exits", Runtime="python3.12", Role=role, Handler="index.handler",
-                               Code={"ZipFile": buffer.getvalue()})
+    aws_lambda = deploy(endpoint, "exits", "def handler(e, c):\n    raise SystemExit(3)\n")
     response = aws_lambda.invoke(FunctionName="exits")
     assert response["FunctionError"] == "Unhandled"
     assert process.poll() is None  # still serving
