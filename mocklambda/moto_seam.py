@@ -34,7 +34,8 @@ from moto.events.models import EventsBackend, EventTemplateParser, Rule, events_
 from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
 from moto.sns.models import Subscription, sns_backends
-from moto.sqs.models import Queue, sqs_backends
+from moto.moto_api._internal import mock_random
+from moto.sqs.models import Message, Queue, sqs_backends
 
 from . import active, aws_errors, invoke_request
 from .errors import MockLambdaError, MockLambdaWarning
@@ -508,7 +509,7 @@ def deliver_record(target: str, record: str, succeeded: bool, function_arn: str,
     parts = target.split(":")
     service, region, account = parts[2], parts[3], parts[4]
     if service == "sqs":
-        sqs_backends[account][region].send_message(parts[5], record)
+        _send_sqs_message(account, region, parts[5], record)
     elif service == "sns":
         sns_backends[account][region].publish(record, arn=target)
     elif service == "events":
@@ -541,16 +542,33 @@ def deliver_dead_letter(target: str, letter: DeadLetter) -> None:
     if letter.error_message:
         attributes["ErrorMessage"] = ("String", letter.error_message)
     if service == "sqs":
-        sqs_backends[account][region].send_message(
-            parts[5], letter.body,
-            message_attributes={k: _sqs_attribute(t, v) for k, (t, v) in attributes.items()},
-        )
+        _send_sqs_message(account, region, parts[5], letter.body,
+                          {k: _sqs_attribute(t, v) for k, (t, v) in attributes.items()})
     elif service == "sns":
         sns_backends[account][region].publish(
             letter.body, arn=target, message_attributes={k: {"Type": t, "Value": v} for k, (t, v) in attributes.items()}
         )
     else:
         raise RuntimeError(f"a dead-letter queue must be an SQS queue or SNS topic, not {target}")
+
+
+def _send_sqs_message(account: str, region: str, queue_name: str, body: str,
+                      message_attributes: dict[str, Any] | None = None) -> None:
+    """moto's SendMessage, without its cost: moto's ``send_message`` builds every queue attribute
+    (counting all messages in the queue) to read one FIFO flag, which makes each send O(queue
+    length). A standard queue gets the same validation, message and ``add_message`` here; a FIFO
+    queue goes moto's way (it refuses a message without a group id, as AWS refuses the record)."""
+    backend = sqs_backends[account][region]
+    queue = backend.get_queue(queue_name)
+    if queue.fifo_queue:
+        backend.send_message(queue_name, body, message_attributes=message_attributes)
+        return
+    backend._validate_message(queue, body, 0)
+    message = Message(str(mock_random.uuid4()), body)
+    if message_attributes:
+        message.message_attributes = message_attributes
+    message.mark_sent(delay_seconds=int(queue.delay_seconds or 0))
+    queue.add_message(message)
 
 
 def _sqs_attribute(data_type: str, value: str) -> dict[str, str]:

@@ -284,3 +284,31 @@ def test_failed_delivery_is_recorded_and_counted_not_raised(lambda_mock, lambda_
     assert total("DestinationDeliveryFailures", "ok") == 1  # spec 3.15
     assert total("DeadLetterErrors", "fails") == 1  # spec 4.7
     assert "NOT delivered" in lambda_mock.timeline()
+
+
+def test_fifo_and_too_small_queues_refuse_records_and_dead_letters(lambda_mock, lambda_client, create_function, sqs):
+    """spec 3.15 / 4.1: FIFO queues are not supported, and a record over the queue's size limit
+    is not delivered; both are recorded and counted, never raised, and other queues still work."""
+    fifo = sqs.create_queue(QueueName="results.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    fifo_arn = sqs.get_queue_attributes(QueueUrl=fifo, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    small = sqs.create_queue(QueueName="small", Attributes={"MaximumMessageSize": "1024"})["QueueUrl"]
+    small_arn = sqs.get_queue_attributes(QueueUrl=small, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    big = "def handler(e, c):\n    return 'x' * 2000\n"
+    create_function("to-fifo", ECHO)
+    create_function("too-big", big)
+    create_function("dlq-fifo", FAILS, DeadLetterConfig={"TargetArn": fifo_arn})
+    lambda_client.put_function_event_invoke_config(FunctionName="to-fifo", DestinationConfig={"OnSuccess": {"Destination": fifo_arn}})
+    lambda_client.put_function_event_invoke_config(FunctionName="too-big", DestinationConfig={"OnSuccess": {"Destination": small_arn}})
+    for name in ("to-fifo", "too-big", "dlq-fifo"):
+        send_event(lambda_client, name)
+    lambda_mock.run_until_idle()
+    for invocation in lambda_mock.invocations():
+        assert invocation.delivered_to == (), invocation
+        assert len(invocation.delivery_errors) == 1 and invocation.delivery_errors[0].split(": ")[0] in (fifo_arn, small_arn)
+    assert "MessageGroupId" in lambda_mock.invocations("to-fifo")[0].delivery_errors[0]
+    assert "shorter than 1024 bytes" in lambda_mock.invocations("too-big")[0].delivery_errors[0]
+    receive(sqs, small, count=0)
+    create_function("fits", ECHO)
+    lambda_client.put_function_event_invoke_config(FunctionName="fits", DestinationConfig={"OnSuccess": {"Destination": small_arn}})
+    send_event(lambda_client, "fits")
+    assert json.loads(receive(sqs, small)[0]["Body"])["requestContext"]["condition"] == "Success"
