@@ -11,8 +11,9 @@ import itertools
 import json
 import threading
 from datetime import timedelta
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Optional, Union
+from typing import Any, Callable, ContextManager, Literal, Optional, Union
 
 from .clock import Clock
 from .errors import MockLambdaError
@@ -92,10 +93,12 @@ class Engine:
         clock: Clock,
         attempt: Callable[[Event], AttemptOutcome],
         finish: Callable[[Event], None],
+        around_run: Callable[[], ContextManager[None]] = nullcontext,
     ) -> None:
         self.clock = clock
         self._attempt = attempt
         self._finish = finish
+        self._around_run = around_run  # wraps each run of the queue (the mock batches attempts)
         self._heap: list[tuple[float, int, Union[Event, Timer]]] = []
         self._background: list[tuple[float, int, Union[Event, Timer]]] = []
         self._sequence = itertools.count()
@@ -165,11 +168,12 @@ class Engine:
             self._running = True
             self._runner = threading.get_ident()
             try:
-                for _ in range(MAX_ATTEMPTS_PER_SETTLE):
-                    event = self.pop_due(until)
-                    if event is None:
-                        return
-                    self.process(event)
+                with self._around_run():
+                    for _ in range(MAX_ATTEMPTS_PER_SETTLE):
+                        event = self.pop_due(until)
+                        if event is None:
+                            return
+                        self.process(event)
                 raise MockLambdaError(
                     f"more than {MAX_ATTEMPTS_PER_SETTLE} attempts without the queue draining: "
                     "functions are probably invoking each other in an endless loop"

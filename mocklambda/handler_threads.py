@@ -33,6 +33,12 @@ def become_handler_thread(chain: Optional[Chain]) -> None:
     set_current_chain(chain)
 
 
+def leave_handler_thread() -> None:
+    """An inline attempt is over: the thread is the test's again."""
+    _state.in_handler = False
+    set_current_chain(None)
+
+
 @contextmanager
 def exclusive() -> Iterator[None]:
     """Hold the sandbox for a top-level invocation; nested ones already run inside it."""

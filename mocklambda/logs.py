@@ -19,7 +19,7 @@ class _ThreadRoutedStream(io.TextIOBase):
 
     def __init__(self, original: TextIO) -> None:
         self.original = original
-        self.sinks: dict[int, io.StringIO] = {}
+        self.sinks: dict[int, io.StringIO | None] = {}
 
     def write(self, text: str) -> int:
         sink = self.sinks.get(threading.get_ident())
@@ -39,45 +39,78 @@ class _LambdaLogFormatter(logging.Formatter):
 
     converter = time.gmtime
 
-    def __init__(self, request_id: str) -> None:
-        super().__init__("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t" + request_id + "\t%(message)s",
+    def __init__(self) -> None:
+        super().__init__("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
                          "%Y-%m-%dT%H:%M:%S")
 
 
 class _SinkHandler(logging.Handler):
-    def __init__(self, thread_id: int, sink: io.StringIO, request_id: str) -> None:
+    def __init__(self, thread_id: int) -> None:
         super().__init__()
         self.thread_id = thread_id
-        self.sink = sink
-        self.setFormatter(_LambdaLogFormatter(request_id))
+        self.sink: io.StringIO | None = None
+        self.request_id = ""
+        self.setFormatter(_LambdaLogFormatter())
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.thread == self.thread_id:
-            self.sink.write(self.format(record) + "\n")
+        sink = self.sink
+        if sink is not None and record.thread == self.thread_id:
+            record.aws_request_id = self.request_id  # as the runtime's log filter does
+            sink.write(self.format(record) + "\n")
 
 
 _install_lock = threading.Lock()
 _log_handlers: dict[int, logging.Handler] = {}
 
 
+class ThreadCapture:
+    """Collects what one thread prints or logs, invocation by invocation: the routing is put in
+    place once (``open``), and each invocation only swaps the sink (``begin`` / ``end``)."""
+
+    def __init__(self, thread_id: int) -> None:
+        self.thread_id = thread_id
+        self.handler = _SinkHandler(thread_id)
+        self.streams: list[_ThreadRoutedStream] = []
+
+    def open(self) -> "ThreadCapture":
+        with _install_lock:
+            for name in ("stdout", "stderr"):
+                stream = getattr(sys, name)
+                if not isinstance(stream, _ThreadRoutedStream):
+                    stream = _ThreadRoutedStream(stream)
+                    setattr(sys, name, stream)
+                self.streams.append(stream)
+            _log_handlers[self.thread_id] = self.handler
+        logging.getLogger().addHandler(self.handler)
+        return self
+
+    def begin(self, request_id: str) -> io.StringIO:
+        sink = io.StringIO()
+        for stream in self.streams:
+            stream.sinks[self.thread_id] = sink
+        self.handler.sink, self.handler.request_id = sink, request_id
+        return sink
+
+    def end(self) -> None:
+        """Between invocations: the thread's writes reach only the real stream. (The entry stays,
+        so that another thread's release never takes the routing away while this one is open.)"""
+        self.handler.sink = None
+        for stream in self.streams:
+            stream.sinks[self.thread_id] = None
+
+    def close(self) -> None:
+        self.handler.sink = None
+        release_capture(self.thread_id)
+
+
 @contextmanager
 def capture_output(thread_id: int, request_id: str) -> Iterator[io.StringIO]:
     """Collect what ``thread_id`` prints or logs while the block runs."""
-    sink = io.StringIO()
-    handler = _SinkHandler(thread_id, sink, request_id)
-    with _install_lock:
-        for name in ("stdout", "stderr"):
-            stream = getattr(sys, name)
-            if not isinstance(stream, _ThreadRoutedStream):
-                stream = _ThreadRoutedStream(stream)
-                setattr(sys, name, stream)
-            stream.sinks[thread_id] = sink
-        _log_handlers[thread_id] = handler
-    logging.getLogger().addHandler(handler)
+    capture = ThreadCapture(thread_id).open()
     try:
-        yield sink
+        yield capture.begin(request_id)
     finally:
-        release_capture(thread_id)
+        capture.close()
 
 
 def release_capture(thread_id: int | None) -> None:

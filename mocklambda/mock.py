@@ -58,7 +58,9 @@ class LambdaMock:
     def _reset(self) -> None:
         self.clock: Clock = WallClock(self.time_scale) if self.mode == "realtime" else Clock()
         self._runtime = Runtime()
-        self._engine = Engine(self.clock, self._attempt, self._finish)
+        # virtual modes run warm attempts on the thread that moves the clock (see Runtime.inline_batch)
+        batch = self._runtime.inline_batch if self.mode != "realtime" else None
+        self._engine = Engine(self.clock, self._attempt, self._finish, *([batch] if batch else []))
         self._faults.clear()
         self._random = random.Random(self.seed)
         self._in_flight: Counter[str] = Counter()

@@ -17,17 +17,18 @@ import threading
 import time
 import traceback
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Mapping, Optional
 
 from .context import ClientContext, LambdaContext
 from .errors import MockLambdaWarning
-from .logs import capture_output, frame_log, release_capture
-from .handler_threads import become_handler_thread, exclusive, warn
+from .logs import ThreadCapture, capture_output, frame_log, release_capture
+from .handler_threads import become_handler_thread, exclusive, in_handler, leave_handler_thread, warn
 from .recursion import Chain
 from .sandbox import CodeBundle, ModuleSpace
+from .watchdog import Interrupted, Watchdog
 
 try:  # not on Windows
     import resource
@@ -88,10 +89,6 @@ class ExecutionResult:
     @property
     def failed(self) -> bool:
         return self.error_type is not None
-
-
-class _Timeout(BaseException):
-    """Raised inside a handler thread that ran past the function's timeout."""
 
 
 class _InitError(Exception):
@@ -156,6 +153,11 @@ def _restore_slowly(before: dict[str, Any]) -> None:
             os.environ[key] = value
 
 
+def trace_id() -> str:
+    """An X-Ray trace header as Lambda sets it in ``_X_AMZN_TRACE_ID``."""
+    return f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Sampled=0"
+
+
 class Container:
     """A warm execution environment for one function version."""
 
@@ -166,17 +168,25 @@ class Container:
         self.handler_fn: Handler | None = bound
         now = datetime.now(timezone.utc)
         self.log_stream = f"{now:%Y/%m/%d}/[{spec.version}]{uuid.uuid4().hex}"
+        self._environment: dict[str, str] | None = None
 
     def aws_path(self, filename: str) -> str:
         return self.bundle.aws_path(filename) if self.bundle else filename
 
     def environment(self) -> dict[str, str]:
+        """Lambda's variables for one invocation (a new trace id each time)."""
+        if self._environment is None:
+            self._environment = self._base_environment()
+        env = dict(self._environment)
+        env["_X_AMZN_TRACE_ID"] = trace_id()
+        return env
+
+    def _base_environment(self) -> dict[str, str]:
         spec = self.spec
         env = {str(k): str(v) for k, v in spec.environment.items()}
         env.update(
             {
                 "_HANDLER": spec.handler or "",
-                "_X_AMZN_TRACE_ID": f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
                 "AWS_REGION": spec.region,
                 "AWS_DEFAULT_REGION": spec.region,
                 "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime or 'python'}",
@@ -228,16 +238,59 @@ class Container:
             )
 
 
-@dataclass
 class _Outcome:
-    payload: bytes = b""
-    error: dict[str, Any] | None = None
-    log_lines: list[str] = field(default_factory=list)
-    init_ms: float | None = None
-    sink: Any = None
-    started: threading.Event = field(default_factory=threading.Event)
-    done: threading.Event = field(default_factory=threading.Event)
-    discard_container: bool = False
+    """What one invocation produced; ``started`` / ``done`` only when it runs on a handler thread."""
+
+    __slots__ = ("payload", "error", "log_lines", "init_ms", "sink", "started", "done", "discard_container")
+
+    def __init__(self, threaded: bool) -> None:
+        self.payload = b""
+        self.error: dict[str, Any] | None = None
+        self.log_lines: list[str] = []
+        self.init_ms: float | None = None
+        self.sink: Any = None
+        self.started = threading.Event() if threaded else None
+        self.done = threading.Event() if threaded else None
+        self.discard_container = False
+
+
+class _InlineBatch:
+    """Consecutive warm attempts run on the calling thread (see ``Runtime.inline_batch``). The
+    container's environment, modules and output capture stay in place from one attempt to the next
+    (only that container's handler runs in between) and are put back when another container runs,
+    when a cold start needs a handler thread, and when the batch ends."""
+
+    def __init__(self) -> None:
+        self.thread_id = threading.get_ident()
+        self.container: Container | None = None
+        self.applied: ExitStack | None = None
+        self.capture: ThreadCapture | None = None
+        self.sandbox = ExitStack()
+
+    def enter(self, container: Container) -> ThreadCapture:
+        if self.capture is None:
+            self.sandbox.enter_context(exclusive())  # handler code runs one invocation tree at a time
+            self.capture = ThreadCapture(self.thread_id).open()
+        if self.container is not container:
+            self.leave_container()
+            applied = ExitStack()
+            applied.enter_context(lambda_environment(container.environment()))
+            applied.enter_context(container.modules.active())
+            self.applied, self.container = applied, container
+        return self.capture
+
+    def leave_container(self) -> None:
+        applied, self.applied, self.container = self.applied, None, None
+        if applied is not None:
+            applied.close()
+
+    def close(self) -> None:
+        try:
+            self.leave_container()
+        finally:
+            if self.capture is not None:
+                self.capture.close()
+            self.sandbox.close()
 
 
 class _Worker:
@@ -273,9 +326,12 @@ class Runtime:
         self._idle: list[_Worker] = []
         self._lock = threading.Lock()
         self._warned: set[str] = set()
+        self._local = threading.local()
+        self._watchdog = Watchdog()
 
     def close(self) -> None:
         """Wait briefly for handlers that timed out, then delete every extracted package."""
+        self._watchdog.close()
         for worker in self._timed_out:
             worker.join(STOP_GRACE_SECONDS)
             if worker.is_alive():
@@ -308,17 +364,35 @@ class Runtime:
                 if value is container:
                     del self._containers[key]
 
+    @contextmanager
+    def inline_batch(self) -> Iterator[None]:
+        """Within the block, warm invocations made on this thread run on it, not on a handler
+        thread (the hand-off costs more than a warm handler), with a watchdog for their timeouts.
+        The event queue runs each drain of the virtual clock inside one."""
+        if getattr(self._local, "batch", None) is not None:
+            yield
+            return
+        batch = self._local.batch = _InlineBatch()
+        try:
+            yield
+        finally:
+            self._local.batch = None
+            batch.close()
+
     def execute(self, spec: FunctionSpec, request: Request, bound: Handler | None = None) -> ExecutionResult:
         if bound is None and not spec.is_python:
             return self._unsupported(spec, request)
-        with exclusive():  # handler code runs one invocation tree at a time (process-wide state)
-            return self._execute(spec, request, bound)
-
-    def _execute(self, spec: FunctionSpec, request: Request, bound: Handler | None) -> ExecutionResult:
         container = self._container(spec, bound)
-        outcome = _Outcome()
-        cold = container.handler_fn is None
-        context = LambdaContext(
+        batch = getattr(self._local, "batch", None)
+        if batch is not None and not in_handler():
+            if container.handler_fn is not None:
+                return self._execute_inline(batch, container, spec, request)
+            batch.leave_container()  # a cold start runs on a handler thread, from the test's state
+        with exclusive():  # handler code runs one invocation tree at a time (process-wide state)
+            return self._execute(container, spec, request)
+
+    def _context(self, container: Container, spec: FunctionSpec, request: Request) -> LambdaContext:
+        return LambdaContext(
             aws_request_id=request.request_id,
             function_name=spec.name,
             function_version=spec.version,
@@ -330,6 +404,34 @@ class Runtime:
             if request.client_context is not None
             else None,
         )
+
+    def _execute_inline(self, batch: _InlineBatch, container: Container, spec: FunctionSpec,
+                        request: Request) -> ExecutionResult:
+        outcome = _Outcome(threaded=False)
+        context = self._context(container, spec, request)
+        event = json.loads(request.payload) if request.payload.strip() else {}
+        capture = batch.enter(container)
+        os.environ["_X_AMZN_TRACE_ID"] = trace_id()
+        outcome.sink = capture.begin(request.request_id)
+        started = time.perf_counter()
+        become_handler_thread(request.chain)
+        try:
+            timed_out = self._call_handler(container, event, context, outcome, spec, request.request_id,
+                                           self._watchdog)
+        finally:
+            leave_handler_thread()
+            capture.end()
+        if timed_out:
+            self._timed_out_error(outcome, spec, request.request_id)
+        if outcome.discard_container:
+            batch.leave_container()
+        return self._result(container, spec, request, outcome, started, cold=False)
+
+    def _execute(self, container: Container, spec: FunctionSpec, request: Request) -> ExecutionResult:
+        outcome = _Outcome(threaded=True)
+        assert outcome.started is not None and outcome.done is not None
+        cold = container.handler_fn is None
+        context = self._context(container, spec, request)
         event = json.loads(request.payload) if request.payload.strip() else {}
         started = time.perf_counter()
         with lambda_environment(container.environment()), container.modules.active():
@@ -348,15 +450,21 @@ class Runtime:
                 release_capture(worker.thread.ident)
                 worker.retire()  # it leaves once the handler lets go
                 self._timed_out.append(worker.thread)
-                outcome.discard_container = True
-                outcome.error = {
-                    "errorType": "Sandbox.Timedout",
-                    "errorMessage": f"RequestId: {request.request_id} Error: Task timed out after {spec.timeout:.2f} seconds",
-                }
-                stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-                outcome.log_lines.append(
-                    f"{stamp} {request.request_id} Task timed out after {spec.timeout:.2f} seconds\n"
-                )
+                self._timed_out_error(outcome, spec, request.request_id)
+        return self._result(container, spec, request, outcome, started, cold)
+
+    @staticmethod
+    def _timed_out_error(outcome: _Outcome, spec: FunctionSpec, request_id: str) -> None:
+        outcome.discard_container = True
+        outcome.error = {
+            "errorType": "Sandbox.Timedout",
+            "errorMessage": f"RequestId: {request_id} Error: Task timed out after {spec.timeout:.2f} seconds",
+        }
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        outcome.log_lines.append(f"{stamp} {request_id} Task timed out after {spec.timeout:.2f} seconds\n")
+
+    def _result(self, container: Container, spec: FunctionSpec, request: Request, outcome: _Outcome,
+                started: float, cold: bool) -> ExecutionResult:
         duration_ms = (time.perf_counter() - started) * 1000 - (outcome.init_ms or 0.0)
         if outcome.discard_container:
             self._discard(container)
@@ -378,54 +486,78 @@ class Runtime:
 
     def _run(self, container: Container, event: Any, context: LambdaContext, outcome: _Outcome,
              spec: FunctionSpec, request_id: str, chain: Chain | None) -> None:
+        """On a handler thread: the whole invocation, init phase included."""
+        assert outcome.started is not None and outcome.done is not None
         become_handler_thread(chain)
-        with capture_output(threading.get_ident(), request_id) as sink:
-            outcome.sink = sink
-            try:
-                if container.handler_fn is None:
-                    init_started = time.perf_counter()
-                    try:
-                        container.handler_fn = container.initialise()
-                    finally:
-                        outcome.init_ms = (time.perf_counter() - init_started) * 1000
-                context._deadline = time.monotonic() + spec.timeout
-                outcome.started.set()
-                result = container.handler_fn(event, context)
+        try:
+            with capture_output(threading.get_ident(), request_id) as sink:
+                outcome.sink = sink
+                self._call_handler(container, event, context, outcome, spec, request_id, None)
+        finally:
+            outcome.started.set()
+            outcome.done.set()
+
+    def _call_handler(self, container: Container, event: Any, context: LambdaContext, outcome: _Outcome,
+                      spec: FunctionSpec, request_id: str, watchdog: Watchdog | None) -> bool:
+        """Init (when cold), then the handler, then the result's marshalling, into ``outcome``.
+        Returns True when the handler ran past its timeout: on a handler thread the caller finds
+        that out itself; inline, ``watchdog`` interrupts it."""
+        deadline = None
+        try:
+            if container.handler_fn is None:
+                init_started = time.perf_counter()
                 try:
-                    outcome.payload = marshal(result, spec.runtime)
-                except (TypeError, ValueError) as exc:
-                    outcome.error = _error("Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id, [])
-            except _Timeout:
-                return
-            except _InitError as exc:
-                outcome.error = exc.payload
-                outcome.discard_container = True
-            except SystemExit as exc:
-                reason = (
-                    "Runtime exited without providing a reason"
-                    if exc.code in (None, 0)
-                    else f"Runtime exited with error: exit status {exc.code if isinstance(exc.code, int) else 1}"
-                )
-                outcome.error = {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: {reason}"}
-                outcome.discard_container = True
-            except Exception as exc:
-                outcome.error = _error(type(exc).__name__, str(exc), request_id,
-                                       container.stack(exc.__traceback__, skip=1))
-            except BaseException as exc:  # KeyboardInterrupt, CancelledError, ...: the runtime dies
-                outcome.error = _error(type(exc).__name__, str(exc), request_id,
-                                       container.stack(exc.__traceback__, skip=1))
-                outcome.discard_container = True
-            finally:
-                if outcome.error is not None and "stackTrace" in outcome.error:
-                    outcome.log_lines.append(_error_log(outcome.error))
+                    container.handler_fn = container.initialise()
+                finally:
+                    outcome.init_ms = (time.perf_counter() - init_started) * 1000
+            if watchdog is not None:
+                deadline = watchdog.arm(spec.timeout)
+                context._deadline = deadline.at
+            else:
+                context._deadline = time.monotonic() + spec.timeout
+            if outcome.started is not None:
                 outcome.started.set()
-                outcome.done.set()
+            try:
+                result = container.handler_fn(event, context)
+            finally:
+                in_time = deadline is None or watchdog.finish(deadline)  # type: ignore[union-attr]
+            if not in_time:
+                raise Interrupted()
+            try:
+                outcome.payload = marshal(result, spec.runtime)
+            except (TypeError, ValueError) as exc:
+                outcome.error = _error("Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id, [])
+        except Interrupted:
+            if deadline is not None:
+                watchdog.finish(deadline)  # type: ignore[union-attr]
+            return True
+        except _InitError as exc:
+            outcome.error = exc.payload
+            outcome.discard_container = True
+        except SystemExit as exc:
+            reason = (
+                "Runtime exited without providing a reason"
+                if exc.code in (None, 0)
+                else f"Runtime exited with error: exit status {exc.code if isinstance(exc.code, int) else 1}"
+            )
+            outcome.error = {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: {reason}"}
+            outcome.discard_container = True
+        except Exception as exc:
+            outcome.error = _error(type(exc).__name__, str(exc), request_id,
+                                   container.stack(exc.__traceback__, skip=1))
+        except BaseException as exc:  # KeyboardInterrupt, CancelledError, ...: the runtime dies
+            outcome.error = _error(type(exc).__name__, str(exc), request_id,
+                                   container.stack(exc.__traceback__, skip=1))
+            outcome.discard_container = True
+        if outcome.error is not None and "stackTrace" in outcome.error:
+            outcome.log_lines.append(_error_log(outcome.error))
+        return False
 
     @staticmethod
     def _interrupt(worker: threading.Thread) -> None:
         """Stop a timed-out handler at its next Python instruction (C calls finish first)."""
         if worker.ident is not None and worker.is_alive():
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_Timeout))
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(Interrupted))
 
     def _unsupported(self, spec: FunctionSpec, request: Request) -> ExecutionResult:
         what = f"package type {spec.package_type}" if spec.package_type != "Zip" else f"runtime {spec.runtime}"

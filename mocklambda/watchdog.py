@@ -1,0 +1,154 @@
+"""Ends a handler that runs past its timeout on the thread that called it.
+
+Warm attempts in the virtual modes run on the caller's thread (handing each one to a handler
+thread and back costs more than the handler). One watchdog thread keeps the deadline of the
+attempt running now; when it passes, the handler is interrupted: on the main thread by a signal
+(which also breaks ``time.sleep`` and other blocking calls), on any other thread by an
+asynchronous exception (which takes effect at the next Python instruction).
+
+A run and the watchdog race for one token: whoever takes it decides. A handler that returns in
+time takes it first and is never interrupted; otherwise the watchdog takes it, interrupts, and the
+runner absorbs the interruption wherever it lands.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import signal
+import threading
+import time
+from typing import Optional
+
+# A real-time signal nobody else uses by default; only taken while its handler is the default one.
+_SIGNAL: Optional[int] = getattr(signal, "SIGRTMAX", None)
+_MAIN = threading.main_thread().ident
+
+
+class Interrupted(BaseException):
+    """Raised inside a handler that ran past the function's timeout (BaseException: handler code
+    that catches ``Exception`` does not swallow it)."""
+
+
+class Deadline:
+    __slots__ = ("thread_id", "at", "token", "fired", "by_signal")
+
+    def __init__(self, thread_id: int, at: float) -> None:
+        self.thread_id = thread_id
+        self.at = at
+        self.token = threading.Lock()
+        self.fired = False  # set once the interruption was sent
+        self.by_signal = False
+
+
+_signalled: Optional[Deadline] = None  # the main-thread deadline whose signal is on its way
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    global _signalled
+    deadline, _signalled = _signalled, None
+    if deadline is not None:
+        raise Interrupted()
+
+
+class Watchdog:
+    """One per runtime; its thread starts with the first inline run and ends at ``close``."""
+
+    def __init__(self) -> None:
+        self._wakeup = threading.Condition(threading.Lock())
+        self._current: Optional[Deadline] = None
+        self._sleeping_until = float("inf")
+        self._thread: Optional[threading.Thread] = None
+        self._closing = False
+        self._signal_installed = False
+
+    def arm(self, seconds: float) -> Deadline:
+        """Watch the calling thread's next ``seconds``; ``finish`` the returned deadline after."""
+        deadline = Deadline(threading.get_ident(), time.monotonic() + seconds)
+        if deadline.thread_id == _MAIN and not self._signal_installed:
+            self._install_signal()
+        self._current = deadline
+        if self._thread is None:
+            self._closing = False
+            self._thread = threading.Thread(target=self._loop, name="mocklambda-watchdog", daemon=True)
+            self._thread.start()
+        elif deadline.at < self._sleeping_until:
+            with self._wakeup:
+                self._wakeup.notify()
+        return deadline
+
+    def finish(self, deadline: Deadline) -> bool:
+        """True when the run ended in time. False when the watchdog interrupted it (or is about
+        to): the interruption has then been absorbed, wherever it landed."""
+        in_time = deadline.token.acquire(False)
+        if self._current is deadline:
+            self._current = None
+        if not in_time:
+            absorb(deadline)
+        return in_time
+
+    def close(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            with self._wakeup:
+                self._closing = True
+                self._wakeup.notify()
+            thread.join(1.0)
+        if self._signal_installed:
+            try:
+                signal.signal(_SIGNAL, signal.SIG_DFL)  # type: ignore[arg-type]
+                self._signal_installed = False
+            except ValueError:  # not on the main thread: the handler stays, and does nothing
+                pass
+
+    def _install_signal(self) -> None:
+        if _SIGNAL is None or not hasattr(signal, "pthread_kill"):
+            return
+        try:
+            if signal.getsignal(_SIGNAL) in (signal.SIG_DFL, _on_signal):
+                signal.signal(_SIGNAL, _on_signal)
+                self._signal_installed = True
+        except ValueError:  # pragma: no cover - arm() checks for the main thread first
+            pass
+
+    def _loop(self) -> None:
+        with self._wakeup:
+            while not self._closing:
+                deadline = self._current
+                now = time.monotonic()
+                if deadline is not None and deadline.at <= now:
+                    if deadline.token.acquire(False):
+                        self._interrupt(deadline)
+                    if self._current is deadline:
+                        self._current = None
+                    continue
+                self._sleeping_until = deadline.at if deadline is not None else float("inf")
+                self._wakeup.wait(None if deadline is None else deadline.at - now)
+                self._sleeping_until = float("inf")
+
+    def _interrupt(self, deadline: Deadline) -> None:
+        global _signalled
+        if deadline.thread_id == _MAIN and self._signal_installed:
+            deadline.by_signal = True
+            _signalled = deadline
+            signal.pthread_kill(deadline.thread_id, _SIGNAL)  # type: ignore[arg-type]
+        else:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(deadline.thread_id),
+                                                       ctypes.py_object(Interrupted))
+        deadline.fired = True
+
+
+def absorb(deadline: Deadline) -> None:
+    """Make sure an interruption the watchdog sent is not raised later, in code after the
+    handler: wait until it was sent, then cancel it if it is still pending."""
+    global _signalled
+    while True:
+        try:
+            while not deadline.fired:  # the watchdog took the token and is sending it
+                time.sleep(0.0005)
+            if deadline.by_signal:
+                _signalled = None
+            else:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(deadline.thread_id), None)
+            return
+        except Interrupted:  # it landed here rather than in the handler
+            continue
