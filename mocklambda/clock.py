@@ -32,13 +32,20 @@ class Clock:
     def __init__(self, start: datetime | None = None) -> None:
         self._start = start or datetime.now(timezone.utc)
         self._offset = 0.0
+        self._now = (0.0, self._start)  # the last now(), for the many readers of one instant
         # Set by the event queue: runs every item due up to the given offset, in order,
         # moving the clock to each item's due time before running it.
         self._run_due: Callable[[float], None] | None = None
 
     def now(self) -> datetime:
         """The current (virtual) time, an aware UTC datetime."""
-        return self._start + timedelta(seconds=self.offset())
+        offset = self.offset()
+        last = self._now
+        if last[0] == offset:
+            return last[1]
+        now = self._start + timedelta(seconds=offset)
+        self._now = (offset, now)
+        return now
 
     def offset(self) -> float:
         """Seconds since the mock started."""

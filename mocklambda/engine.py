@@ -10,7 +10,7 @@ import heapq
 import itertools
 import json
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Callable, ContextManager, Literal, Optional, Union
@@ -32,6 +32,26 @@ class AttemptOutcome:
     settings: RetrySettings = RetrySettings()
 
 
+class Tried:
+    """One attempt as the engine keeps it: the handler's response is decoded only when a test
+    looks (``Attempt.result``), not on every attempt."""
+
+    __slots__ = ("at", "error_type", "error_message", "payload", "kind")
+
+    def __init__(self, at: datetime, error_type: Optional[str] = None, error_message: Optional[str] = None,
+                 payload: Optional[bytes] = None, kind: str = "run") -> None:
+        self.at = at
+        self.error_type = error_type
+        self.error_message = error_message
+        self.payload = payload
+        self.kind = kind
+
+    def public(self) -> Attempt:
+        return Attempt(at=self.at, error_type=self.error_type, error_message=self.error_message,
+                       result=None if self.payload is None else _decode(self.payload),
+                       kind=self.kind)  # type: ignore[arg-type]
+
+
 @dataclass(eq=False, slots=True)
 class Event:
     """One accepted asynchronous event (mutable; tests see frozen ``Invocation`` copies)."""
@@ -39,7 +59,7 @@ class Event:
     spec: FunctionSpec
     request: Request
     enqueued_at: float
-    attempts: list[Attempt] = field(default_factory=list)
+    attempts: list[Tried] = field(default_factory=list)
     condition: Optional[str] = None
     finished_at: Optional[float] = None
     delivered_to: list[str] = field(default_factory=list)
@@ -194,10 +214,13 @@ class Engine:
     def pop_due(self, until: float) -> Optional[Union[Event, Timer]]:
         """Take the next item due at or before ``until`` off the queue (moving the clock to it)."""
         with self._heap_lock:
-            heaps = [h for h in (self._heap, self._background) if h and h[0][0] <= until]
-            if not heaps:
+            heap, background = self._heap, self._background
+            if background and background[0][0] <= until and (not heap or background[0][:2] < heap[0][:2]):
+                due, _, item = heapq.heappop(background)
+            elif heap and heap[0][0] <= until:
+                due, _, item = heapq.heappop(heap)
+            else:
                 return None
-            due, _, item = heapq.heappop(min(heaps, key=lambda h: h[0][:2]))
         self.clock._move_to(due)
         return item
 
@@ -216,8 +239,8 @@ class Engine:
         try:
             outcome = self._attempt(event)
         except Exception as error:  # a fault of ours must not lose the event: retry it like a 5xx
-            event.attempts.append(Attempt(at=at, error_type="MockLambda.InternalError",
-                                          error_message=f"{type(error).__name__}: {error}", kind="system_error"))
+            event.attempts.append(Tried(at, "MockLambda.InternalError", f"{type(error).__name__}: {error}",
+                                        kind="system_error"))
             event.throttles += 1
             self._follow(event, after_throttle(event.throttles, now - event.enqueued_at, RetrySettings()), now)
             return
@@ -231,16 +254,13 @@ class Engine:
         if outcome.kind in ("throttle", "system_error"):
             event.throttles += 1
             error = "Throttled" if outcome.kind == "throttle" else "ServiceException"
-            event.attempts.append(Attempt(at=at, error_type=error, kind=outcome.kind))
+            event.attempts.append(Tried(at, error, kind=outcome.kind))
             self._follow(event, after_throttle(event.throttles, age, outcome.settings), now)
             return
         result = outcome.result
         assert result is not None
         event.last_result = result
-        event.attempts.append(
-            Attempt(at=at, error_type=result.error_type, error_message=result.error_message,
-                    result=_decode(result.payload))
-        )
+        event.attempts.append(Tried(at, result.error_type, result.error_message, result.payload))
         if not result.failed:
             self._final(event, "Success")
             return
@@ -274,7 +294,7 @@ class Engine:
             payload=event.decoded_payload(),
             status=status,  # type: ignore[arg-type]
             condition=event.condition,
-            attempts=tuple(event.attempts),
+            attempts=tuple(attempt.public() for attempt in event.attempts),
             delivered_to=tuple(event.delivered_to),
             delivery_errors=tuple(event.delivery_errors),
             enqueued_at=start + timedelta(seconds=event.enqueued_at),

@@ -272,16 +272,17 @@ class LambdaMock:
             self._engine.run_until_idle()
 
     def _attempt(self, event: Event) -> AttemptOutcome:
-        settings, zero = seam.async_settings(event.spec, event.request.invoked_arn)
+        config = seam.async_config(event.spec, event.request.invoked_arn)
+        settings = config.settings
         now = self.clock.now()
         if event.stopped_as_recursive:  # spec 7.2: the next invocation is stopped, not run
             seam.emit_metric(event.spec, "RecursiveInvocationsDropped", 1, now)
             return AttemptOutcome("recursive_loop", settings=settings)
-        if zero:
+        if config.zero_concurrency:
             return AttemptOutcome("zero_concurrency", settings=settings)
         faults = self._faults.get(event.spec.name)
         kind = faults.popleft() if faults else None
-        if kind is None and self._acquire(event.spec) is not None:
+        if kind is None and self._acquire(event.spec, config.reserved_concurrency) is not None:
             kind = "throttle"
         if kind is not None:
             if kind == "throttle":
@@ -306,8 +307,8 @@ class LambdaMock:
         succeeded = event.condition == "Success"
         if not succeeded:
             seam.emit_metric(event.spec, "AsyncEventsDropped", 1, at)
-        on_success, on_failure = seam.destinations(event.spec, event.request.invoked_arn)
-        target = on_success if succeeded else on_failure
+        config = seam.async_config(event.spec, event.request.invoked_arn)
+        target = config.on_success if succeeded else config.on_failure
         if target:
             try:
                 record = invocation_record(event, at)
@@ -322,7 +323,7 @@ class LambdaMock:
             except Exception as error:  # the target is gone, too small, FIFO, ...
                 event.delivery_errors.append(f"{target}: {type(error).__name__}: {error}")
                 seam.emit_metric(event.spec, "DestinationDeliveryFailures", 1, at)
-        dlq = None if succeeded else seam.dead_letter_target(event.spec)
+        dlq = None if succeeded else config.dead_letter
         if dlq:
             try:
                 seam.deliver_dead_letter(dlq, dead_letter(event))
@@ -368,11 +369,10 @@ class LambdaMock:
         finally:
             self._attempts_running.release()
 
-    def _acquire(self, spec: FunctionSpec) -> Optional[str]:
+    def _acquire(self, spec: FunctionSpec, reserved: Optional[int]) -> Optional[str]:
         """Realtime mode: take one unit of concurrency, or say why the invocation is throttled."""
         if self.mode != "realtime":
             return None
-        reserved = seam.reserved_concurrency(spec)
         with self._in_flight_lock:
             if reserved is not None and self._in_flight[spec.arn] >= reserved:
                 return "ReservedFunctionConcurrentInvocationLimitExceeded"

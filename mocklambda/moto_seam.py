@@ -15,6 +15,7 @@ import sys
 import threading
 import uuid
 from datetime import datetime, timezone
+from dataclasses import dataclass
 from typing import Any, Callable
 import re
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -97,17 +98,29 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
         """Function name -> "Allow" | "Terminate" (spec 7.1; Terminate when unset)."""
         return self.__dict__.setdefault("_mocklambda_recursion", {})
 
+    # Changes made straight on the backend (CloudFormation, tests) reach cached configurations too.
+    def put_function_concurrency(self, *args: Any, **kwargs: Any) -> Any:
+        configuration_may_change()
+        return super().put_function_concurrency(*args, **kwargs)
+
+    def delete_function_concurrency(self, *args: Any, **kwargs: Any) -> Any:
+        configuration_may_change()
+        return super().delete_function_concurrency(*args, **kwargs)
+
     def create_function(self, spec: dict[str, Any]) -> LambdaFunction:
+        configuration_may_change()
         fn = super().create_function(spec)
         self._keep_dead_letter_config(fn.function_name, spec)
         return fn
 
     def update_function_configuration(self, function_name: str, qualifier: str, body: dict[str, Any]) -> Any:
+        configuration_may_change()
         fn = self.get_function(function_name, qualifier)
         self._keep_dead_letter_config(fn.function_name, body)
         return super().update_function_configuration(function_name, qualifier, body)
 
     def delete_function(self, function_name: str, qualifier: str | None = None) -> None:
+        configuration_may_change()
         name = self.get_function(function_name, qualifier).function_name
         super().delete_function(function_name, qualifier)
         if qualifier is None:
@@ -444,13 +457,7 @@ def emit_metric(spec: FunctionSpec, name: str, value: float, at: datetime, unit:
     mock = active.current()
     if mock is None:
         return
-    mock._telemetry.append(("metric", spec, {
-        "MetricName": name,
-        "Value": value,
-        "Unit": unit,
-        "Timestamp": at.astimezone(timezone.utc).replace(tzinfo=None),
-        "Dimensions": [{"Name": "FunctionName", "Value": spec.name}],
-    }))
+    mock._telemetry.append(("metric", spec, (name, value, unit, at)))  # made a datum at flush
 
 
 def flush_telemetry(mock: Any) -> None:
@@ -467,7 +474,14 @@ def flush_telemetry(mock: Any) -> None:
     streams: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
     for kind, spec, payload in items:
         if kind == "metric":
-            metrics.setdefault((spec.account_id, spec.region), []).append(payload)
+            name, value, unit, at = payload
+            metrics.setdefault((spec.account_id, spec.region), []).append({
+                "MetricName": name,
+                "Value": value,
+                "Unit": unit,
+                "Timestamp": at.astimezone(timezone.utc).replace(tzinfo=None),
+                "Dimensions": [{"Name": "FunctionName", "Value": spec.name}],
+            })
         else:
             key = (spec.account_id, spec.region, spec.log_group, payload.log_stream)
             streams.setdefault(key, []).extend(
@@ -489,19 +503,6 @@ def flush_telemetry(mock: Any) -> None:
 
 # --------------------------------------------------------------------------------------------
 # Delivering records and dead letters into moto's other services (spec §3-4)
-
-
-def dead_letter_target(spec: FunctionSpec) -> str | None:
-    backend = backend_for(spec.account_id, spec.region)
-    return getattr(backend, "dead_letter_targets", {}).get(spec.name)
-
-
-def destinations(spec: FunctionSpec, invoked_arn: str) -> tuple[str | None, str | None]:
-    """(on-success, on-failure) destination ARNs of the invoked qualifier's config."""
-    config = event_invoke_config(backend_for(spec.account_id, spec.region), spec.name, invoked_arn)
-    if config is None:
-        return None, None
-    return config.on_success, config.on_failure
 
 
 def deliver_record(target: str, record: str, succeeded: bool, function_arn: str, at: datetime) -> None:
@@ -601,16 +602,56 @@ def resolve(backend: LambdaBackend, ref: invoke_request.FunctionRef, region: str
         raise aws_errors.not_found(arn)
 
 
-def async_settings(spec: FunctionSpec, invoked_arn: str) -> tuple[RetrySettings, bool]:
-    """The retry settings of the invoked qualifier (spec 2.12), and whether concurrency is zero."""
+@dataclass(frozen=True)
+class AsyncConfig:
+    """What an attempt and an event's end read of a function's configuration (spec 2.12, 3, 4)."""
+
+    settings: RetrySettings = RetrySettings()
+    zero_concurrency: bool = False
+    reserved_concurrency: int | None = None
+    on_success: str | None = None
+    on_failure: str | None = None
+    dead_letter: str | None = None
+
+
+_generation = 0  # moves whenever a Lambda request other than Invoke is served
+_configs: dict[tuple[str, str, str, str], tuple[int, AsyncConfig]] = {}
+
+
+def configuration_may_change() -> None:
+    global _generation
+    _generation += 1
+
+
+def async_config(spec: FunctionSpec, invoked_arn: str) -> AsyncConfig:
+    """The invoked qualifier's configuration, read from moto once and kept until a Lambda request
+    other than Invoke is served (every attempt reads it; reading moto costs more than an attempt)."""
+    key = (spec.account_id, spec.region, spec.name, invoked_arn)
+    cached = _configs.get(key)
+    if cached is not None and cached[0] == _generation:
+        return cached[1]
+    config = _read_async_config(spec, invoked_arn)
+    _configs[key] = (_generation, config)
+    return config
+
+
+def _read_async_config(spec: FunctionSpec, invoked_arn: str) -> AsyncConfig:
     backend = backend_for(spec.account_id, spec.region)
+    dead_letter = getattr(backend, "dead_letter_targets", {}).get(spec.name)
     try:
-        fn = backend.get_function(spec.name)
+        latest = backend.get_function(spec.name)
     except UnknownFunctionException:
-        return RetrySettings(), False
-    config = event_invoke_config(backend, spec.name, invoked_arn)
-    settings = config.retry_settings() if config is not None else RetrySettings()
-    return settings, zero_concurrency(backend, fn)
+        return AsyncConfig(dead_letter=dead_letter)
+    eic = event_invoke_config(backend, spec.name, invoked_arn)
+    reserved = None if latest.reserved_concurrency is None else int(latest.reserved_concurrency)
+    return AsyncConfig(
+        settings=eic.retry_settings() if eic is not None else RetrySettings(),
+        zero_concurrency=reserved == 0,
+        reserved_concurrency=reserved,
+        on_success=eic.on_success if eic is not None else None,
+        on_failure=eic.on_failure if eic is not None else None,
+        dead_letter=dead_letter,
+    )
 
 
 def event_invoke_config(backend: LambdaBackend, name: str, invoked_arn: str) -> EventInvokeConfig | None:
@@ -630,24 +671,9 @@ def admit(spec: FunctionSpec, parent: Chain | None) -> tuple[Chain, bool]:
     return chain, getattr(backend, "recursion_configs", {}).get(spec.name) == ALLOW
 
 
-def reserved_concurrency(spec: FunctionSpec) -> int | None:
-    backend = backend_for(spec.account_id, spec.region)
-    try:
-        value = backend.get_function(spec.name).reserved_concurrency
-    except UnknownFunctionException:
-        return None
-    return None if value is None else int(value)
-
-
 def account_concurrency_limit() -> int:
     """AWS's default of 1000, or moto's own knob when set."""
     return int(os.environ.get("MOTO_LAMBDA_CONCURRENCY_QUOTA", "1000"))
-
-
-def zero_concurrency(backend: LambdaBackend, fn: LambdaFunction) -> bool:
-    latest = backend.get_function(fn.function_name)
-    value = latest.reserved_concurrency
-    return value is not None and int(value) == 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -658,8 +684,11 @@ class AsyncLambdaResponse(LambdaResponse):
     def setup_class(self, request: Any, full_url: str, headers: Any, *args: Any, **kwargs: Any) -> Any:
         """Keep Invoke payloads as bytes: moto would fail decoding a non-UTF-8 body, which AWS
         answers with InvalidRequestContentException (spec 1.17)."""
-        if _PAYLOAD_PATH.search(urlsplit(full_url).path) and not args:
-            kwargs["use_raw_body"] = True
+        if _PAYLOAD_PATH.search(urlsplit(full_url).path):
+            if not args:
+                kwargs["use_raw_body"] = True
+        else:
+            configuration_may_change()  # any other Lambda request may change what attempts read
         return super().setup_class(request, full_url, headers, *args, **kwargs)
 
     def invoke(self) -> Any:
@@ -694,10 +723,11 @@ class AsyncLambdaResponse(LambdaResponse):
         if not admitted:
             emit_metric(spec, "RecursiveInvocationsDropped", 1, mock.clock.now())
             raise aws_errors.AwsError(400, "RecursiveInvocationException", RECURSION_MESSAGE)  # spec 7.2
-        if zero_concurrency(self.backend, fn):
-            emit_metric(function_spec(fn), "Throttles", 1, mock.clock.now())
+        config = async_config(spec, invoked_arn)
+        if config.zero_concurrency:
+            emit_metric(spec, "Throttles", 1, mock.clock.now())
             raise aws_errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")  # spec 1.23
-        reason = mock._acquire(spec)
+        reason = mock._acquire(spec, config.reserved_concurrency)
         if reason is not None:  # realtime mode enforces concurrency (spec 1.21)
             emit_metric(spec, "Throttles", 1, mock.clock.now())
             raise aws_errors.throttled(reason)
@@ -891,6 +921,7 @@ def install() -> None:
         _install_count += 1
         if _install_count > 1:
             return
+        _configs.clear()
         for backend_dict in _BACKEND_DICTS:
             _original_classes[id(backend_dict)] = backend_dict.backend
             backend_dict.backend = AsyncLambdaBackend
@@ -970,6 +1001,7 @@ def uninstall() -> None:
         _install_count -= 1
         if _install_count > 0:
             return
+        _configs.clear()
         for backend_dict in _BACKEND_DICTS:
             original = _original_classes.pop(id(backend_dict))
             backend_dict.backend = original

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import ctypes
 import decimal
+import functools
 import importlib
 import json
 import os
 import queue
+import random
 import threading
 import time
 import traceback
@@ -82,13 +84,21 @@ class ExecutionResult:
     payload: bytes
     error_type: str | None
     error_message: str | None
-    log: str
+    framed_log: str | tuple[Any, ...]  # the log, or frame_log's arguments (framed when first read)
     log_stream: str
     duration_ms: float
 
     @property
     def failed(self) -> bool:
         return self.error_type is not None
+
+    @property
+    def log(self) -> str:
+        """START / output / END / REPORT as Lambda writes them (most logs are only read in bulk,
+        when they are written to CloudWatch Logs, so they are framed then)."""
+        if isinstance(self.framed_log, tuple):
+            object.__setattr__(self, "framed_log", frame_log(*self.framed_log))
+        return self.framed_log  # type: ignore[return-value]
 
 
 class _InitError(Exception):
@@ -107,13 +117,18 @@ def _decimal_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+_ENCODERS = {  # made once: json.dumps with options builds a new encoder on every call
+    ascii_only: json.JSONEncoder(default=_decimal_default, ensure_ascii=ascii_only) for ascii_only in (True, False)
+}
+
+
 def marshal(result: Any, runtime: str | None) -> bytes:
     if isinstance(result, (bytes, bytearray)):
         return bytes(result)
-    ascii_only = not _at_least(runtime, (3, 12))
-    return json.dumps(result, default=_decimal_default, ensure_ascii=ascii_only).encode("utf-8")
+    return _ENCODERS[not _at_least(runtime, (3, 12))].encode(result).encode("utf-8")
 
 
+@functools.lru_cache(maxsize=64)
 def _at_least(runtime: str | None, version: tuple[int, int]) -> bool:
     try:
         major, minor = (runtime or "").replace("python", "").split(".")[:2]
@@ -153,9 +168,12 @@ def _restore_slowly(before: dict[str, Any]) -> None:
             os.environ[key] = value
 
 
+_trace_random = random.Random()
+
+
 def trace_id() -> str:
     """An X-Ray trace header as Lambda sets it in ``_X_AMZN_TRACE_ID``."""
-    return f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Sampled=0"
+    return f"Root=1-{int(time.time()):08x}-{_trace_random.getrandbits(96):024x};Sampled=0"
 
 
 class Container:
@@ -469,7 +487,7 @@ class Runtime:
         if outcome.discard_container:
             self._discard(container)
         body = (outcome.sink.getvalue() if outcome.sink is not None else "") + "".join(outcome.log_lines)
-        log = frame_log(
+        log = (
             request.request_id,
             spec.version,
             body,
@@ -581,8 +599,17 @@ def _error_log(error: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+_peak_rss = (0.0, 1)  # (when it was read, MB): the process's peak, read at most every 50 ms
+
+
 def _max_memory_mb(memory_size: int) -> int:
+    """``Max Memory Used``: the process's peak resident size, capped at the function's memory."""
+    global _peak_rss
     if resource is None:
         return memory_size
-    used_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    return int(min(memory_size, max(used_mb, 1)))
+    read_at, used_mb = _peak_rss
+    now = time.monotonic()
+    if now - read_at > 0.05:
+        used_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, 1)
+        _peak_rss = (now, used_mb)
+    return int(min(memory_size, used_mb))

@@ -1,0 +1,188 @@
+"""Warm attempts in the virtual modes run on the thread that moves the clock (not on a handler
+thread). What a handler sees, what the test sees afterwards, and timeouts must be as on a handler
+thread (spec §9, 2.10)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+import threading
+import time
+
+import boto3
+import pytest
+
+WARM_THEN_STUCK = """
+import time
+def handler(event, context):
+    if event.get("stuck") == "sleep":
+        time.sleep(60)  # a blocking call: the timeout must still end it
+    if event.get("stuck") == "spin":
+        while True:
+            pass
+    return {"ok": event}
+"""
+
+
+def send(lambda_client, name: str, payload: dict) -> str:
+    response = lambda_client.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps(payload))
+    return response["ResponseMetadata"]["RequestId"]
+
+
+def logged(aws_region: str, name: str) -> str:
+    logs = boto3.client("logs", region_name=aws_region)
+    group = f"/aws/lambda/{name}"
+    text = ""
+    for stream in logs.describe_log_streams(logGroupName=group)["logStreams"]:
+        events = logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"])["events"]
+        text += "\n".join(e["message"] for e in events) + "\n"
+    return text
+
+
+@pytest.mark.lambda_mock(mode="manual")
+@pytest.mark.parametrize("stuck", ["sleep", "spin"])
+def test_warm_attempt_past_its_timeout_is_ended_and_retried(lambda_mock, lambda_client, create_function, stuck):
+    create_function("stuck", WARM_THEN_STUCK, Timeout=1)
+    retries = 1 if stuck == "spin" else 0  # a retry starts cold, on a handler thread a sleep outlives
+    lambda_client.put_function_event_invoke_config(FunctionName="stuck", MaximumRetryAttempts=retries)
+    send(lambda_client, "stuck", {"warm": 1})
+    lambda_mock.run_until_idle()  # the container is warm now
+    request_id = send(lambda_client, "stuck", {"stuck": stuck})
+    started = time.monotonic()
+    lambda_mock.run_until_idle()
+    assert time.monotonic() - started < 10  # 1 s timeouts, not a 60 s sleep (or forever)
+    stuck_event = lambda_mock.invocations()[1]
+    assert [a.error_type for a in stuck_event.attempts] == ["Sandbox.Timedout"] * (1 + retries)  # spec 2.10
+    assert stuck_event.attempts[0].result == {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": f"RequestId: {request_id} Error: Task timed out after 1.00 seconds",
+    }
+    assert stuck_event.condition == "RetriesExhausted"
+    send(lambda_client, "stuck", {"after": 1})  # the interruption never leaks into later code
+    lambda_mock.run_until_idle()
+    assert lambda_mock.invocations()[2].attempts[-1].result == {"ok": {"after": 1}}
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_warm_timeout_on_a_thread_other_than_main(lambda_mock, lambda_client, create_function):
+    create_function("stuck", WARM_THEN_STUCK, Timeout=1)
+    lambda_client.put_function_event_invoke_config(FunctionName="stuck", MaximumRetryAttempts=0)
+    send(lambda_client, "stuck", {"warm": 1})
+    send(lambda_client, "stuck", {"stuck": "spin"})
+    errors: list[BaseException] = []
+
+    def drain() -> None:
+        try:
+            lambda_mock.run_until_idle()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    worker = threading.Thread(target=drain)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive() and errors == []
+    assert [a.error_type for a in lambda_mock.invocations()[1].attempts] == ["Sandbox.Timedout"]
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_many_short_warm_attempts_are_never_interrupted(lambda_mock, lambda_client, create_function):
+    create_function("quick", "def handler(e, c):\n    return sum(range(e['n']))\n", Timeout=1)
+    for n in range(300):
+        send(lambda_client, "quick", {"n": n})
+    lambda_mock.run_until_idle()
+    results = [i.attempts[-1].result for i in lambda_mock.invocations()]
+    assert results == [sum(range(n)) for n in range(300)]
+    assert all(len(i.attempts) == 1 for i in lambda_mock.invocations())
+
+
+ENVIRONMENT = """
+import os
+def handler(event, context):
+    os.environ["SET_BY_HANDLER"] = "1"
+    return {key: os.environ.get(key) for key in ("AWS_LAMBDA_FUNCTION_NAME", "TABLE", "_X_AMZN_TRACE_ID", "AWS_REGION")}
+"""
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_handlers_see_lambdas_environment_and_the_test_gets_its_own_back(lambda_mock, lambda_client, create_function,
+                                                                         monkeypatch):
+    monkeypatch.setenv("TABLE", "the-tests-table")
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    before = dict(os.environ)
+    create_function("env-a", ENVIRONMENT, Environment={"Variables": {"TABLE": "orders"}})
+    create_function("env-b", ENVIRONMENT, Environment={"Variables": {"TABLE": "refunds"}})
+    for name in ("env-a", "env-a", "env-b", "env-a", "env-a"):
+        send(lambda_client, name, {})
+    lambda_mock.run_until_idle()
+    seen = [i.attempts[0].result for i in lambda_mock.invocations()]
+    assert [(r["AWS_LAMBDA_FUNCTION_NAME"], r["TABLE"]) for r in seen] == [
+        ("env-a", "orders"), ("env-a", "orders"), ("env-b", "refunds"), ("env-a", "orders"), ("env-a", "orders")]
+    assert all(r["AWS_REGION"] == "us-east-1" for r in seen)
+    assert len({r["_X_AMZN_TRACE_ID"] for r in seen}) == 5  # a trace id per invocation
+    assert dict(os.environ) == before  # spec 9.3: Lambda's variables exist only while handlers run
+
+
+PRINTS = """
+import logging
+logging.getLogger().setLevel(logging.INFO)
+def handler(event, context):
+    print("printed", event["n"])
+    logging.getLogger().info("logged %s", event["n"])
+    return event["n"]
+"""
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_each_warm_attempt_logs_only_its_own_output(lambda_mock, lambda_client, create_function, aws_region, capsys):
+    create_function("talks", PRINTS)
+    ids = [send(lambda_client, "talks", {"n": n}) for n in range(3)]
+    lambda_mock.run_until_idle()
+    print("the test's own line")
+    text = logged(aws_region, "talks")
+    for n, request_id in enumerate(ids):
+        block = text.split(f"START RequestId: {request_id}")[1].split(f"END RequestId: {request_id}")[0]
+        assert f"printed {n}" in block
+        assert f"[INFO]\t" in block and f"\t{request_id}\tlogged {n}" in block
+        assert block.count("printed") == 1
+    assert "the test's own line" not in text
+    assert capsys.readouterr().out.count("printed") == 3  # the output still reaches the real stream
+
+
+SAME_MODULE = "VALUE = {value!r}\ndef handler(e, c):\n    import handler as me\n    return me.VALUE\n"
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_functions_with_the_same_module_name_each_run_their_own_code(lambda_mock, lambda_client, create_function):
+    create_function("one", SAME_MODULE.format(value="one"))
+    create_function("two", SAME_MODULE.format(value="two"))
+    order = ["one", "two", "two", "one", "one", "two"]
+    for name in order:
+        send(lambda_client, name, {})
+    lambda_mock.run_until_idle()
+    assert [i.attempts[0].result for i in lambda_mock.invocations()] == order
+    assert "handler" not in sys.modules  # the handler's module is not left in the test's modules
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_a_handler_can_invoke_another_function_synchronously(lambda_mock, lambda_client, create_function):
+    create_function("inner", "def handler(e, c):\n    return {'inner': e}\n")
+    create_function("outer", """
+import boto3, json
+def handler(event, context):
+    answer = boto3.client("lambda", region_name="us-east-1").invoke(FunctionName="inner", Payload=json.dumps(event))
+    return json.loads(answer["Payload"].read())
+""")
+    for n in range(3):
+        send(lambda_client, "outer", {"n": n})
+    lambda_mock.run_until_idle()
+    assert [i.attempts[0].result for i in lambda_mock.invocations()] == [{"inner": {"n": n}} for n in range(3)]
+
+
+def test_log_tail_of_a_warm_synchronous_call_after_async_ones(lambda_mock, lambda_client, create_function):
+    create_function("talks", PRINTS)
+    send(lambda_client, "talks", {"n": 1})
+    response = lambda_client.invoke(FunctionName="talks", Payload=b'{"n": 2}', LogType="Tail")
+    tail = base64.b64decode(response["LogResult"]).decode()
+    assert "printed 2" in tail and "printed 1" not in tail
