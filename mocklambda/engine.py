@@ -62,8 +62,8 @@ class Event:
     attempts: list[Tried] = field(default_factory=list)
     condition: Optional[str] = None
     finished_at: Optional[float] = None
-    delivered_to: list[str] = field(default_factory=list)
-    delivery_errors: list[str] = field(default_factory=list)
+    delivered_to: tuple[str, ...] = ()
+    delivery_errors: tuple[str, ...] = ()
     function_errors: int = 0
     throttles: int = 0
     last_result: Optional[ExecutionResult] = None
@@ -281,7 +281,8 @@ class Engine:
         try:
             self._finish(event)
         except Exception as error:  # the outcome stands; say why its deliveries did not happen
-            event.delivery_errors.append(f"mocklambda internal error: {type(error).__name__}: {error}")
+            event.delivery_errors += (f"mocklambda internal error: {type(error).__name__}: {error}",)
+        event.last_result = None  # its records are made; the attempts keep what tests look at
 
     # -- looking -----------------------------------------------------------------------------
 
@@ -295,8 +296,8 @@ class Engine:
             status=status,  # type: ignore[arg-type]
             condition=event.condition,
             attempts=tuple(attempt.public() for attempt in event.attempts),
-            delivered_to=tuple(event.delivered_to),
-            delivery_errors=tuple(event.delivery_errors),
+            delivered_to=event.delivered_to,
+            delivery_errors=event.delivery_errors,
             enqueued_at=start + timedelta(seconds=event.enqueued_at),
             finished_at=None if event.finished_at is None else start + timedelta(seconds=event.finished_at),
         )

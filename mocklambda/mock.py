@@ -66,7 +66,9 @@ class LambdaMock:
         self._in_flight: Counter[str] = Counter()
         self._in_flight_lock = threading.Lock()
         self._attempts_running = threading.BoundedSemaphore(REALTIME_WORKERS)
-        self._telemetry: list[Any] = []  # logs and metrics waiting for seam.flush_telemetry
+        # logs and metrics waiting for seam.flush_telemetry
+        self._logs: list[Any] = []
+        self._metrics: dict[tuple[Any, ...], list[Any]] = {}
         self._telemetry_lock = threading.Lock()
         self._sqs_poller = SqsPoller(self)
         self._schedules: dict[str, str] = {}
@@ -250,6 +252,8 @@ class LambdaMock:
     # -- called by the seam --------------------------------------------------------------------
 
     def _bound(self, spec: FunctionSpec) -> Handler | None:
+        if not self._bindings:
+            return None
         for key in (spec.arn, f"{spec.arn}:{spec.version}", f"{spec.name}:{spec.version}", spec.name):
             if key in self._bindings:
                 return self._bindings[key]
@@ -319,17 +323,17 @@ class LambdaMock:
                     self._enqueue(spec, request, recursive=not admitted)
                 else:
                     seam.deliver_record(target, record, succeeded, event.qualified_arn, at)
-                event.delivered_to.append(target)
+                event.delivered_to += (target,)
             except Exception as error:  # the target is gone, too small, FIFO, ...
-                event.delivery_errors.append(f"{target}: {type(error).__name__}: {error}")
+                event.delivery_errors += (f"{target}: {type(error).__name__}: {error}",)
                 seam.emit_metric(event.spec, "DestinationDeliveryFailures", 1, at)
         dlq = None if succeeded else config.dead_letter
         if dlq:
             try:
                 seam.deliver_dead_letter(dlq, dead_letter(event))
-                event.delivered_to.append(dlq)
+                event.delivered_to += (dlq,)
             except Exception as error:
-                event.delivery_errors.append(f"{dlq}: {type(error).__name__}: {error}")
+                event.delivery_errors += (f"{dlq}: {type(error).__name__}: {error}",)
                 seam.emit_metric(event.spec, "DeadLetterErrors", 1, at)
 
     # -- faults on demand ----------------------------------------------------------------------
@@ -420,10 +424,11 @@ class LambdaMock:
         offset = (when - (self.clock.now() - self.clock.elapsed)).total_seconds()
         self._engine.call_at(offset, fire, f"scheduled rule {rule_arn} ({expression})", background=True)
 
-    def _take_telemetry(self) -> list[Any]:
+    def _take_telemetry(self) -> tuple[list[Any], dict[tuple[Any, ...], list[Any]]]:
         with self._telemetry_lock:
-            items, self._telemetry = self._telemetry, []
-        return items
+            logs, self._logs = self._logs, []
+            metrics, self._metrics = self._metrics, {}
+        return logs, metrics
 
     def _client(self, service: str, region: str) -> Any:
         """A boto3 client the mock itself uses (served by moto like any other)."""

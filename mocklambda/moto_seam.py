@@ -400,7 +400,21 @@ def unqualified_arn(fn: LambdaFunction) -> str:
     return f"arn:{fn.partition}:lambda:{fn.region}:{fn.account_id}:function:{fn.function_name}"
 
 
+_specs: dict[int, tuple[int, LambdaFunction, FunctionSpec]] = {}
+
+
 def function_spec(fn: LambdaFunction) -> FunctionSpec:
+    """The runtime's snapshot of a function version, made once and kept until a Lambda request
+    other than Invoke is served (one snapshot is shared by every event queued meanwhile)."""
+    cached = _specs.get(id(fn))
+    if cached is not None and cached[0] == _generation and cached[1] is fn:
+        return cached[2]
+    spec = _read_function_spec(fn)
+    _specs[id(fn)] = (_generation, fn, spec)
+    return spec
+
+
+def _read_function_spec(fn: LambdaFunction) -> FunctionSpec:
     backend = backend_for(fn.account_id, fn.region)
     layer_zips = []
     for layer in fn.layers or []:
@@ -449,56 +463,69 @@ def write_logs(spec: FunctionSpec, result: ExecutionResult) -> None:
     """Queue an invocation's log for moto's CloudWatch Logs (written by ``flush_telemetry``)."""
     mock = active.current()
     if mock is not None and result.log_stream:
-        mock._telemetry.append(("log", spec, result))
+        mock._logs.append((spec, result))
 
 
 def emit_metric(spec: FunctionSpec, name: str, value: float, at: datetime, unit: str = "Count") -> None:
-    """Queue one datum for moto's CloudWatch, namespace AWS/Lambda, dimension FunctionName (spec §6)."""
+    """Count one datum for moto's CloudWatch, namespace AWS/Lambda, dimension FunctionName (spec §6).
+    Data of one function, metric and instant are kept as one statistic set (count, sum, min, max):
+    on the virtual clock thousands of attempts share an instant."""
     mock = active.current()
     if mock is None:
         return
-    mock._telemetry.append(("metric", spec, (name, value, unit, at)))  # made a datum at flush
+    key = (spec.arn, name, unit, id(at))  # (an aware datetime is slow to hash; the value keeps it alive)
+    with mock._telemetry_lock:
+        stats = mock._metrics.get(key)
+        if stats is None:
+            mock._metrics[key] = [1, value, value, value, spec, at]
+        else:
+            stats[0] += 1
+            stats[1] += value
+            if value < stats[2]:
+                stats[2] = value
+            if value > stats[3]:
+                stats[3] = value
 
 
 def flush_telemetry(mock: Any) -> None:
     """Write queued logs and metrics into moto in bulk: before any AWS call is served from outside
     a handler, and at stop, so whoever reads them sees them all; one write per stream and per
     account and region instead of one per invocation."""
-    items = mock._take_telemetry()
-    if not items:
+    logs, metrics = mock._take_telemetry()
+    if not logs and not metrics:
         return
     from moto.core.utils import unix_time_millis
 
     now = int(unix_time_millis())
-    metrics: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    streams: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
-    for kind, spec, payload in items:
-        if kind == "metric":
-            name, value, unit, at = payload
-            metrics.setdefault((spec.account_id, spec.region), []).append({
-                "MetricName": name,
-                "Value": value,
-                "Unit": unit,
-                "Timestamp": at.astimezone(timezone.utc).replace(tzinfo=None),
-                "Dimensions": [{"Name": "FunctionName", "Value": spec.name}],
-            })
+    data: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for (_, name, unit, _), (count, total, low, high, spec, at) in metrics.items():
+        datum: dict[str, Any] = {
+            "MetricName": name,
+            "Unit": unit,
+            "Timestamp": at.astimezone(timezone.utc).replace(tzinfo=None),
+            "Dimensions": [{"Name": "FunctionName", "Value": spec.name}],
+        }
+        if count == 1:
+            datum["Value"] = total
         else:
-            key = (spec.account_id, spec.region, spec.log_group, payload.log_stream)
-            streams.setdefault(key, []).extend(
-                {"timestamp": now, "message": line} for line in payload.log.splitlines()
-            )
-    for (account, region), data in metrics.items():
+            datum["StatisticValues"] = {"SampleCount": count, "Sum": total, "Minimum": low, "Maximum": high}
+        data.setdefault((spec.account_id, spec.region), []).append(datum)
+    streams: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+    for spec, result in logs:
+        key = (spec.account_id, spec.region, spec.log_group, result.log_stream)
+        streams.setdefault(key, []).extend({"timestamp": now, "message": line} for line in result.log.splitlines())
+    for (account, region), datums in data.items():
         backend = cloudwatch_backends[account][region]
-        for start in range(0, len(data), 1000):
-            backend.put_metric_data("AWS/Lambda", data[start:start + 1000])
+        for start in range(0, len(datums), 1000):
+            backend.put_metric_data("AWS/Lambda", datums[start:start + 1000])
     for (account, region, group_name, stream), events in streams.items():
-        logs = logs_backends[account][region]
-        if group_name not in logs.groups:
-            logs.create_log_group(group_name, {})
-        if stream not in logs.groups[group_name].streams:
-            logs.create_log_stream(group_name, stream)
+        logs_backend = logs_backends[account][region]
+        if group_name not in logs_backend.groups:
+            logs_backend.create_log_group(group_name, {})
+        if stream not in logs_backend.groups[group_name].streams:
+            logs_backend.create_log_stream(group_name, stream)
         for start in range(0, len(events), 10000):
-            logs.put_log_events(group_name, stream, events[start:start + 10000])
+            logs_backend.put_log_events(group_name, stream, events[start:start + 10000])
 
 
 # --------------------------------------------------------------------------------------------
@@ -621,6 +648,7 @@ _configs: dict[tuple[str, str, str, str], tuple[int, AsyncConfig]] = {}
 def configuration_may_change() -> None:
     global _generation
     _generation += 1
+    _specs.clear()
 
 
 def async_config(spec: FunctionSpec, invoked_arn: str) -> AsyncConfig:
@@ -922,6 +950,7 @@ def install() -> None:
         if _install_count > 1:
             return
         _configs.clear()
+        _specs.clear()
         for backend_dict in _BACKEND_DICTS:
             _original_classes[id(backend_dict)] = backend_dict.backend
             backend_dict.backend = AsyncLambdaBackend
@@ -1002,6 +1031,7 @@ def uninstall() -> None:
         if _install_count > 0:
             return
         _configs.clear()
+        _specs.clear()
         for backend_dict in _BACKEND_DICTS:
             original = _original_classes.pop(id(backend_dict))
             backend_dict.backend = original

@@ -117,6 +117,18 @@ def _decimal_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+_DECODER = json.JSONDecoder()
+
+
+def decode_event(payload: bytes) -> Any:
+    """The handler's ``event``: a fresh object every attempt (an empty payload is ``{}``)."""
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:  # not from Invoke (validated UTF-8): let json find the encoding
+        return json.loads(payload)
+    return _DECODER.decode(text) if text.strip() else {}
+
+
 _ENCODERS = {  # made once: json.dumps with options builds a new encoder on every call
     ascii_only: json.JSONEncoder(default=_decimal_default, ensure_ascii=ascii_only) for ascii_only in (True, False)
 }
@@ -427,7 +439,7 @@ class Runtime:
                         request: Request) -> ExecutionResult:
         outcome = _Outcome(threaded=False)
         context = self._context(container, spec, request)
-        event = json.loads(request.payload) if request.payload.strip() else {}
+        event = decode_event(request.payload)
         capture = batch.enter(container)
         os.environ["_X_AMZN_TRACE_ID"] = trace_id()
         outcome.sink = capture.begin(request.request_id)
@@ -450,7 +462,7 @@ class Runtime:
         assert outcome.started is not None and outcome.done is not None
         cold = container.handler_fn is None
         context = self._context(container, spec, request)
-        event = json.loads(request.payload) if request.payload.strip() else {}
+        event = decode_event(request.payload)
         started = time.perf_counter()
         with lambda_environment(container.environment()), container.modules.active():
             with self._lock:
