@@ -13,7 +13,7 @@ import threading
 from datetime import datetime, timedelta
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Callable, ContextManager, Literal, Optional, Union
+from typing import Any, Callable, ContextManager, Literal, NamedTuple, Optional, Union
 
 from .clock import Clock
 from .errors import MockLambdaError
@@ -25,8 +25,7 @@ from .runtime import ExecutionResult, FunctionSpec, Request
 MAX_ATTEMPTS_PER_SETTLE = 1_000_000
 
 
-@dataclass(frozen=True)
-class AttemptOutcome:
+class AttemptOutcome(NamedTuple):
     kind: Literal["run", "throttle", "system_error", "zero_concurrency", "recursive_loop"]
     result: Optional[ExecutionResult] = None
     settings: RetrySettings = RetrySettings()

@@ -293,16 +293,12 @@ class LambdaMock:
                 seam.emit_metric(event.spec, "Throttles", 1, now)
             return AttemptOutcome(kind, settings=settings)  # type: ignore[arg-type]
         age_ms = (self.clock.offset() - event.enqueued_at) * 1000
-        seam.emit_metric(event.spec, "AsyncEventAge", age_ms, now, unit="Milliseconds")
         try:
             result = self._execute(event.spec, event.request)
         finally:
             self._release(event.spec)
-        seam.write_logs(event.spec, result)
-        seam.emit_metric(event.spec, "Invocations", 1, now)
-        if result.failed:
-            seam.emit_metric(event.spec, "Errors", 1, now)
-        return AttemptOutcome("run", result=result, settings=settings)
+        seam.record_run(event.spec, result, now, age_ms)
+        return AttemptOutcome("run", result, settings)
 
     def _finish(self, event: Event) -> None:
         """Send the record to the destination and the event to the DLQ, as AWS would (spec §3-4).

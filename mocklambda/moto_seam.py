@@ -451,12 +451,19 @@ def run_sync(fn: LambdaFunction, request: Request) -> ExecutionResult:
     assert mock is not None
     spec = function_spec(fn)
     result = mock._execute(spec, request)
-    write_logs(spec, result)
-    now = mock.clock.now()
-    emit_metric(spec, "Invocations", 1, now)
-    if result.failed:
-        emit_metric(spec, "Errors", 1, now)
+    record_run(spec, result, mock.clock.now())
     return result
+
+
+def record_run(spec: FunctionSpec, result: ExecutionResult, at: datetime, event_age_ms: float | None = None) -> None:
+    """What Lambda records of one run: its log, and Invocations / Errors (and AsyncEventAge for
+    an asynchronous event, measured when its attempt started) (spec §6)."""
+    write_logs(spec, result)
+    if event_age_ms is not None:
+        emit_metric(spec, "AsyncEventAge", event_age_ms, at, unit="Milliseconds")
+    emit_metric(spec, "Invocations", 1, at)
+    if result.error_type is not None:
+        emit_metric(spec, "Errors", 1, at)
 
 
 def write_logs(spec: FunctionSpec, result: ExecutionResult) -> None:
@@ -966,13 +973,22 @@ def install() -> None:
         botocore_stubber.process_request = _settle_then_process  # type: ignore[method-assign]
 
 
+_TELEMETRY_READERS = ("://monitoring.", "://logs.")  # CloudWatch and CloudWatch Logs endpoints
+FLUSH_AT = 10_000  # queued logs or metric sets written anyway, so that they never pile up
+
+
 def _settle_then_process(request: Any) -> Any:
     """Every boto3 call reaches moto here, whenever its client was made: settle auto-mode events
-    first, unless the caller is a handler (its events wait until its attempt is over)."""
+    first, unless the caller is a handler (its events wait until its attempt is over). Logs and
+    metrics are written before a call that may read them."""
     mock = active.current()
     if mock is not None and not in_handler():
         mock._before_api_call()
-        flush_telemetry(mock)
+        if (mock._logs or mock._metrics) and (
+            any(reader in request.url for reader in _TELEMETRY_READERS)
+            or len(mock._logs) >= FLUSH_AT or len(mock._metrics) >= FLUSH_AT
+        ):
+            flush_telemetry(mock)
     if mock is not None and botocore_stubber.enabled:
         answer = _fast_invoke(request)
         if answer is not None:

@@ -79,14 +79,19 @@ class Request:
     chain: Chain | None = field(default=None, compare=False)  # for recursive loop detection
 
 
-@dataclass(frozen=True)
 class ExecutionResult:
-    payload: bytes
-    error_type: str | None
-    error_message: str | None
-    framed_log: str | tuple[Any, ...]  # the log, or frame_log's arguments (framed when first read)
-    log_stream: str
-    duration_ms: float
+    """What one invocation produced (a plain slotted class: one is made per attempt)."""
+
+    __slots__ = ("payload", "error_type", "error_message", "framed_log", "log_stream", "duration_ms")
+
+    def __init__(self, payload: bytes, error_type: str | None, error_message: str | None,
+                 framed_log: str | tuple[Any, ...], log_stream: str, duration_ms: float) -> None:
+        self.payload = payload
+        self.error_type = error_type
+        self.error_message = error_message
+        self.framed_log = framed_log  # the log, or frame_log's arguments (framed when first read)
+        self.log_stream = log_stream
+        self.duration_ms = duration_ms
 
     @property
     def failed(self) -> bool:
@@ -97,8 +102,8 @@ class ExecutionResult:
         """START / output / END / REPORT as Lambda writes them (most logs are only read in bulk,
         when they are written to CloudWatch Logs, so they are framed then)."""
         if isinstance(self.framed_log, tuple):
-            object.__setattr__(self, "framed_log", frame_log(*self.framed_log))
-        return self.framed_log  # type: ignore[return-value]
+            self.framed_log = frame_log(*self.framed_log)
+        return self.framed_log
 
 
 class _InitError(Exception):
@@ -380,6 +385,9 @@ class Runtime:
 
     def _container(self, spec: FunctionSpec, bound: Handler | None) -> Container:
         key = (spec.arn, spec.version, spec.code_sha256, id(bound) if bound else None)
+        container = self._containers.get(key)
+        if container is not None:
+            return container
         with self._lock:
             container = self._containers.get(key)
             if container is None:

@@ -131,11 +131,8 @@ class SqsPoller:
         event = sqs_event(messages, mapping.queue_arn, mapping.region)
         request = Request(str(uuid.uuid4()), json.dumps(event).encode("utf-8"), mapping.function_arn, chain=chain)
         result = self._mock._execute(spec, request)
-        seam.write_logs(spec, result)
-        now = self._mock.clock.now()
-        seam.emit_metric(spec, "Invocations", 1, now)
+        seam.record_run(spec, result, self._mock.clock.now())
         if result.failed:
-            seam.emit_metric(spec, "Errors", 1, now)
             done: list[dict[str, Any]] = []
         else:
             ids = [m["MessageId"] for m in messages]
