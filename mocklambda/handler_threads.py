@@ -14,7 +14,8 @@ import warnings
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional
 
-from .recursion import Chain, current_chain, set_current_chain
+from .recursion import Chain, current_chain
+from .recursion import _current as _chain_state  # set on every attempt: no call in between
 
 _state = threading.local()
 _sandbox = threading.RLock()
@@ -30,13 +31,13 @@ def in_handler() -> bool:
 
 def become_handler_thread(chain: Optional[Chain]) -> None:
     _state.in_handler = True
-    set_current_chain(chain)
+    _chain_state.chain = chain
 
 
 def leave_handler_thread() -> None:
     """An inline attempt is over: the thread is the test's again."""
     _state.in_handler = False
-    set_current_chain(None)
+    _chain_state.chain = None
 
 
 @contextmanager

@@ -19,12 +19,12 @@ class _ThreadRoutedStream(io.TextIOBase):
 
     def __init__(self, original: TextIO) -> None:
         self.original = original
-        self.sinks: dict[int, io.StringIO | None] = {}
+        self.sinks: dict[int, list[str] | None] = {}
 
     def write(self, text: str) -> int:
         sink = self.sinks.get(threading.get_ident())
         if sink is not None:
-            sink.write(text)
+            sink.append(text)
         return self.original.write(text)
 
     def flush(self) -> None:
@@ -48,7 +48,7 @@ class _SinkHandler(logging.Handler):
     def __init__(self, thread_id: int) -> None:
         super().__init__()
         self.thread_id = thread_id
-        self.sink: io.StringIO | None = None
+        self.sink: list[str] | None = None
         self.request_id = ""
         self.setFormatter(_LambdaLogFormatter())
 
@@ -56,7 +56,7 @@ class _SinkHandler(logging.Handler):
         sink = self.sink
         if sink is not None and record.thread == self.thread_id:
             record.aws_request_id = self.request_id  # as the runtime's log filter does
-            sink.write(self.format(record) + "\n")
+            sink.append(self.format(record) + "\n")
 
 
 _install_lock = threading.Lock()
@@ -84,8 +84,9 @@ class ThreadCapture:
         logging.getLogger().addHandler(self.handler)
         return self
 
-    def begin(self, request_id: str) -> io.StringIO:
-        sink = io.StringIO()
+    def begin(self, request_id: str) -> list[str]:
+        """A new invocation: what the thread writes from now on is collected in the list returned."""
+        sink: list[str] = []
         for stream in self.streams:
             stream.sinks[self.thread_id] = sink
         self.handler.sink, self.handler.request_id = sink, request_id
@@ -104,7 +105,7 @@ class ThreadCapture:
 
 
 @contextmanager
-def capture_output(thread_id: int, request_id: str) -> Iterator[io.StringIO]:
+def capture_output(thread_id: int, request_id: str) -> Iterator[list[str]]:
     """Collect what ``thread_id`` prints or logs while the block runs."""
     capture = ThreadCapture(thread_id).open()
     try:

@@ -49,7 +49,7 @@ from .event_invoke_config import (
 )
 from .logs import tail
 from .records import EVENTBRIDGE_SOURCE, FAILURE_DETAIL_TYPE, SUCCESS_DETAIL_TYPE, DeadLetter, s3_key
-from .recursion import ALLOW, RECURSION_MESSAGE, TERMINATE, Chain, current_chain
+from .recursion import ALLOW, RECURSION_MESSAGE, TERMINATE, Chain, current_chain, root
 from .retry_policy import RetrySettings
 from .sqs_polling import Mapping
 from .triggers import eventbridge_event, input_path, s3_event, sns_event
@@ -458,40 +458,45 @@ def run_sync(fn: LambdaFunction, request: Request) -> ExecutionResult:
 def record_run(spec: FunctionSpec, result: ExecutionResult, at: datetime, event_age_ms: float | None = None) -> None:
     """What Lambda records of one run: its log, and Invocations / Errors (and AsyncEventAge for
     an asynchronous event, measured when its attempt started) (spec §6)."""
-    write_logs(spec, result)
-    if event_age_ms is not None:
-        emit_metric(spec, "AsyncEventAge", event_age_ms, at, unit="Milliseconds")
-    emit_metric(spec, "Invocations", 1, at)
-    if result.error_type is not None:
-        emit_metric(spec, "Errors", 1, at)
-
-
-def write_logs(spec: FunctionSpec, result: ExecutionResult) -> None:
-    """Queue an invocation's log for moto's CloudWatch Logs (written by ``flush_telemetry``)."""
-    mock = active.current()
-    if mock is not None and result.log_stream:
-        mock._logs.append((spec, result))
-
-
-def emit_metric(spec: FunctionSpec, name: str, value: float, at: datetime, unit: str = "Count") -> None:
-    """Count one datum for moto's CloudWatch, namespace AWS/Lambda, dimension FunctionName (spec §6).
-    Data of one function, metric and instant are kept as one statistic set (count, sum, min, max):
-    on the virtual clock thousands of attempts share an instant."""
     mock = active.current()
     if mock is None:
         return
-    key = (spec.arn, name, unit, id(at))  # (an aware datetime is slow to hash; the value keeps it alive)
+    if result.log_stream:
+        mock._logs.append((spec, result))
+    metrics = mock._metrics
     with mock._telemetry_lock:
-        stats = mock._metrics.get(key)
-        if stats is None:
-            mock._metrics[key] = [1, value, value, value, spec, at]
-        else:
-            stats[0] += 1
-            stats[1] += value
-            if value < stats[2]:
-                stats[2] = value
-            if value > stats[3]:
-                stats[3] = value
+        if event_age_ms is not None:
+            _count(metrics, spec, "AsyncEventAge", event_age_ms, at, "Milliseconds")
+        _count(metrics, spec, "Invocations", 1, at, "Count")
+        if result.error_type is not None:
+            _count(metrics, spec, "Errors", 1, at, "Count")
+
+
+def emit_metric(spec: FunctionSpec, name: str, value: float, at: datetime, unit: str = "Count") -> None:
+    """Count one datum for moto's CloudWatch, namespace AWS/Lambda, dimension FunctionName (spec §6)."""
+    mock = active.current()
+    if mock is None:
+        return
+    with mock._telemetry_lock:
+        _count(mock._metrics, spec, name, value, at, unit)
+
+
+def _count(metrics: dict[tuple[Any, ...], list[Any]], spec: FunctionSpec, name: str, value: float,
+           at: datetime, unit: str) -> None:
+    """Data of one function, metric and instant are kept as one statistic set (count, sum, min,
+    max): on the virtual clock thousands of attempts share an instant. (Keyed by the instant's
+    identity, as an aware datetime is slow to hash; the set keeps it alive.)"""
+    key = (spec.arn, name, unit, id(at))
+    stats = metrics.get(key)
+    if stats is None:
+        metrics[key] = [1, value, value, value, spec, at]
+        return
+    stats[0] += 1
+    stats[1] += value
+    if value < stats[2]:
+        stats[2] = value
+    elif value > stats[3]:
+        stats[3] = value
 
 
 def flush_telemetry(mock: Any) -> None:
@@ -699,7 +704,7 @@ def admit(spec: FunctionSpec, parent: Chain | None) -> tuple[Chain, bool]:
     """The chain of a new invocation of ``spec`` made from ``parent`` (None: a new triggering
     event), and whether AWS lets it run: False when it would be the function's 17th invocation on
     that path (spec 7.2), unless the function's recursion config is Allow (spec 7.3)."""
-    chain = (parent or Chain()).extend(spec.arn)
+    chain = root(spec.arn) if parent is None else parent.extend(spec.arn)
     if chain.within_limit(spec.arn):
         return chain, True
     backend = backend_for(spec.account_id, spec.region)
@@ -907,8 +912,8 @@ def _accept_event(fn: LambdaFunction, ref: invoke_request.FunctionRef, body: byt
     mock = active.current()
     assert mock is not None
     request_id = str(uuid.uuid4())
-    invoked_arn = unqualified_arn(fn) + (f":{ref.qualifier}" if ref.qualifier else "")
     spec = function_spec(fn)
+    invoked_arn = f"{spec.arn}:{ref.qualifier}" if ref.qualifier else spec.arn  # shared when unqualified
     chain, admitted = admit(spec, current_chain())
     mock._enqueue(spec, Request(request_id, body, invoked_arn, chain=chain), recursive=not admitted)
     return request_id

@@ -35,6 +35,18 @@ class Chain:
         return self._counts.get(function_arn, 0) <= MAX_INVOCATIONS_PER_FUNCTION
 
 
+_roots: dict[str, Chain] = {}
+
+
+def root(function_arn: str) -> Chain:
+    """The chain of an invocation that no other invocation made: one per function, shared by all
+    such invocations (chains never change; ``extend`` makes a new one)."""
+    chain = _roots.get(function_arn)
+    if chain is None:
+        chain = _roots[function_arn] = Chain({function_arn: 1})
+    return chain
+
+
 _current = threading.local()
 
 

@@ -176,6 +176,17 @@ def lambda_environment(values: Mapping[str, str]) -> Iterator[None]:
                     os.environ[decode(key)] = os.environ.decodevalue(value)  # type: ignore[attr-defined]
 
 
+def set_environment_variable(key: bytes, value: str) -> None:
+    """``os.environ[key] = value`` for an ASCII name, without its per-call encoding work."""
+    data = getattr(os.environ, "_data", None)
+    if data is None:
+        os.environ[key.decode()] = value
+        return
+    encoded = value.encode("utf-8", "surrogateescape")
+    os.putenv(key, encoded)
+    data[key] = encoded
+
+
 def _restore_slowly(before: dict[str, Any]) -> None:
     for key in list(os.environ):
         if key not in before:
@@ -449,7 +460,7 @@ class Runtime:
         context = self._context(container, spec, request)
         event = decode_event(request.payload)
         capture = batch.enter(container)
-        os.environ["_X_AMZN_TRACE_ID"] = trace_id()
+        set_environment_variable(b"_X_AMZN_TRACE_ID", trace_id())
         outcome.sink = capture.begin(request.request_id)
         started = time.perf_counter()
         become_handler_thread(request.chain)
@@ -506,7 +517,7 @@ class Runtime:
         duration_ms = (time.perf_counter() - started) * 1000 - (outcome.init_ms or 0.0)
         if outcome.discard_container:
             self._discard(container)
-        body = (outcome.sink.getvalue() if outcome.sink is not None else "") + "".join(outcome.log_lines)
+        body = "".join(outcome.sink) + "".join(outcome.log_lines) if outcome.sink else "".join(outcome.log_lines)
         log = (
             request.request_id,
             spec.version,
