@@ -10,8 +10,10 @@ from __future__ import annotations
 import ctypes
 import decimal
 import functools
+import itertools
 import importlib
 import json
+from json.encoder import c_make_encoder, encode_basestring, encode_basestring_ascii  # type: ignore[attr-defined]
 import os
 import queue
 import random
@@ -123,26 +125,44 @@ def _decimal_default(value: Any) -> Any:
 
 
 _DECODER = json.JSONDecoder()
+_scan = _DECODER.scan_once
 
 
 def decode_event(payload: bytes) -> Any:
-    """The handler's ``event``: a fresh object every attempt (an empty payload is ``{}``)."""
+    """The handler's ``event``: a fresh object every attempt (an empty payload is ``{}``).
+    Payloads are valid JSON by now (Invoke checks them), so the scanner is called directly."""
     try:
         text = payload.decode("utf-8")
     except UnicodeDecodeError:  # not from Invoke (validated UTF-8): let json find the encoding
         return json.loads(payload)
+    if text[:1] in ("{", "["):
+        return _scan(text, 0)[0]
     return _DECODER.decode(text) if text.strip() else {}
 
 
 _ENCODERS = {  # made once: json.dumps with options builds a new encoder on every call
     ascii_only: json.JSONEncoder(default=_decimal_default, ensure_ascii=ascii_only) for ascii_only in (True, False)
 }
+# The C encoder json.dumps builds on every call, built once; without cycle checks, so it keeps no
+# state between calls (a cycle ends in RecursionError, then the checking encoder names it).
+_FAST_ENCODERS = {
+    ascii_only: c_make_encoder(None, _decimal_default, encode_basestring_ascii if ascii_only else encode_basestring,
+                               None, ": ", ", ", False, False, True)
+    for ascii_only in (True, False)
+} if c_make_encoder is not None else None
 
 
 def marshal(result: Any, runtime: str | None) -> bytes:
+    """The handler's result as the Python runtime sends it (``json.dumps``, ASCII before 3.12)."""
     if isinstance(result, (bytes, bytearray)):
         return bytes(result)
-    return _ENCODERS[not _at_least(runtime, (3, 12))].encode(result).encode("utf-8")
+    ascii_only = not _at_least(runtime, (3, 12))
+    if _FAST_ENCODERS is not None:
+        try:
+            return "".join(_FAST_ENCODERS[ascii_only](result, 0)).encode("utf-8")
+        except RecursionError:
+            pass
+    return _ENCODERS[ascii_only].encode(result).encode("utf-8")
 
 
 @functools.lru_cache(maxsize=64)
@@ -176,15 +196,16 @@ def lambda_environment(values: Mapping[str, str]) -> Iterator[None]:
                     os.environ[decode(key)] = os.environ.decodevalue(value)  # type: ignore[attr-defined]
 
 
-def set_environment_variable(key: bytes, value: str) -> None:
-    """``os.environ[key] = value`` for an ASCII name, without its per-call encoding work."""
+def set_python_environment_variable(key: bytes, value: str) -> None:
+    """``os.environ[key] = value`` for an ASCII name, as Python code reads it, without the per-call
+    encoding work and the C library's ``setenv`` (which scans the whole environment). For the
+    per-invocation trace id of warm inline attempts: the container's variables, this one's first
+    value included, went through ``os.environ`` (a subprocess sees them all)."""
     data = getattr(os.environ, "_data", None)
     if data is None:
         os.environ[key.decode()] = value
-        return
-    encoded = value.encode("utf-8", "surrogateescape")
-    os.putenv(key, encoded)
-    data[key] = encoded
+    else:
+        data[key] = value.encode("utf-8", "surrogateescape")
 
 
 def _restore_slowly(before: dict[str, Any]) -> None:
@@ -197,11 +218,16 @@ def _restore_slowly(before: dict[str, Any]) -> None:
 
 
 _trace_random = random.Random()
+_trace_ids = itertools.count()
 
 
 def trace_id() -> str:
-    """An X-Ray trace header as Lambda sets it in ``_X_AMZN_TRACE_ID``."""
-    return f"Root=1-{int(time.time()):08x}-{_trace_random.getrandbits(96):024x};Sampled=0"
+    """An X-Ray trace header as Lambda sets it in ``_X_AMZN_TRACE_ID``: the epoch second, then 96
+    bits unique to the invocation (64 random per process, a 32-bit counter)."""
+    return f"Root=1-{int(time.time()):08x}-{_TRACE_PREFIX}{next(_trace_ids) & 0xFFFFFFFF:08x};Sampled=0"
+
+
+_TRACE_PREFIX = f"{_trace_random.getrandbits(64):016x}"
 
 
 class Container:
@@ -460,7 +486,7 @@ class Runtime:
         context = self._context(container, spec, request)
         event = decode_event(request.payload)
         capture = batch.enter(container)
-        set_environment_variable(b"_X_AMZN_TRACE_ID", trace_id())
+        set_python_environment_variable(b"_X_AMZN_TRACE_ID", trace_id())
         outcome.sink = capture.begin(request.request_id)
         started = time.perf_counter()
         become_handler_thread(request.chain)
