@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -121,6 +122,7 @@ def test_handlers_see_lambdas_environment_and_the_test_gets_its_own_back(lambda_
         ("env-a", "orders"), ("env-a", "orders"), ("env-b", "refunds"), ("env-a", "orders"), ("env-a", "orders")]
     assert all(r["AWS_REGION"] == "us-east-1" for r in seen)
     assert len({r["_X_AMZN_TRACE_ID"] for r in seen}) == 5  # a trace id per invocation
+    assert all(re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Sampled=0", r["_X_AMZN_TRACE_ID"]) for r in seen)
     assert dict(os.environ) == before  # spec 9.3: Lambda's variables exist only while handlers run
 
 
@@ -186,3 +188,41 @@ def test_log_tail_of_a_warm_synchronous_call_after_async_ones(lambda_mock, lambd
     response = lambda_client.invoke(FunctionName="talks", Payload=b'{"n": 2}', LogType="Tail")
     tail = base64.b64decode(response["LogResult"]).decode()
     assert "printed 2" in tail and "printed 1" not in tail
+
+
+RESULTS = """
+from decimal import Decimal
+def handler(event, context):
+    kind = event["kind"]
+    if kind == "cycle":
+        looped = []
+        looped.append(looped)
+        return looped
+    if kind == "set":
+        return {1}
+    if kind == "nan":
+        return float("nan")
+    if kind == "decimal":
+        return {"a": Decimal("2"), "b": Decimal("1.5")}
+    return {"text": "caf\u00e9", "n": 1.5, "none": None}
+"""
+
+
+@pytest.mark.lambda_mock(mode="manual")
+@pytest.mark.parametrize("runtime, text", [("python3.11", b'"caf\\u00e9"'), ("python3.12", "\"caf\u00e9\"".encode())])
+def test_warm_results_are_marshalled_as_the_runtime_does(lambda_mock, lambda_client, create_function, runtime, text):
+    create_function("results", RESULTS, Runtime=runtime)
+    lambda_client.put_function_event_invoke_config(FunctionName="results", MaximumRetryAttempts=0)
+    kinds = ["plain", "plain", "cycle", "set", "nan", "decimal", "plain"]  # the first one warms the container
+    for kind in kinds:
+        send(lambda_client, "results", {"kind": kind})
+    lambda_mock.run_until_idle()
+    attempts = [i.attempts[0] for i in lambda_mock.invocations()]
+    assert [a.error_type for a in attempts] == [None, None, "Runtime.MarshalError", "Runtime.MarshalError", None, None, None]
+    assert attempts[2].error_message == "Unable to marshal response: Circular reference detected"  # spec 9.4
+    assert attempts[3].error_message == "Unable to marshal response: Object of type set is not JSON serializable"
+    assert attempts[5].result == {"a": 2, "b": 1.5}
+    synchronous = lambda_client.invoke(FunctionName="results", Payload=b'{"kind": "plain"}')["Payload"].read()
+    assert text in synchronous and b'"none": null' in synchronous
+    nan = lambda_client.invoke(FunctionName="results", Payload=b'{"kind": "nan"}')["Payload"].read()
+    assert nan == b"NaN"  # json.dumps writes it, as the runtime does
