@@ -9,9 +9,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict, deque
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Literal, Optional, TypeVar, overload
-from unittest.mock import Mock
 
 from . import active, handler_threads
 from . import moto_seam as seam
@@ -242,6 +240,8 @@ class LambdaMock:
 
             return decorate
         if fn is None:
+            from unittest.mock import Mock  # imported when used: it costs start-up time (asyncio)
+
             fn = Mock(side_effect=None if side_effect is _UNSET else side_effect,
                       return_value=None if return_value is _UNSET else return_value)
         elif side_effect is not _UNSET or return_value is not _UNSET:
@@ -349,6 +349,8 @@ class LambdaMock:
     def _run_realtime(self) -> None:
         """Start each attempt when it comes due on the (scaled) wall clock, in parallel, as AWS
         does; concurrency limits then throttle the excess (see ``_acquire``)."""
+        from concurrent.futures import ThreadPoolExecutor
+
         engine = self._engine
         with ThreadPoolExecutor(REALTIME_WORKERS, thread_name_prefix="mocklambda-attempt") as pool:
             while not self._stopping.is_set():
