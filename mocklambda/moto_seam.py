@@ -26,8 +26,8 @@ from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.urls import url_bases as _moto_url_bases
 from moto.awslambda.urls import url_paths as _moto_url_paths
 from moto.awslambda_simple.models import LambdaSimpleBackend, lambda_simple_backends
-from botocore.awsrequest import HeadersDict
 from moto import mock_aws
+from moto import settings as moto_settings
 from moto.core.models import MockAWS, botocore_stubber
 from moto.cloudwatch.models import cloudwatch_backends
 import moto.s3.notifications as s3_notifications
@@ -1005,24 +1005,46 @@ _INVOKE_URL = re.compile(r"^https?://lambda\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?
 _ACCESS_KEY = re.compile(r"Credential=([^/,\s]+)/")
 
 
+class _DecodedHeaders:
+    """A request's headers as moto's responses read them (text, any case), decoded when read."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw  # botocore's HeadersDict: case-insensitive, values often bytes
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self._raw.get(name)
+        if value is None:
+            return default
+        return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+    def __getitem__(self, name: str) -> Any:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._raw
+
+
 def _fast_invoke(request: Any) -> Any:
     """Answer Invoke without moto's request routing (which costs more than the invocation):
     the same AsyncLambdaResponse code, given what it reads. Only while moto's IAM authorization
     is off, since that would be skipped; anything else goes the usual way."""
-    from moto import settings
-
-    if request.method != "POST" or settings.INITIAL_NO_AUTH_ACTION_COUNT != float("inf"):
+    url = request.url
+    if request.method != "POST" or "/invocations" not in url or moto_settings.INITIAL_NO_AUTH_ACTION_COUNT != float("inf"):
         return None
-    parts = urlsplit(request.url)
+    parts = urlsplit(url)
     match = _INVOKE_URL.match(f"{parts.scheme}://{parts.netloc}{parts.path}")
     if match is None:
         return None
-    headers_in = HeadersDict({key: value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-                              for key, value in request.headers.items()})
+    headers_in = _DecodedHeaders(request.headers)
     response = AsyncLambdaResponse.__new__(AsyncLambdaResponse)
     response.headers = headers_in
     response.path = parts.path
-    response.querystring = parse_qs(parts.query)
+    response.querystring = parse_qs(parts.query) if parts.query else {}
     response.region = match.group(1)
     response.partition = "aws-cn" if match.group(2) else "aws"
     body = request.body

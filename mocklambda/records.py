@@ -17,8 +17,21 @@ FAILURE_DETAIL_TYPE = "Lambda Function Invocation Result - Failure"
 EVENTBRIDGE_SOURCE = "lambda"  # spec 3.12: observed on AWS (docs say aws.lambda; OPEN)
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # made once: dumps with options makes one per call
+_scan = json.JSONDecoder().scan_once
+_last_stamp: tuple[Optional[datetime], str] = (None, "")
+
+
 def iso_millis(at: datetime) -> str:
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+    """``2024-01-02T03:04:05.678Z`` (remembered for the last instant: on the virtual clock many
+    records share one)."""
+    global _last_stamp
+    last, text = _last_stamp
+    if last is at:
+        return text
+    text = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+    _last_stamp = (at, text)
+    return text
 
 
 def _json_text(raw: bytes) -> str:
@@ -27,10 +40,11 @@ def _json_text(raw: bytes) -> str:
     if not text:
         return "{}"
     try:
-        json.loads(text)
-    except ValueError:
-        return json.dumps(text)
-    return text
+        if _scan(text, 0)[1] == len(text):  # one JSON value, and nothing after it
+            return text
+    except (StopIteration, ValueError):
+        pass
+    return json.dumps(text)
 
 
 def invocation_record(event: Event, at: datetime) -> str:
@@ -45,14 +59,14 @@ def invocation_record(event: Event, at: datetime) -> str:
             "approximateInvokeCount": event.invoke_count,
         },
     }
-    text = json.dumps(head, separators=(",", ":"))[:-1]
+    text = _COMPACT.encode(head)[:-1]
     text += ',"requestPayload":' + _json_text(event.request.payload)
     result = event.last_result
     if result is not None:  # never-run events (zero concurrency, expired while throttled) stop here
         context = {"statusCode": 200, "executedVersion": event.spec.version}
         if result.failed:
             context["functionError"] = "Unhandled"
-        text += ',"responseContext":' + json.dumps(context, separators=(",", ":"))
+        text += ',"responseContext":' + _COMPACT.encode(context)
         text += ',"responsePayload":' + _json_text(result.payload)
     return text + "}"
 
