@@ -371,3 +371,22 @@ def test_threads_a_handler_starts_may_call_aws_without_deadlock(lambda_mock, lam
     lambda_mock.run_until_idle()
     assert [i.condition for i in lambda_mock.invocations()] == ["Success", "Success"]
     assert boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket="thread-bucket")["KeyCount"] == 8
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_attempts_run_by_due_time_then_by_acceptance(lambda_mock, lambda_client, create_function):
+    """Deterministic order in the virtual modes (README "Time"): retries due at one instant run in
+    the order their events were accepted, before events accepted later for that instant."""
+    ran = []
+    create_function("log", "def handler(event, context):\n    raise ValueError(event['n'])\n")
+    lambda_mock.handler("log", lambda event, context: ran.append((event["n"], lambda_mock.clock.elapsed.total_seconds())) or 1 / 0)
+    lambda_client.put_function_event_invoke_config(FunctionName="log", MaximumRetryAttempts=1)
+    for n in range(3):
+        event(lambda_client, "log", json.dumps({"n": n}).encode())
+    lambda_mock.clock.advance(30)
+    for n in range(3, 5):
+        event(lambda_client, "log", json.dumps({"n": n}).encode())
+    lambda_mock.clock.advance(30)  # t=60: the first three retry (spec 2.2), in acceptance order
+    lambda_mock.run_until_idle()
+    assert ran == [(0, 0), (1, 0), (2, 0), (3, 30), (4, 30), (0, 60), (1, 60), (2, 60), (3, 90), (4, 90)]
+    assert [len(i.attempts) for i in lambda_mock.invocations()] == [2] * 5
