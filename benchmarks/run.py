@@ -200,6 +200,25 @@ def bench_memory(events: int) -> float:
         return (after - before) / events
 
 
+def bench_moto_sqs_send(backlog: int, calls: int, repeats: int) -> tuple[float, float]:
+    """moto's own SQS SendMessage (boto3) into an empty queue and into one holding ``backlog``
+    messages: moto recomputes every queue attribute on each send, so a send costs O(queue length).
+    mocklambda's records and dead letters skip that scan (see moto_seam._send_sqs_message)."""
+    from moto import mock_aws
+
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name=REGION)
+        empty = sqs.create_queue(QueueName="empty")["QueueUrl"]
+        full = sqs.create_queue(QueueName="full")["QueueUrl"]
+        for start in range(0, backlog, 10):
+            sqs.send_message_batch(QueueUrl=full, Entries=[{"Id": str(n), "MessageBody": "x"} for n in range(10)])
+
+        def send_to(url: str) -> Callable[[], None]:
+            return lambda: sqs.send_message(QueueUrl=url, MessageBody="x")
+
+        return median_per_call(send_to(empty), calls, repeats), median_per_call(send_to(full), calls, repeats)
+
+
 def bench_startup(repeats: int) -> tuple[float, float]:
     code = {
         "moto": "import time; t=time.perf_counter(); import boto3; from moto import mock_aws; m=mock_aws(); m.start(); "
@@ -238,6 +257,7 @@ def main() -> None:
     small, large = bench_drain(drains[0], 3), bench_drain(drains[1], 3)
     memory = bench_memory(2_000)
     start_ours, start_moto = bench_startup(7)
+    send_empty, send_full = bench_moto_sqs_send(1_000, 30, 3)
 
     rows = [
         ("floor: boto3 invoke, canned before-send", f"{floor * 1e6:,.0f} µs", "1.00× floor", ""),
@@ -248,6 +268,8 @@ def main() -> None:
         (f"drain {drains[0]:,} queued events", f"{drains[0] / small:,.0f} events/s", "", "≥ 20,000/s"),
         (f"drain {drains[1]:,} queued events", f"{drains[1] / large:,.0f} events/s", f"{large / small:.1f}× the {drains[0]:,} time", "≤ 11× (linear)"),
         ("memory per queued event (public Invoke, beyond payload)", f"{memory:,.0f} bytes", "", "≤ 1 KB"),
+        ("moto alone: SQS SendMessage, queue of 1,000 vs empty", f"{send_full * 1e6:,.0f} µs",
+         f"{send_full / send_empty:.1f}× ({send_empty * 1e6:,.0f} µs)", "(not ours)"),
         ("start-up: import + start/stop + 1 call", f"{start_ours * 1e3:,.0f} ms", f"{start_ours / start_moto:.2f}× moto ({start_moto * 1e3:,.0f} ms)", "≤ 1.2× moto"),
     ]
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "

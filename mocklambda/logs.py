@@ -28,7 +28,13 @@ class _ThreadRoutedStream(io.TextIOBase):
         return self.original.write(text)
 
     def flush(self) -> None:
-        self.original.flush()
+        try:
+            self.original.flush()
+        except ValueError:  # closed meanwhile (pytest closes its capture files when a test ends)
+            pass
+
+    def close(self) -> None:
+        """The real stream is not ours to close (io calls this when the wrapper is collected)."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.original, name)

@@ -140,3 +140,22 @@ def test_binding_return_value_none_binds_a_mock(lambda_mock, lambda_client, crea
     bound = lambda_mock.handler("f", return_value=None)
     assert json.loads(lambda_client.invoke(FunctionName="f")["Payload"].read()) is None
     assert bound.call_count == 1
+
+
+def test_output_routing_outlives_the_stream_it_wrapped(monkeypatch, tmp_path):
+    """pytest closes its capture files when a test ends; a routing wrapper collected after that
+    must neither flush nor close them (Python 3.13 reports that as an unraisable exception)."""
+    import gc
+
+    from mocklambda.logs import ThreadCapture
+
+    original = open(tmp_path / "stdout.txt", "w+")
+    monkeypatch.setattr(sys, "stdout", original)
+    capture = ThreadCapture(threading.get_ident()).open()
+    sink = capture.begin("request-1")
+    print("captured")
+    capture.close()
+    assert sys.stdout is original and sink == ["captured", "\n"]
+    original.close()
+    del capture
+    gc.collect()
