@@ -120,14 +120,20 @@ class Calendar:
 
     def push(self, due: float, sequence: int, item: Union[Event, Timer]) -> None:
         slot = self._slots.get(due)
-        if slot is None:
-            self._slots[due] = deque(((sequence, item),))
+        if slot is None:  # the time first: a push cut short (by a handler's timeout) loses nothing
             heapq.heappush(self._times, due)
+            self._slots[due] = deque(((sequence, item),))
         else:
             slot.append((sequence, item))
 
     def __bool__(self) -> bool:
-        return bool(self._times)
+        times = self._times
+        while times and times[0] not in self._slots:  # left by a push cut short, or a duplicate
+            heapq.heappop(times)
+        return bool(times)
+
+    def next_time(self) -> float:
+        return self._times[0]
 
     def head(self) -> tuple[float, int]:
         """(due time, sequence) of the next item."""
@@ -145,8 +151,7 @@ class Calendar:
 
     def entries(self) -> list[tuple[float, Union[Event, Timer]]]:
         """Every item, in the order they will run."""
-        return [(due, item) for due in sorted(self._times) for _, item in self._slots[due]]
-
+        return [(due, item) for due in sorted(self._slots) for _, item in self._slots[due]]
 
 class Engine:
     def __init__(
@@ -155,11 +160,13 @@ class Engine:
         attempt: Callable[[Event], AttemptOutcome],
         finish: Callable[[Event], None],
         around_run: Callable[[], ContextManager[None]] = nullcontext,
+        before_timer: Callable[[], None] = lambda: None,
     ) -> None:
         self.clock = clock
         self._attempt = attempt
         self._finish = finish
         self._around_run = around_run  # wraps each run of the queue (the mock batches attempts)
+        self._before_timer = before_timer  # a timer's work runs in the test's state, not a handler's
         self._queue = Calendar()
         self._background: list[tuple[float, int, Union[Event, Timer]]] = []
         self._sequence = itertools.count()
@@ -257,7 +264,7 @@ class Engine:
             queue, background = self._queue, self._background
             if background and background[0][0] <= until and (not queue or background[0][:2] < queue.head()):
                 due, _, item = heapq.heappop(background)
-            elif queue and queue._times[0] <= until:
+            elif queue and queue.next_time() <= until:
                 due, item = queue.pop()
             else:
                 return None
@@ -269,6 +276,7 @@ class Engine:
         timer's work."""
         if isinstance(item, Timer):
             try:
+                self._before_timer()
                 item.callback()
             except Exception:  # noqa: BLE001 - a timer's own code records its failures
                 pass
@@ -278,6 +286,10 @@ class Engine:
         at = self.clock.now()
         try:
             outcome = self._attempt(event)
+        except KeyboardInterrupt:  # Ctrl-C during an attempt on the test's thread: stop, lose nothing
+            with self._heap_lock:
+                self._push(event, now)
+            raise
         except Exception as error:  # a fault of ours must not lose the event: retry it like a 5xx
             event.attempts.append(Tried(at, "MockLambda.InternalError", f"{type(error).__name__}: {error}",
                                         kind="system_error"))

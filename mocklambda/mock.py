@@ -58,7 +58,8 @@ class LambdaMock:
         self._runtime = Runtime()
         # virtual modes run warm attempts on the thread that moves the clock (see Runtime.inline_batch)
         batch = self._runtime.inline_batch if self.mode != "realtime" else None
-        self._engine = Engine(self.clock, self._attempt, self._finish, *([batch] if batch else []))
+        self._engine = Engine(self.clock, self._attempt, self._finish, *([batch] if batch else []),
+                              before_timer=self._runtime.leave_handlers)
         self._faults.clear()
         self._random = random.Random(self.seed)
         self._in_flight: Counter[str] = Counter()
@@ -259,8 +260,8 @@ class LambdaMock:
                 return self._bindings[key]
         return None
 
-    def _execute(self, spec: FunctionSpec, request: Request) -> ExecutionResult:
-        return self._runtime.execute(spec, request, self._bound(spec))
+    def _execute(self, spec: FunctionSpec, request: Request, inline: bool = False) -> ExecutionResult:
+        return self._runtime.execute(spec, request, self._bound(spec), inline)
 
     def _enqueue(self, spec: FunctionSpec, request: Request, recursive: bool = False) -> Event:
         event = self._engine.submit(spec, request)
@@ -294,7 +295,7 @@ class LambdaMock:
             return AttemptOutcome(kind, settings=settings)  # type: ignore[arg-type]
         age_ms = (self.clock.offset() - event.enqueued_at) * 1000
         try:
-            result = self._execute(event.spec, event.request)
+            result = self._execute(event.spec, event.request, inline=True)
         finally:
             self._release(event.spec)
         seam.record_run(event.spec, result, now, age_ms)
@@ -309,6 +310,9 @@ class LambdaMock:
             seam.emit_metric(event.spec, "AsyncEventsDropped", 1, at)
         config = seam.async_config(event.spec, event.request.invoked_arn)
         target = config.on_success if succeeded else config.on_failure
+        dlq = None if succeeded else config.dead_letter
+        if target or dlq:  # deliveries run in the test's own environment, not the last handler's
+            self._runtime.leave_handlers()
         if target:
             try:
                 record = invocation_record(event, at)
@@ -323,7 +327,6 @@ class LambdaMock:
             except Exception as error:  # the target is gone, too small, FIFO, ...
                 event.delivery_errors += (f"{target}: {type(error).__name__}: {error}",)
                 seam.emit_metric(event.spec, "DestinationDeliveryFailures", 1, at)
-        dlq = None if succeeded else config.dead_letter
         if dlq:
             try:
                 seam.deliver_dead_letter(dlq, dead_letter(event))
@@ -422,10 +425,12 @@ class LambdaMock:
         offset = (when - (self.clock.now() - self.clock.elapsed)).total_seconds()
         self._engine.call_at(offset, fire, f"scheduled rule {rule_arn} ({expression})", background=True)
 
-    def _take_telemetry(self) -> tuple[list[Any], dict[tuple[Any, ...], list[Any]]]:
+    def _take_telemetry(self, with_metrics: bool = True) -> tuple[list[Any], dict[tuple[Any, ...], list[Any]]]:
         with self._telemetry_lock:
             logs, self._logs = self._logs, []
-            metrics, self._metrics = self._metrics, {}
+            metrics: dict[tuple[Any, ...], list[Any]] = {}
+            if with_metrics:
+                metrics, self._metrics = self._metrics, {}
         return logs, metrics
 
     def _client(self, service: str, region: str) -> Any:

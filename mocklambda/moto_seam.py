@@ -101,32 +101,47 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
     # Changes made straight on the backend (CloudFormation, tests) reach cached configurations too.
     def put_function_concurrency(self, *args: Any, **kwargs: Any) -> Any:
         configuration_may_change()
-        return super().put_function_concurrency(*args, **kwargs)
+        try:
+            return super().put_function_concurrency(*args, **kwargs)
+        finally:
+            configuration_may_change()
 
     def delete_function_concurrency(self, *args: Any, **kwargs: Any) -> Any:
         configuration_may_change()
-        return super().delete_function_concurrency(*args, **kwargs)
+        try:
+            return super().delete_function_concurrency(*args, **kwargs)
+        finally:
+            configuration_may_change()
 
     def create_function(self, spec: dict[str, Any]) -> LambdaFunction:
         configuration_may_change()
-        fn = super().create_function(spec)
-        self._keep_dead_letter_config(fn.function_name, spec)
-        return fn
+        try:
+            fn = super().create_function(spec)
+            self._keep_dead_letter_config(fn.function_name, spec)
+            return fn
+        finally:
+            configuration_may_change()
 
     def update_function_configuration(self, function_name: str, qualifier: str, body: dict[str, Any]) -> Any:
         configuration_may_change()
-        fn = self.get_function(function_name, qualifier)
-        self._keep_dead_letter_config(fn.function_name, body)
-        return super().update_function_configuration(function_name, qualifier, body)
+        try:
+            fn = self.get_function(function_name, qualifier)
+            self._keep_dead_letter_config(fn.function_name, body)
+            return super().update_function_configuration(function_name, qualifier, body)
+        finally:
+            configuration_may_change()
 
     def delete_function(self, function_name: str, qualifier: str | None = None) -> None:
         configuration_may_change()
-        name = self.get_function(function_name, qualifier).function_name
-        super().delete_function(function_name, qualifier)
-        if qualifier is None:
-            self.event_invoke_configs.delete_function(name)
-            self.dead_letter_targets.pop(name, None)
-            self.recursion_configs.pop(name, None)
+        try:
+            name = self.get_function(function_name, qualifier).function_name
+            super().delete_function(function_name, qualifier)
+            if qualifier is None:
+                self.event_invoke_configs.delete_function(name)
+                self.dead_letter_targets.pop(name, None)
+                self.recursion_configs.pop(name, None)
+        finally:
+            configuration_may_change()
 
     def create_event_source_mapping(self, spec: dict[str, Any]) -> Any:
         esm = super().create_event_source_mapping(spec)
@@ -406,11 +421,12 @@ _specs: dict[int, tuple[int, LambdaFunction, FunctionSpec]] = {}
 def function_spec(fn: LambdaFunction) -> FunctionSpec:
     """The runtime's snapshot of a function version, made once and kept until a Lambda request
     other than Invoke is served (one snapshot is shared by every event queued meanwhile)."""
+    generation = _generation  # read before moto is: a change meanwhile makes this entry stale
     cached = _specs.get(id(fn))
-    if cached is not None and cached[0] == _generation and cached[1] is fn:
+    if cached is not None and cached[0] == generation and cached[1] is fn:
         return cached[2]
     spec = _read_function_spec(fn)
-    _specs[id(fn)] = (_generation, fn, spec)
+    _specs[id(fn)] = (generation, fn, spec)
     return spec
 
 
@@ -499,11 +515,10 @@ def _count(metrics: dict[tuple[Any, ...], list[Any]], spec: FunctionSpec, name: 
         stats[3] = value
 
 
-def flush_telemetry(mock: Any) -> None:
-    """Write queued logs and metrics into moto in bulk: before any AWS call is served from outside
-    a handler, and at stop, so whoever reads them sees them all; one write per stream and per
-    account and region instead of one per invocation."""
-    logs, metrics = mock._take_telemetry()
+def flush_telemetry(mock: Any, metrics: bool = True) -> None:
+    """Write queued logs (and metrics) into moto in bulk, one write per stream and per account and
+    region instead of one per invocation."""
+    logs, metrics = mock._take_telemetry(with_metrics=metrics)
     if not logs and not metrics:
         return
     from moto.core.utils import unix_time_millis
@@ -667,11 +682,12 @@ def async_config(spec: FunctionSpec, invoked_arn: str) -> AsyncConfig:
     """The invoked qualifier's configuration, read from moto once and kept until a Lambda request
     other than Invoke is served (every attempt reads it; reading moto costs more than an attempt)."""
     key = (spec.account_id, spec.region, spec.name, invoked_arn)
+    generation = _generation  # read before moto is: a change meanwhile makes this entry stale
     cached = _configs.get(key)
-    if cached is not None and cached[0] == _generation:
+    if cached is not None and cached[0] == generation:
         return cached[1]
     config = _read_async_config(spec, invoked_arn)
-    _configs[key] = (_generation, config)
+    _configs[key] = (generation, config)
     return config
 
 
@@ -724,12 +740,19 @@ class AsyncLambdaResponse(LambdaResponse):
     def setup_class(self, request: Any, full_url: str, headers: Any, *args: Any, **kwargs: Any) -> Any:
         """Keep Invoke payloads as bytes: moto would fail decoding a non-UTF-8 body, which AWS
         answers with InvalidRequestContentException (spec 1.17)."""
-        if _PAYLOAD_PATH.search(urlsplit(full_url).path):
-            if not args:
-                kwargs["use_raw_body"] = True
-        else:
+        self._may_change = not _PAYLOAD_PATH.search(urlsplit(full_url).path)
+        if not self._may_change and not args:
+            kwargs["use_raw_body"] = True
+        if self._may_change:
             configuration_may_change()  # any other Lambda request may change what attempts read
         return super().setup_class(request, full_url, headers, *args, **kwargs)
+
+    def call_action(self) -> Any:
+        try:
+            return super().call_action()
+        finally:
+            if getattr(self, "_may_change", False):  # and once it has: a read meanwhile is stale
+                configuration_may_change()
 
     def invoke(self) -> Any:
         if active.current() is None:
@@ -949,6 +972,24 @@ url_paths[r"{0}/(?P<api_version>[^/]+)/functions/(?P<function_name>[\w_:%-]+)/re
 # --------------------------------------------------------------------------------------------
 # Installing the seam, and moto's mock lifecycle
 
+_original_update_configuration = LambdaFunction.update_configuration
+_original_update_function_code = LambdaFunction.update_function_code
+
+
+def _changing(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A moto model method that changes a function in place (CloudFormation updates call these
+    without any Lambda request): cached snapshots of it are stale, before and after."""
+
+    def changed(*args: Any, **kwargs: Any) -> Any:
+        configuration_may_change()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            configuration_may_change()
+
+    return changed
+
+
 _install_lock = threading.Lock()
 _install_count = 0
 _original_classes: dict[int, type] = {}
@@ -968,6 +1009,8 @@ def install() -> None:
             backend_dict.backend = AsyncLambdaBackend
             _convert_instances(backend_dict, AsyncLambdaBackend)
         LambdaFunction._invoke_lambda = _invoke_lambda_in_process  # type: ignore[method-assign]
+        LambdaFunction.update_configuration = _changing(_original_update_configuration)  # type: ignore[method-assign]
+        LambdaFunction.update_function_code = _changing(_original_update_function_code)  # type: ignore[method-assign]
         LambdaFunction.get_configuration = _get_configuration_with_dead_letter  # type: ignore[method-assign]
         Subscription.publish = _sns_publish  # type: ignore[method-assign]
         s3_notifications._invoke_awslambda = _s3_invoke
@@ -978,22 +1021,21 @@ def install() -> None:
         botocore_stubber.process_request = _settle_then_process  # type: ignore[method-assign]
 
 
-_TELEMETRY_READERS = ("://monitoring.", "://logs.")  # CloudWatch and CloudWatch Logs endpoints
-FLUSH_AT = 10_000  # queued logs or metric sets written anyway, so that they never pile up
+METRIC_READER = "://monitoring."  # CloudWatch's endpoint
+FLUSH_AT = 10_000  # metric sets written anyway, so that they never pile up
 
 
 def _settle_then_process(request: Any) -> Any:
     """Every boto3 call reaches moto here, whenever its client was made: settle auto-mode events
-    first, unless the caller is a handler (its events wait until its attempt is over). Logs and
-    metrics are written before a call that may read them."""
+    first, unless the caller is a handler (its events wait until its attempt is over). Logs are
+    written before any such call (log subscription filters deliver as they are written), metrics
+    before a CloudWatch call."""
     mock = active.current()
     if mock is not None and not in_handler():
         mock._before_api_call()
-        if (mock._logs or mock._metrics) and (
-            any(reader in request.url for reader in _TELEMETRY_READERS)
-            or len(mock._logs) >= FLUSH_AT or len(mock._metrics) >= FLUSH_AT
-        ):
-            flush_telemetry(mock)
+        with_metrics = bool(mock._metrics) and (METRIC_READER in request.url or len(mock._metrics) >= FLUSH_AT)
+        if mock._logs or with_metrics:
+            flush_telemetry(mock, metrics=with_metrics)
     if mock is not None and botocore_stubber.enabled:
         answer = _fast_invoke(request)
         if answer is not None:
@@ -1080,6 +1122,8 @@ def uninstall() -> None:
             backend_dict.backend = original
             _convert_instances(backend_dict, original)
         LambdaFunction._invoke_lambda = _original_invoke_lambda  # type: ignore[method-assign]
+        LambdaFunction.update_configuration = _original_update_configuration  # type: ignore[method-assign]
+        LambdaFunction.update_function_code = _original_update_function_code  # type: ignore[method-assign]
         LambdaFunction.get_configuration = _original_get_configuration  # type: ignore[method-assign]
         Subscription.publish = _original_sns_publish  # type: ignore[method-assign]
         s3_notifications._invoke_awslambda = _original_s3_invoke

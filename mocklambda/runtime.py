@@ -7,6 +7,7 @@ away, so the next invocation starts cold, as on Lambda.
 
 from __future__ import annotations
 
+import contextvars
 import ctypes
 import decimal
 import functools
@@ -143,26 +144,19 @@ def decode_event(payload: bytes) -> Any:
 _ENCODERS = {  # made once: json.dumps with options builds a new encoder on every call
     ascii_only: json.JSONEncoder(default=_decimal_default, ensure_ascii=ascii_only) for ascii_only in (True, False)
 }
-# The C encoder json.dumps builds on every call, built once; without cycle checks, so it keeps no
-# state between calls (a cycle ends in RecursionError, then the checking encoder names it).
-_FAST_ENCODERS = {
-    ascii_only: c_make_encoder(None, _decimal_default, encode_basestring_ascii if ascii_only else encode_basestring,
-                               None, ": ", ", ", False, False, True)
-    for ascii_only in (True, False)
-} if c_make_encoder is not None else None
 
 
 def marshal(result: Any, runtime: str | None) -> bytes:
-    """The handler's result as the Python runtime sends it (``json.dumps``, ASCII before 3.12)."""
+    """The handler's result as the Python runtime sends it (``json.dumps``, ASCII before 3.12):
+    the C encoder that ``json.dumps`` makes, without the Python layers around it."""
     if isinstance(result, (bytes, bytearray)):
         return bytes(result)
     ascii_only = not _at_least(runtime, (3, 12))
-    if _FAST_ENCODERS is not None:
-        try:
-            return "".join(_FAST_ENCODERS[ascii_only](result, 0)).encode("utf-8")
-        except RecursionError:
-            pass
-    return _ENCODERS[ascii_only].encode(result).encode("utf-8")
+    if c_make_encoder is None:  # pragma: no cover - CPython always has it
+        return _ENCODERS[ascii_only].encode(result).encode("utf-8")
+    encode = c_make_encoder({}, _decimal_default, encode_basestring_ascii if ascii_only else encode_basestring,
+                            None, ": ", ", ", False, False, True)
+    return "".join(encode(result, 0)).encode("utf-8")
 
 
 @functools.lru_cache(maxsize=64)
@@ -202,7 +196,7 @@ def set_python_environment_variable(key: bytes, value: str) -> None:
     per-invocation trace id of warm inline attempts: the container's variables, this one's first
     value included, went through ``os.environ`` (a subprocess sees them all)."""
     data = getattr(os.environ, "_data", None)
-    if data is None:
+    if data is None or os.name != "posix":  # elsewhere the mapping's keys are not the names' bytes
         os.environ[key.decode()] = value
     else:
         data[key] = value.encode("utf-8", "surrogateescape")
@@ -241,6 +235,7 @@ class Container:
         now = datetime.now(timezone.utc)
         self.log_stream = f"{now:%Y/%m/%d}/[{spec.version}]{uuid.uuid4().hex}"
         self._environment: dict[str, str] | None = None
+        self.context_vars = contextvars.Context()  # a sandbox's own contextvars (decimal's context too)
 
     def aws_path(self, filename: str) -> str:
         return self.bundle.aws_path(filename) if self.bundle else filename
@@ -454,13 +449,24 @@ class Runtime:
             self._local.batch = None
             batch.close()
 
-    def execute(self, spec: FunctionSpec, request: Request, bound: Handler | None = None) -> ExecutionResult:
+    def leave_handlers(self) -> None:
+        """Put the test's own process state back (environment, modules) before the mock's own
+        work between attempts that reads it: deliveries, timers. The next inline attempt applies
+        its container again."""
+        batch = getattr(self._local, "batch", None)
+        if batch is not None and not in_handler():
+            batch.leave_container()
+
+    def execute(self, spec: FunctionSpec, request: Request, bound: Handler | None = None,
+                inline: bool = False) -> ExecutionResult:
+        """Run one invocation. ``inline``: an attempt of a queued event, which may run on this
+        thread inside an ``inline_batch`` (a warm one does)."""
         if bound is None and not spec.is_python:
             return self._unsupported(spec, request)
         container = self._container(spec, bound)
         batch = getattr(self._local, "batch", None)
         if batch is not None and not in_handler():
-            if container.handler_fn is not None:
+            if inline and container.handler_fn is not None:
                 return self._execute_inline(batch, container, spec, request)
             batch.leave_container()  # a cold start runs on a handler thread, from the test's state
         with exclusive():  # handler code runs one invocation tree at a time (process-wide state)
@@ -575,8 +581,8 @@ class Runtime:
     def _call_handler(self, container: Container, event: Any, context: LambdaContext, outcome: _Outcome,
                       spec: FunctionSpec, request_id: str, watchdog: Watchdog | None) -> bool:
         """Init (when cold), then the handler, then the result's marshalling, into ``outcome``.
-        Returns True when the handler ran past its timeout: on a handler thread the caller finds
-        that out itself; inline, ``watchdog`` interrupts it."""
+        Returns True when the handler ran past its timeout, whatever it raised then: on a handler
+        thread the caller finds that out itself; inline, ``watchdog`` interrupts it."""
         deadline = None
         try:
             if container.handler_fn is None:
@@ -593,23 +599,42 @@ class Runtime:
             if outcome.started is not None:
                 outcome.started.set()
             try:
-                result = container.handler_fn(event, context)
-            finally:
-                in_time = deadline is None or watchdog.finish(deadline)  # type: ignore[union-attr]
-            if not in_time:
-                raise Interrupted()
+                if watchdog is not None:  # inline, on the test's thread: in the container's own context,
+                    # so that contextvars (decimal's context too) stay the container's, not the test's
+                    result = container.context_vars.run(container.handler_fn, event, context)
+                else:
+                    result = container.handler_fn(event, context)
+            except BaseException as exc:
+                if deadline is not None and not watchdog.finish(deadline):  # type: ignore[union-attr]
+                    return True  # interrupted at the timeout, whatever the handler made of that
+                if watchdog is not None and isinstance(exc, KeyboardInterrupt):
+                    raise  # Ctrl-C on the test's own thread: it stops the test run, as before
+                if self._failed(container, outcome, exc, request_id):
+                    return True
+                _log_error(outcome)
+                return False
+            if deadline is not None and not watchdog.finish(deadline):  # type: ignore[union-attr]
+                return True
             try:
                 outcome.payload = marshal(result, spec.runtime)
             except (TypeError, ValueError) as exc:
                 outcome.error = _error("Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id, [])
-        except Interrupted:
+        except Interrupted:  # it landed outside the handler's own code (or at once, on a handler thread)
             if deadline is not None:
                 watchdog.finish(deadline)  # type: ignore[union-attr]
             return True
         except _InitError as exc:
             outcome.error = exc.payload
             outcome.discard_container = True
-        except SystemExit as exc:
+        _log_error(outcome)
+        return False
+
+    @staticmethod
+    def _failed(container: Container, outcome: _Outcome, exc: BaseException, request_id: str) -> bool:
+        """What the runtime reports for an exception out of the handler (spec 9.4-9.5)."""
+        if isinstance(exc, Interrupted):
+            return True
+        if isinstance(exc, SystemExit):
             reason = (
                 "Runtime exited without providing a reason"
                 if exc.code in (None, 0)
@@ -617,15 +642,10 @@ class Runtime:
             )
             outcome.error = {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: {reason}"}
             outcome.discard_container = True
-        except Exception as exc:
-            outcome.error = _error(type(exc).__name__, str(exc), request_id,
-                                   container.stack(exc.__traceback__, skip=1))
-        except BaseException as exc:  # KeyboardInterrupt, CancelledError, ...: the runtime dies
-            outcome.error = _error(type(exc).__name__, str(exc), request_id,
-                                   container.stack(exc.__traceback__, skip=1))
+            return False
+        outcome.error = _error(type(exc).__name__, str(exc), request_id, container.stack(exc.__traceback__, skip=1))
+        if not isinstance(exc, Exception):  # KeyboardInterrupt, CancelledError, ...: the runtime dies
             outcome.discard_container = True
-        if outcome.error is not None and "stackTrace" in outcome.error:
-            outcome.log_lines.append(_error_log(outcome.error))
         return False
 
     @staticmethod
@@ -648,6 +668,12 @@ class Runtime:
         log = frame_log(request.request_id, spec.version, _error_log(error), 0.01, spec.memory_size,
                         _max_memory_mb(spec.memory_size), None)
         return ExecutionResult(json.dumps(error).encode(), error["errorType"], message, log, "", 0.0)
+
+
+def _log_error(outcome: _Outcome) -> None:
+    """The runtime logs an error that has a stack trace (not a timeout or an exit)."""
+    if outcome.error is not None and "stackTrace" in outcome.error:
+        outcome.log_lines.append(_error_log(outcome.error))
 
 
 def _error_log(error: dict[str, Any]) -> str:

@@ -7,8 +7,9 @@ attempt running now; when it passes, the handler is interrupted: on the main thr
 asynchronous exception (which takes effect at the next Python instruction).
 
 A run and the watchdog race for one token: whoever takes it decides. A handler that returns in
-time takes it first and is never interrupted; otherwise the watchdog takes it, interrupts, and the
-runner absorbs the interruption wherever it lands.
+time takes it first and is never interrupted; otherwise the watchdog takes it and interrupts the
+handler, again every ``REPEAT_SECONDS`` while it goes on (a handler may catch one interruption),
+until the runner says it is done and absorbs what was sent, wherever it landed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Optional
 # A real-time signal nobody else uses by default; only taken while its handler is the default one.
 _SIGNAL: Optional[int] = getattr(signal, "SIGRTMAX", None)
 _MAIN = threading.main_thread().ident
+REPEAT_SECONDS = 0.1
 
 
 class Interrupted(BaseException):
@@ -30,7 +32,7 @@ class Interrupted(BaseException):
 
 
 class Deadline:
-    __slots__ = ("thread_id", "at", "token", "fired", "by_signal")
+    __slots__ = ("thread_id", "at", "token", "fired", "by_signal", "done")
 
     def __init__(self, thread_id: int, at: float) -> None:
         self.thread_id = thread_id
@@ -38,6 +40,7 @@ class Deadline:
         self.token = [True]  # list.pop is atomic: whoever pops it decides
         self.fired = False  # set once the interruption was sent
         self.by_signal = False
+        self.done = False  # the runner is past the handler: send nothing more
 
 
 _signalled: Optional[Deadline] = None  # the main-thread deadline whose signal is on its way
@@ -83,8 +86,24 @@ class Watchdog:
         if self._current is deadline:
             self._current = None
         if not in_time:
-            absorb(deadline)
+            self._absorb(deadline)
         return in_time
+
+    def _absorb(self, deadline: Deadline) -> None:
+        """Stop the interruptions and make sure none is raised later, in code after the handler:
+        under the watchdog's lock nothing more is sent; what was sent is cancelled if pending."""
+        global _signalled
+        while True:
+            try:
+                with self._wakeup:
+                    deadline.done = True
+                if deadline.by_signal:
+                    _signalled = None
+                else:
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(deadline.thread_id), None)
+                return
+            except Interrupted:  # it landed here rather than in the handler
+                continue
 
     def close(self) -> None:
         thread, self._thread = self._thread, None
@@ -116,9 +135,14 @@ class Watchdog:
                 deadline = self._current
                 now = time.monotonic()
                 if deadline is not None and deadline.at <= now:
-                    if _take(deadline):
+                    if deadline.done:
+                        if self._current is deadline:
+                            self._current = None
+                        continue
+                    if deadline.fired or _take(deadline):  # first, or again: the handler goes on
                         self._interrupt(deadline)
-                    if self._current is deadline:
+                        deadline.at = now + REPEAT_SECONDS
+                    elif self._current is deadline:  # it finished in time
                         self._current = None
                     continue
                 self._sleeping_until = deadline.at if deadline is not None else float("inf")
@@ -145,18 +169,3 @@ def _take(deadline: Deadline) -> bool:
     return True
 
 
-def absorb(deadline: Deadline) -> None:
-    """Make sure an interruption the watchdog sent is not raised later, in code after the
-    handler: wait until it was sent, then cancel it if it is still pending."""
-    global _signalled
-    while True:
-        try:
-            while not deadline.fired:  # the watchdog took the token and is sending it
-                time.sleep(0.0005)
-            if deadline.by_signal:
-                _signalled = None
-            else:
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(deadline.thread_id), None)
-            return
-        except Interrupted:  # it landed here rather than in the handler
-            continue
