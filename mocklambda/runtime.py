@@ -235,10 +235,23 @@ class Container:
         now = datetime.now(timezone.utc)
         self.log_stream = f"{now:%Y/%m/%d}/[{spec.version}]{uuid.uuid4().hex}"
         self._environment: dict[str, str] | None = None
-        self.context_vars = contextvars.Context()  # a sandbox's own contextvars (decimal's context too)
+        self._own_context_vars = contextvars.Context()
+        self._context_vars = [self._own_context_vars]  # the sandbox's own contextvars, while not in use
 
     def aws_path(self, filename: str) -> str:
         return self.bundle.aws_path(filename) if self.bundle else filename
+
+    def take_context_vars(self) -> contextvars.Context:
+        """The sandbox's contextvars; a fresh set for a call made while they are in use (the
+        function invoking itself, parallel attempts in realtime mode: other sandboxes on AWS)."""
+        try:
+            return self._context_vars.pop()
+        except IndexError:
+            return contextvars.Context()
+
+    def give_back_context_vars(self, context_vars: contextvars.Context) -> None:
+        if not self._context_vars and context_vars is self._own_context_vars:
+            self._context_vars.append(context_vars)
 
     def environment(self) -> dict[str, str]:
         """Lambda's variables for one invocation (a new trace id each time)."""
@@ -598,12 +611,9 @@ class Runtime:
                 context._deadline = time.monotonic() + spec.timeout
             if outcome.started is not None:
                 outcome.started.set()
-            try:
-                if watchdog is not None:  # inline, on the test's thread: in the container's own context,
-                    # so that contextvars (decimal's context too) stay the container's, not the test's
-                    result = container.context_vars.run(container.handler_fn, event, context)
-                else:
-                    result = container.handler_fn(event, context)
+            context_vars = container.take_context_vars()
+            try:  # contextvars (decimal's context too) stay the sandbox's, not the calling thread's
+                result = context_vars.run(container.handler_fn, event, context)
             except BaseException as exc:
                 if deadline is not None and not watchdog.finish(deadline):  # type: ignore[union-attr]
                     return True  # interrupted at the timeout, whatever the handler made of that
@@ -613,6 +623,8 @@ class Runtime:
                     return True
                 _log_error(outcome)
                 return False
+            finally:
+                container.give_back_context_vars(context_vars)
             if deadline is not None and not watchdog.finish(deadline):  # type: ignore[union-attr]
                 return True
             try:

@@ -226,3 +226,95 @@ def test_warm_results_are_marshalled_as_the_runtime_does(lambda_mock, lambda_cli
     assert text in synchronous and b'"none": null' in synchronous
     nan = lambda_client.invoke(FunctionName="results", Payload=b'{"kind": "nan"}')["Payload"].read()
     assert nan == b"NaN"  # json.dumps writes it, as the runtime does
+
+
+CATCHES_THE_TIMEOUT = """
+def handler(event, context):
+    if event.get("warm"):
+        return "warm"
+    try:
+        while True:
+            pass
+    except BaseException:  # a bare except: catches the interruption at the timeout
+        if event["then"] == "goes-on":
+            while True:
+                pass
+        raise RuntimeError("cleanup failed")
+"""
+
+
+@pytest.mark.lambda_mock(mode="manual")
+@pytest.mark.parametrize("then", ["goes-on", "raises-another-error"])
+def test_a_handler_that_catches_its_timeout_still_times_out(lambda_mock, lambda_client, create_function, then):
+    create_function("stubborn", CATCHES_THE_TIMEOUT, Timeout=1)
+    lambda_client.put_function_event_invoke_config(FunctionName="stubborn", MaximumRetryAttempts=0)
+    send(lambda_client, "stubborn", {"warm": True})
+    lambda_mock.run_until_idle()
+    send(lambda_client, "stubborn", {"then": then})
+    started = time.monotonic()
+    lambda_mock.run_until_idle()
+    assert time.monotonic() - started < 5  # interrupted again after the first one was caught
+    assert [a.error_type for a in lambda_mock.invocations()[1].attempts] == ["Sandbox.Timedout"]  # spec 9.5
+
+
+def test_ctrl_c_during_a_warm_attempt_stops_the_drain_and_loses_no_event(lambda_client, create_function):
+    from mocklambda import mock_lambda
+
+    with mock_lambda(mode="manual") as lam:
+        create_function("interrupted", """
+pressed = []
+def handler(event, context):
+    if event.get("press") and not pressed:
+        pressed.append(1)
+        raise KeyboardInterrupt  # as Ctrl-C does on the thread running it
+    return event
+""")
+        send(lambda_client, "interrupted", {"warm": 1})
+        lam.run_until_idle()
+        send(lambda_client, "interrupted", {"press": 1})
+        with pytest.raises(KeyboardInterrupt):
+            lam.run_until_idle()
+        assert lam.invocations()[1].status == "queued"
+        lam.run_until_idle()
+        assert lam.invocations()[1].condition == "Success"
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_a_handlers_context_variables_and_decimal_context_stay_its_own(lambda_mock, lambda_client, create_function):
+    import decimal
+
+    create_function("precise", """
+import decimal
+def handler(event, context):
+    seen = decimal.getcontext().prec
+    decimal.getcontext().prec = 3
+    return seen
+""")
+    for _ in range(3):
+        send(lambda_client, "precise", {})
+    lambda_mock.run_until_idle()
+    assert [i.attempts[0].result for i in lambda_mock.invocations()] == [28, 3, 3]  # a warm sandbox keeps it
+    assert decimal.getcontext().prec == 28  # the test's own context is untouched
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_the_mocks_own_work_between_attempts_never_sees_a_handlers_environment(lambda_mock, lambda_client,
+                                                                                 create_function, aws_region):
+    """A function's variables (here an endpoint that nothing answers) must not reach the clients the
+    mock makes between attempts: the SQS poller's, the deliveries'."""
+    sqs = boto3.client("sqs", region_name=aws_region)
+    url = sqs.create_queue(QueueName="jobs")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    create_function("elsewhere", "def handler(e, c):\n    return e\n",
+                    Environment={"Variables": {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}})
+    create_function("worker", "def handler(e, c):\n    return None\n")
+    received = []
+    lambda_mock.handler("worker", lambda event, context: received.extend(r["body"] for r in event["Records"]))
+    lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="worker", BatchSize=1)
+    send(lambda_client, "elsewhere", {"warm": 1})
+    lambda_mock.run_until_idle()
+    send(lambda_client, "elsewhere", {"n": 1})
+    sqs.send_message(QueueUrl=url, MessageBody="job")  # the poll comes due after the attempt above
+    lambda_mock.run_until_idle()
+    assert received == ["job"]
+    assert "AWS_ENDPOINT_URL" not in os.environ
