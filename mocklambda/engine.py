@@ -59,7 +59,7 @@ class Event:
     spec: FunctionSpec
     request: Request
     enqueued_at: float
-    attempts: list[Tried] = field(default_factory=list)
+    attempts: tuple[Tried, ...] = ()  # a tuple: most events have one attempt, and none while queued
     condition: Optional[str] = None
     finished_at: Optional[float] = None
     delivered_to: tuple[str, ...] = ()
@@ -291,8 +291,8 @@ class Engine:
                 self._push(event, now)
             raise
         except Exception as error:  # a fault of ours must not lose the event: retry it like a 5xx
-            event.attempts.append(Tried(at, "MockLambda.InternalError", f"{type(error).__name__}: {error}",
-                                        kind="system_error"))
+            event.attempts += (Tried(at, "MockLambda.InternalError", f"{type(error).__name__}: {error}",
+                                     kind="system_error"),)
             event.throttles += 1
             self._follow(event, after_throttle(event.throttles, now - event.enqueued_at, RetrySettings()), now)
             return
@@ -306,13 +306,13 @@ class Engine:
         if outcome.kind in ("throttle", "system_error"):
             event.throttles += 1
             error = "Throttled" if outcome.kind == "throttle" else "ServiceException"
-            event.attempts.append(Tried(at, error, kind=outcome.kind))
+            event.attempts += (Tried(at, error, kind=outcome.kind),)
             self._follow(event, after_throttle(event.throttles, age, outcome.settings), now)
             return
         result = outcome.result
         assert result is not None
         event.last_result = result
-        event.attempts.append(Tried(at, result.error_type, result.error_message, result.payload))
+        event.attempts += (Tried(at, result.error_type, result.error_message, result.payload),)
         if not result.failed:
             self._final(event, "Success")
             return

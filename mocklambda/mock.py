@@ -311,7 +311,9 @@ class LambdaMock:
         config = seam.async_config(event.spec, event.request.invoked_arn)
         target = config.on_success if succeeded else config.on_failure
         dlq = None if succeeded else config.dead_letter
-        if target or dlq:  # deliveries run in the test's own environment, not the last handler's
+        if any(arn and arn.split(":")[2] != "sqs" for arn in (target, dlq)):
+            # moto's SNS, EventBridge, S3 may reach HTTP endpoints or make clients, which read the
+            # environment: the test's, not the last handler's (into SQS goes straight to the queue)
             self._runtime.leave_handlers()
         if target:
             try:
