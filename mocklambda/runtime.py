@@ -146,17 +146,30 @@ _ENCODERS = {  # made once: json.dumps with options builds a new encoder on ever
 }
 
 
+_thread_encoders = threading.local()
+
+
 def marshal(result: Any, runtime: str | None) -> bytes:
     """The handler's result as the Python runtime sends it (``json.dumps``, ASCII before 3.12):
-    the C encoder that ``json.dumps`` makes, without the Python layers around it."""
+    the C encoder that ``json.dumps`` makes on every call, made once per thread instead."""
     if isinstance(result, (bytes, bytearray)):
         return bytes(result)
     ascii_only = not _at_least(runtime, (3, 12))
     if c_make_encoder is None:  # pragma: no cover - CPython always has it
         return _ENCODERS[ascii_only].encode(result).encode("utf-8")
-    encode = c_make_encoder({}, _decimal_default, encode_basestring_ascii if ascii_only else encode_basestring,
-                            None, ": ", ", ", False, False, True)
-    return "".join(encode(result, 0)).encode("utf-8")
+    encoders = getattr(_thread_encoders, "by_ascii", None)
+    if encoders is None:
+        encoders = _thread_encoders.by_ascii = {}
+    encode = encoders.get(ascii_only)
+    if encode is None:
+        encode = encoders[ascii_only] = c_make_encoder(
+            {}, _decimal_default, encode_basestring_ascii if ascii_only else encode_basestring,
+            None, ": ", ", ", False, False, True)
+    try:
+        return "".join(encode(result, 0)).encode("utf-8")
+    except BaseException:
+        del encoders[ascii_only]  # its cycle markers may be left half-filled
+        raise
 
 
 @functools.lru_cache(maxsize=64)
