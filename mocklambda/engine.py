@@ -13,7 +13,7 @@ import json
 import threading
 from datetime import datetime, timedelta
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, ContextManager, Literal, NamedTuple, Optional, Union
 
 from .clock import Clock

@@ -146,7 +146,7 @@ def test_each_warm_attempt_logs_only_its_own_output(lambda_mock, lambda_client, 
     for n, request_id in enumerate(ids):
         block = text.split(f"START RequestId: {request_id}")[1].split(f"END RequestId: {request_id}")[0]
         assert f"printed {n}" in block
-        assert f"[INFO]\t" in block and f"\t{request_id}\tlogged {n}" in block
+        assert "[INFO]\t" in block and f"\t{request_id}\tlogged {n}" in block
         assert block.count("printed") == 1
     assert "the test's own line" not in text
     assert capsys.readouterr().out.count("printed") == 3  # the output still reaches the real stream
