@@ -64,6 +64,20 @@ _PAYLOAD_PATH = re.compile(r"/(invocations|invoke-async)/?$")
 # The backend: moto's, plus in-process execution while a mock is active
 
 
+def _changing(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A moto method that changes what attempts read (CloudFormation calls some of them without
+    any Lambda request): cached configurations and snapshots are stale, before and after."""
+
+    def changed(*args: Any, **kwargs: Any) -> Any:
+        configuration_may_change()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            configuration_may_change()
+
+    return changed
+
+
 class AsyncLambdaBackend(LambdaSimpleBackend):
     """moto's Lambda backend with AWS's invocation behaviour while a ``LambdaMock`` is active."""
 
@@ -99,19 +113,8 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
         return self.__dict__.setdefault("_mocklambda_recursion", {})
 
     # Changes made straight on the backend (CloudFormation, tests) reach cached configurations too.
-    def put_function_concurrency(self, *args: Any, **kwargs: Any) -> Any:
-        configuration_may_change()
-        try:
-            return super().put_function_concurrency(*args, **kwargs)
-        finally:
-            configuration_may_change()
-
-    def delete_function_concurrency(self, *args: Any, **kwargs: Any) -> Any:
-        configuration_may_change()
-        try:
-            return super().delete_function_concurrency(*args, **kwargs)
-        finally:
-            configuration_may_change()
+    put_function_concurrency = _changing(LambdaSimpleBackend.put_function_concurrency)
+    delete_function_concurrency = _changing(LambdaSimpleBackend.delete_function_concurrency)
 
     def create_function(self, spec: dict[str, Any]) -> LambdaFunction:
         configuration_may_change()
@@ -974,20 +977,6 @@ url_paths[r"{0}/(?P<api_version>[^/]+)/functions/(?P<function_name>[\w_:%-]+)/re
 
 _original_update_configuration = LambdaFunction.update_configuration
 _original_update_function_code = LambdaFunction.update_function_code
-
-
-def _changing(method: Callable[..., Any]) -> Callable[..., Any]:
-    """A moto model method that changes a function in place (CloudFormation updates call these
-    without any Lambda request): cached snapshots of it are stale, before and after."""
-
-    def changed(*args: Any, **kwargs: Any) -> Any:
-        configuration_may_change()
-        try:
-            return method(*args, **kwargs)
-        finally:
-            configuration_may_change()
-
-    return changed
 
 
 _install_lock = threading.Lock()

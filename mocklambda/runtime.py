@@ -68,6 +68,14 @@ class FunctionSpec:
     def log_group(self) -> str:
         return f"/aws/lambda/{self.name}"
 
+    @functools.cached_property
+    def configuration_key(self) -> tuple[Any, ...]:
+        """What a warm container is kept for: Lambda starts new execution environments after any
+        change of the code or the configuration (the environment variables included)."""
+        return (self.arn, self.version, self.code_sha256, self.handler, self.runtime, self.timeout,
+                self.memory_size, self.package_type, tuple(sorted(self.environment.items())),
+                hash(self.layer_zips))
+
     @property
     def is_python(self) -> bool:
         return self.package_type == "Zip" and (self.runtime or "python").startswith("python")
@@ -442,7 +450,7 @@ class Runtime:
             bundle.remove()
 
     def _container(self, spec: FunctionSpec, bound: Handler | None) -> Container:
-        key = (spec.arn, spec.version, spec.code_sha256, id(bound) if bound else None)
+        key = (spec.configuration_key, id(bound) if bound else None)
         container = self._containers.get(key)
         if container is not None:
             return container

@@ -318,3 +318,31 @@ def test_the_mocks_own_work_between_attempts_never_sees_a_handlers_environment(l
     lambda_mock.run_until_idle()
     assert received == ["job"]
     assert "AWS_ENDPOINT_URL" not in os.environ
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_changes_between_events_reach_the_next_attempt(lambda_mock, lambda_client, create_function):
+    """Function snapshots and configurations are cached between attempts: every change made
+    through the API is seen by the next one."""
+    from conftest import make_zip
+
+    create_function("changing", "import os\ndef handler(e, c):\n    return ['v1', os.environ.get('COLOUR')]\n",
+                    Environment={"Variables": {"COLOUR": "red"}})
+    send(lambda_client, "changing", {})
+    lambda_mock.run_until_idle()
+    lambda_client.update_function_code(FunctionName="changing", ZipFile=make_zip(
+        {"handler.py": "import os\ndef handler(e, c):\n    return ['v2', os.environ.get('COLOUR')]\n"}))
+    send(lambda_client, "changing", {})
+    lambda_mock.run_until_idle()
+    lambda_client.update_function_configuration(FunctionName="changing", Environment={"Variables": {"COLOUR": "blue"}})
+    send(lambda_client, "changing", {})
+    lambda_mock.run_until_idle()
+    lambda_client.put_function_concurrency(FunctionName="changing", ReservedConcurrentExecutions=0)
+    send(lambda_client, "changing", {})
+    lambda_mock.run_until_idle()
+    lambda_client.delete_function_concurrency(FunctionName="changing")
+    lambda_client.put_function_event_invoke_config(FunctionName="changing", MaximumRetryAttempts=0)
+    send(lambda_client, "changing", {})
+    lambda_mock.run_until_idle()
+    results = [i.attempts[0].result if i.attempts else i.condition for i in lambda_mock.invocations()]
+    assert results == [["v1", "red"], ["v2", "red"], ["v2", "blue"], "ZeroReservedConcurrency", ["v2", "blue"]]
