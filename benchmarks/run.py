@@ -207,23 +207,30 @@ def bench_memory(events: int) -> float:
         return (after - before) / events
 
 
-def bench_moto_sqs_send(backlog: int, calls: int, repeats: int) -> tuple[float, float]:
+def bench_moto_sqs_send(backlog: int, calls: int) -> tuple[float, float]:
     """moto's own SQS SendMessage (boto3) into an empty queue and into one holding ``backlog``
-    messages: moto recomputes every queue attribute on each send, so a send costs O(queue length).
-    mocklambda's records and dead letters skip that scan (see moto_seam._send_sqs_message)."""
+    messages (each message sent is taken out again, untimed, so the lengths stay put): moto
+    recomputes every queue attribute on each send, so a send costs O(queue length). mocklambda's
+    records and dead letters skip that scan (see moto_seam._send_sqs_message)."""
     from moto import mock_aws
+    from moto.sqs.models import sqs_backends
 
     with mock_aws():
         sqs = boto3.client("sqs", region_name=REGION)
-        empty = sqs.create_queue(QueueName="empty")["QueueUrl"]
-        full = sqs.create_queue(QueueName="full")["QueueUrl"]
+        urls = {name: sqs.create_queue(QueueName=name)["QueueUrl"] for name in ("empty", "full")}
+        queues = sqs_backends["123456789012"][REGION].queues
         for start in range(0, backlog, 10):
-            sqs.send_message_batch(QueueUrl=full, Entries=[{"Id": str(n), "MessageBody": "x"} for n in range(10)])
-
-        def send_to(url: str) -> Callable[[], None]:
-            return lambda: sqs.send_message(QueueUrl=url, MessageBody="x")
-
-        return median_per_call(send_to(empty), calls, repeats), median_per_call(send_to(full), calls, repeats)
+            sqs.send_message_batch(QueueUrl=urls["full"], Entries=[{"Id": str(n), "MessageBody": "x"} for n in range(10)])
+        medians = []
+        for name in ("empty", "full"):
+            samples = []
+            for _ in range(calls):
+                started = time.perf_counter()
+                sqs.send_message(QueueUrl=urls[name], MessageBody="x")
+                samples.append(time.perf_counter() - started)
+                queues[name]._messages.pop()
+            medians.append(statistics.median(samples))
+        return medians[0], medians[1]
 
 
 def bench_startup(repeats: int) -> tuple[float, float]:
@@ -264,7 +271,7 @@ def main() -> None:
     small, large = bench_drain(drains[0], drains[1], 5)
     memory = bench_memory(2_000)
     start_ours, start_moto = bench_startup(7)
-    send_empty, send_full = bench_moto_sqs_send(1_000, 30, 3)
+    send_empty, send_full = bench_moto_sqs_send(1_000, 30)
 
     rows = [
         ("floor: boto3 invoke, canned before-send", f"{floor * 1e6:,.0f} µs", "1.00× floor", ""),
