@@ -51,9 +51,7 @@ _current = threading.local()
 
 
 def current_chain() -> Optional[Chain]:
-    """The chain of the invocation running on this thread (None outside handlers)."""
+    """The chain of the invocation running on this thread (None outside handlers; set by
+    ``handler_threads``)."""
     return getattr(_current, "chain", None)
 
-
-def set_current_chain(chain: Optional[Chain]) -> None:
-    _current.chain = chain

@@ -358,8 +358,9 @@ class _Outcome:
 class _InlineBatch:
     """Consecutive warm attempts run on the calling thread (see ``Runtime.inline_batch``). The
     container's environment, modules and output capture stay in place from one attempt to the next
-    (only that container's handler runs in between) and are put back when another container runs,
-    when a cold start needs a handler thread, and when the batch ends."""
+    (only the queue's bookkeeping runs in between) and are put back when another container runs,
+    when something runs on a handler thread, before the mock's own work that reads them (see
+    ``Runtime.leave_handlers``), and when the batch ends."""
 
     def __init__(self) -> None:
         self.thread_id = threading.get_ident()
