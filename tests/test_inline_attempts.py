@@ -346,3 +346,26 @@ def test_changes_between_events_reach_the_next_attempt(lambda_mock, lambda_clien
     lambda_mock.run_until_idle()
     results = [i.attempts[0].result if i.attempts else i.condition for i in lambda_mock.invocations()]
     assert results == [["v1", "red"], ["v2", "red"], ["v2", "blue"], "ZeroReservedConcurrency", ["v2", "blue"]]
+
+
+def test_log_subscription_filters_receive_a_handlers_output_before_the_next_call(lambda_mock, lambda_client,
+                                                                                  create_function, aws_region):
+    """moto delivers to subscription filters as logs are written: they are written before any
+    call the test makes afterwards, whatever service it calls."""
+    import base64
+    import gzip
+
+    received = []
+    create_function("talks", "def handler(e, c):\n    print('hello from', e['n'])\n")
+    create_function("reader", "def handler(e, c):\n    return None\n")
+    lambda_mock.handler("reader", lambda event, context: received.append(
+        json.loads(gzip.decompress(base64.b64decode(event["awslogs"]["data"])))))
+    logs = boto3.client("logs", region_name=aws_region)
+    logs.create_log_group(logGroupName="/aws/lambda/talks")
+    reader_arn = lambda_client.get_function(FunctionName="reader")["Configuration"]["FunctionArn"]
+    logs.put_subscription_filter(logGroupName="/aws/lambda/talks", filterName="all", filterPattern="",
+                                 destinationArn=reader_arn)
+    send(lambda_client, "talks", {"n": 1})
+    boto3.client("sqs", region_name=aws_region).list_queues()  # any call: the event runs, its log is written
+    messages = [e["message"] for batch in received for e in batch["logEvents"]]
+    assert any("hello from 1" in message for message in messages), messages
