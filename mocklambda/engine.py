@@ -153,6 +153,7 @@ class Calendar:
         """Every item, in the order they will run."""
         return [(due, item) for due in sorted(self._slots) for _, item in self._slots[due]]
 
+
 class Engine:
     def __init__(
         self,

@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict, deque
+from contextlib import nullcontext
 from typing import Any, Callable, Literal, Optional, TypeVar, overload
 
 from . import active, handler_threads
@@ -57,8 +58,8 @@ class LambdaMock:
         self.clock: Clock = WallClock(self.time_scale) if self.mode == "realtime" else Clock()
         self._runtime = Runtime()
         # virtual modes run warm attempts on the thread that moves the clock (see Runtime.inline_batch)
-        batch = self._runtime.inline_batch if self.mode != "realtime" else None
-        self._engine = Engine(self.clock, self._attempt, self._finish, *([batch] if batch else []),
+        self._engine = Engine(self.clock, self._attempt, self._finish,
+                              around_run=self._runtime.inline_batch if self.mode != "realtime" else nullcontext,
                               before_timer=self._runtime.leave_handlers)
         self._faults.clear()
         self._random = random.Random(self.seed)

@@ -116,35 +116,26 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
     put_function_concurrency = _changing(LambdaSimpleBackend.put_function_concurrency)
     delete_function_concurrency = _changing(LambdaSimpleBackend.delete_function_concurrency)
 
+    @_changing
     def create_function(self, spec: dict[str, Any]) -> LambdaFunction:
-        configuration_may_change()
-        try:
-            fn = super().create_function(spec)
-            self._keep_dead_letter_config(fn.function_name, spec)
-            return fn
-        finally:
-            configuration_may_change()
+        fn = super().create_function(spec)
+        self._keep_dead_letter_config(fn.function_name, spec)
+        return fn
 
+    @_changing
     def update_function_configuration(self, function_name: str, qualifier: str, body: dict[str, Any]) -> Any:
-        configuration_may_change()
-        try:
-            fn = self.get_function(function_name, qualifier)
-            self._keep_dead_letter_config(fn.function_name, body)
-            return super().update_function_configuration(function_name, qualifier, body)
-        finally:
-            configuration_may_change()
+        fn = self.get_function(function_name, qualifier)
+        self._keep_dead_letter_config(fn.function_name, body)
+        return super().update_function_configuration(function_name, qualifier, body)
 
+    @_changing
     def delete_function(self, function_name: str, qualifier: str | None = None) -> None:
-        configuration_may_change()
-        try:
-            name = self.get_function(function_name, qualifier).function_name
-            super().delete_function(function_name, qualifier)
-            if qualifier is None:
-                self.event_invoke_configs.delete_function(name)
-                self.dead_letter_targets.pop(name, None)
-                self.recursion_configs.pop(name, None)
-        finally:
-            configuration_may_change()
+        name = self.get_function(function_name, qualifier).function_name
+        super().delete_function(function_name, qualifier)
+        if qualifier is None:
+            self.event_invoke_configs.delete_function(name)
+            self.dead_letter_targets.pop(name, None)
+            self.recursion_configs.pop(name, None)
 
     def create_event_source_mapping(self, spec: dict[str, Any]) -> Any:
         esm = super().create_event_source_mapping(spec)

@@ -149,11 +149,6 @@ def decode_event(payload: bytes) -> Any:
     return _DECODER.decode(text) if text.strip() else {}
 
 
-_ENCODERS = {  # made once: json.dumps with options builds a new encoder on every call
-    ascii_only: json.JSONEncoder(default=_decimal_default, ensure_ascii=ascii_only) for ascii_only in (True, False)
-}
-
-
 _thread_encoders = threading.local()
 
 
@@ -164,7 +159,7 @@ def marshal(result: Any, runtime: str | None) -> bytes:
         return bytes(result)
     ascii_only = not _at_least(runtime, (3, 12))
     if c_make_encoder is None:  # pragma: no cover - CPython always has it
-        return _ENCODERS[ascii_only].encode(result).encode("utf-8")
+        return json.dumps(result, default=_decimal_default, ensure_ascii=ascii_only).encode("utf-8")
     encoders = getattr(_thread_encoders, "by_ascii", None)
     if encoders is None:
         encoders = _thread_encoders.by_ascii = {}
@@ -503,7 +498,7 @@ class Runtime:
         if batch is not None and not in_handler():
             if inline and container.handler_fn is not None:
                 return self._execute_inline(batch, container, spec, request)
-            batch.leave_container()  # a cold start runs on a handler thread, from the test's state
+            batch.leave_container()  # a handler thread starts from the test's state, not a container's
         with exclusive():  # handler code runs one invocation tree at a time (process-wide state)
             return self._execute(container, spec, request)
 
