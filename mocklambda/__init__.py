@@ -1,9 +1,9 @@
 """mocklambda: AWS Lambda's asynchronous invocation, real inside tests (an extension of moto)."""
 
-from .clock import Clock
+from ._api import LambdaMock, mock_lambda
+from ._core.clock import Clock
+from ._model import Attempt, Invocation
 from .errors import MockLambdaError, MockLambdaWarning, NotIdleError
-from .invocations import Attempt, Invocation
-from .mock import LambdaMock, mock_lambda
 
 __all__ = [
     "Attempt",

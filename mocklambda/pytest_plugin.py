@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from . import active
-from .mock import LambdaMock
+from . import _moto
+from ._api import LambdaMock, start_for_mock_aws, started_recently
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -26,20 +27,16 @@ def pytest_configure(config: pytest.Config) -> None:
         "lambda_mock(mode='auto', time_scale=1.0): options for the lambda_mock fixture",
     )
     if config.getoption("mocklambda", default=False):
-        from . import moto_seam
-
-        moto_seam.make_mock_aws_lambda_aware(LambdaMock)
+        _moto.make_mock_aws_lambda_aware(start_for_mock_aws)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if config.getoption("mocklambda", default=False):
-        from . import moto_seam
-
-        moto_seam.undo_mock_aws_patch()
+        _moto.undo_mock_aws_patch()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    active.started_recently.clear()
+    started_recently.clear()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -47,7 +44,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()
     if report.when == "call" and report.failed:
-        for lam in active.started_recently:
+        for lam in started_recently:
             if lam.invocations():
                 report.sections.append(("mocklambda timeline", lam.timeline()))
 

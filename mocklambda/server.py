@@ -17,6 +17,8 @@ import urllib.parse
 import urllib.request
 from typing import Any, Callable, Iterable, Optional
 
+from . import _moto
+
 CONTROL_PREFIX = "/_mocklambda/"
 SHUTDOWN_GRACE_SECONDS = 10.0  # how long a stopping server waits for running handlers
 
@@ -55,9 +57,9 @@ class ControlApp:
                 return _aws_error(start_response, "403 Forbidden", "MissingAuthenticationTokenException",
                                   "Missing Authentication Token")
             try:
-                from . import moto_seam
-
-                moto_seam.flush_telemetry(self.lam)  # logs and metrics so far, for whoever reads them
+                intake = _moto.active.current()
+                if intake is not None:
+                    intake.flush_telemetry()  # logs and metrics so far, for whoever reads them
                 return self.aws_app(environ, start_response)
             except Exception as error:  # noqa: BLE001 - a request moto cannot answer must not end the server
                 return _aws_error(start_response, "500 Internal Server Error", "InternalFailure",
@@ -101,7 +103,7 @@ def _aws_error(start_response: Any, status: str, code: str, message: str) -> Ite
     return [data]
 
 
-class Client:
+class ControlClient:
     """Drives a running ``mocklambda serve`` from a test in another process."""
 
     def __init__(self, endpoint: str = "http://127.0.0.1:5000") -> None:
@@ -132,19 +134,21 @@ class Client:
         return str(self._call("GET", "timeline")["timeline"])
 
 
+Client = ControlClient  # the name it was first published under
+
+
 def serve(host: str = "127.0.0.1", port: int = 5000, time_scale: float = 1.0,
           ready: Optional[Callable[[str], None]] = None) -> None:
     """Serve until SIGINT or SIGTERM."""
     from werkzeug.serving import make_server
 
-    from . import moto_seam
-    from .mock import LambdaMock
+    from ._api import LambdaMock
 
     lam = LambdaMock(mode="realtime", time_scale=time_scale)
     lam.start()
     try:
-        app = ControlApp(moto_seam.wsgi_app(), lam)
-        server = make_server(host, port, app, threaded=True, request_handler=moto_seam.request_handler())
+        app = ControlApp(_moto.wsgi_app(), lam)
+        server = make_server(host, port, app, threaded=True, request_handler=_moto.request_handler())
         endpoint = f"http://{host}:{server.server_port}"
         stop = threading.Event()
 

@@ -147,7 +147,7 @@ def test_output_routing_outlives_the_stream_it_wrapped(monkeypatch, tmp_path):
     must neither flush nor close them (Python 3.13 reports that as an unraisable exception)."""
     import gc
 
-    from mocklambda.logs import ThreadCapture
+    from mocklambda._runtime.capture import ThreadCapture
 
     original = open(tmp_path / "stdout.txt", "w+")
     monkeypatch.setattr(sys, "stdout", original)

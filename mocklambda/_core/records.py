@@ -6,9 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Optional
-
-from .engine import Event
+from .._model import QueuedEvent
 from .recursion import RECURSION_MESSAGE
 
 ERROR_MESSAGE_LIMIT = 1024  # DLQ ErrorMessage: "the first 1 KB of the error message" (spec 4.5)
@@ -19,7 +17,7 @@ EVENTBRIDGE_SOURCE = "lambda"  # spec 3.12: observed on AWS (docs say aws.lambda
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"))  # made once: dumps with options makes one per call
 _scan = json.JSONDecoder().scan_once
-_last_stamp: tuple[Optional[datetime], str] = (None, "")
+_last_stamp: tuple[datetime | None, str] = (None, "")
 
 
 def iso_millis(at: datetime) -> str:
@@ -47,7 +45,7 @@ def _json_text(raw: bytes) -> str:
     return json.dumps(text)
 
 
-def invocation_record(event: Event, at: datetime) -> str:
+def invocation_record(event: QueuedEvent, at: datetime) -> str:
     """The record as JSON text, fields in AWS's order (spec 3.3-3.8)."""
     head = {
         "version": "1.0",
@@ -63,7 +61,7 @@ def invocation_record(event: Event, at: datetime) -> str:
     text += ',"requestPayload":' + _json_text(event.request.payload)
     result = event.last_result
     if result is not None:  # never-run events (zero concurrency, expired while throttled) stop here
-        context = {"statusCode": 200, "executedVersion": event.spec.version}
+        context: dict[str, object] = {"statusCode": 200, "executedVersion": event.function.version}
         if result.failed:
             context["functionError"] = "Unhandled"
         text += ',"responseContext":' + _COMPACT.encode(context)
@@ -81,7 +79,7 @@ class DeadLetter:
     error_message: str
 
 
-def dead_letter(event: Event) -> DeadLetter:
+def dead_letter(event: QueuedEvent) -> DeadLetter:
     result = event.last_result
     if event.stopped_as_recursive:
         code, message = "400", RECURSION_MESSAGE  # U6: our choice, the sync error's status and text
@@ -100,7 +98,7 @@ def dead_letter(event: Event) -> DeadLetter:
     )
 
 
-def s3_key(function_name: str, at: datetime, unique: Optional[str] = None) -> str:
+def s3_key(function_name: str, at: datetime) -> str:
     """``aws/lambda/async/<function>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>`` (spec 3.13)."""
     at = at.astimezone(timezone.utc)
-    return f"aws/lambda/async/{function_name}/{at:%Y/%m/%d}/{at:%Y-%m-%dT%H.%M.%S}-{unique or uuid.uuid4()}"
+    return f"aws/lambda/async/{function_name}/{at:%Y/%m/%d}/{at:%Y-%m-%dT%H.%M.%S}-{uuid.uuid4()}"

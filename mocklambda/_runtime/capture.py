@@ -1,4 +1,4 @@
-"""What a handler prints and logs, captured per invocation and framed as Lambda frames it."""
+"""What a handler prints and logs, captured per invocation (``_model.LogFrame`` frames it)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator, TextIO
-
-TAIL_BYTES = 4096  # LogType=Tail returns the last 4 KB (spec 1.9)
+from collections.abc import Iterator
+from typing import Any, TextIO
 
 
 class _ThreadRoutedStream(io.TextIOBase):
@@ -134,37 +133,3 @@ def release_capture(thread_id: int | None) -> None:
     if handler is not None:
         logging.getLogger().removeHandler(handler)
 
-
-def frame_log(
-    request_id: str,
-    version: str,
-    body: str,
-    duration_ms: float,
-    memory_size: int,
-    max_memory_mb: int,
-    init_duration_ms: float | None,
-) -> str:
-    """START / output / END / REPORT, as Lambda writes them (spec 1.9)."""
-    if body and not body.endswith("\n"):
-        body += "\n"
-    report = (
-        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
-        f"Billed Duration: {max(1, int(-(-duration_ms // 1)))} ms\t"
-        f"Memory Size: {memory_size} MB\tMax Memory Used: {max_memory_mb} MB\t"
-    )
-    if init_duration_ms is not None:
-        report += f"Init Duration: {init_duration_ms:.2f} ms\t"
-    return (
-        f"START RequestId: {request_id} Version: {version}\n"
-        f"{body}"
-        f"END RequestId: {request_id}\n"
-        f"{report}\n"
-    )
-
-
-def tail(log: str) -> str:
-    """The last 4 KB of a log, cut on a character boundary."""
-    raw = log.encode("utf-8")
-    if len(raw) <= TAIL_BYTES:
-        return log
-    return raw[-TAIL_BYTES:].decode("utf-8", errors="ignore")

@@ -14,13 +14,12 @@ import shutil
 import sys
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Iterator
 
-from .errors import MockLambdaWarning
-from .handler_threads import warn
+from ..errors import warn
 
 PY_SITE = f"python/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
 # Packages a deployment zip often vendors that must stay the test's own: they carry moto's hooks
@@ -71,7 +70,7 @@ class CodeBundle:
             try:
                 _extract(layer, self.opt_dir)
             except zipfile.BadZipFile:  # AWS refuses such a layer when it is published; moto keeps it
-                warn(f"layer {number} of the function is not a zip file; it is skipped", MockLambdaWarning)
+                warn(f"layer {number} of the function is not a zip file; it is skipped")
         self.search_path = [
             str(self.task_dir),
             str(self.opt_dir / "python"),

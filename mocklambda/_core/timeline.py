@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Sequence
 
-from .invocations import Invocation
+from .._model import Invocation
 
 
 def render(invocations: Sequence[Invocation], start: datetime, elapsed_seconds: float) -> str:

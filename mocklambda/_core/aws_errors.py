@@ -64,3 +64,8 @@ def validation(field: str, value: str, constraint: str) -> AwsError:
 
 def not_found_message(message: str) -> AwsError:
     return AwsError(404, "ResourceNotFoundException", message)
+
+
+def internal_error(error: Exception) -> AwsError:
+    """A fault of mocklambda's own, as AWS's 500 (never a traceback for the code under test)."""
+    return AwsError(500, "ServiceException", f"mocklambda internal error: {type(error).__name__}: {error}")

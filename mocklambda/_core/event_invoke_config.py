@@ -1,6 +1,6 @@
 """Function event invoke configs (retries, event age, destinations) exactly as AWS keeps them (spec §5).
 
-Pure: the moto seam stores one ``EventInvokeConfigStore`` per Lambda backend and asks it questions.
+Pure: the moto adapter stores one ``EventInvokeConfigStore`` per Lambda backend and asks it questions.
 """
 
 from __future__ import annotations

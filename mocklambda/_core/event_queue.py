@@ -1,110 +1,37 @@
 """The asynchronous event queue: due-time ordering, AWS's retry policy, one final outcome per event.
 
 Pure Python, no moto: what an attempt *does* (run the handler, see a throttle) and what happens
-at the end (records, dead-letter messages) are callbacks supplied by the mock.
+at the end (records, dead-letter messages) are callbacks supplied by the pipeline.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections import deque
 import itertools
-import json
 import threading
-from datetime import datetime, timedelta
-from contextlib import nullcontext
-from dataclasses import dataclass
-from typing import Any, Callable, ContextManager, Literal, NamedTuple, Optional, Union
+from collections import deque
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from datetime import timedelta
+from typing import Literal, NamedTuple
 
+from .._model import AttemptRecord, ExecutionResult, FunctionSnapshot, Invocation, InvocationRequest, QueuedEvent, Timer
+from ..errors import MockLambdaError
 from .clock import Clock
-from .errors import MockLambdaError
-from .invocations import Attempt, Invocation
 from .recursion import RECURSION_CONDITION
 from .retry_policy import Decision, RetrySettings, after_function_error, after_throttle
-from .runtime import ExecutionResult, FunctionSpec, Request
 
 MAX_ATTEMPTS_PER_SETTLE = 1_000_000
+OutcomeKind = Literal["run", "throttle", "system_error", "zero_concurrency", "recursive_loop"]
+Item = QueuedEvent | Timer
 
 
 class AttemptOutcome(NamedTuple):
-    kind: Literal["run", "throttle", "system_error", "zero_concurrency", "recursive_loop"]
-    result: Optional[ExecutionResult] = None
+    """What one attempt came to: the function ran (``result``), or it did not, and why."""
+
+    kind: OutcomeKind
+    result: ExecutionResult | None = None
     settings: RetrySettings = RetrySettings()
-
-
-class Tried:
-    """One attempt as the engine keeps it: the handler's response is decoded only when a test
-    looks (``Attempt.result``), not on every attempt."""
-
-    __slots__ = ("at", "error_type", "error_message", "payload", "kind")
-
-    def __init__(self, at: datetime, error_type: Optional[str] = None, error_message: Optional[str] = None,
-                 payload: Optional[bytes] = None, kind: str = "run") -> None:
-        self.at = at
-        self.error_type = error_type
-        self.error_message = error_message
-        self.payload = payload
-        self.kind = kind
-
-    def public(self) -> Attempt:
-        return Attempt(at=self.at, error_type=self.error_type, error_message=self.error_message,
-                       result=None if self.payload is None else _decode(self.payload),
-                       kind=self.kind)  # type: ignore[arg-type]
-
-
-@dataclass(eq=False, slots=True)
-class Event:
-    """One accepted asynchronous event (mutable; tests see frozen ``Invocation`` copies)."""
-
-    spec: FunctionSpec
-    request: Request
-    enqueued_at: float
-    attempts: tuple[Tried, ...] = ()  # a tuple: most events have one attempt, and none while queued
-    condition: Optional[str] = None
-    finished_at: Optional[float] = None
-    delivered_to: tuple[str, ...] = ()
-    delivery_errors: tuple[str, ...] = ()
-    function_errors: int = 0
-    throttles: int = 0
-    last_result: Optional[ExecutionResult] = None
-    stopped_as_recursive: bool = False
-
-    @property
-    def request_id(self) -> str:
-        return self.request.request_id
-
-    @property
-    def qualified_arn(self) -> str:
-        """The ARN as AWS writes it in records: always qualified (``:$LATEST`` when invoked bare)."""
-        invoked = self.request.invoked_arn
-        return invoked if invoked.count(":") > 6 else f"{invoked}:$LATEST"
-
-    @property
-    def invoke_count(self) -> int:
-        """``approximateInvokeCount``: attempts that ran the function."""
-        return sum(1 for attempt in self.attempts if attempt.kind == "run")
-
-    def decoded_payload(self) -> Any:
-        try:
-            return json.loads(self.request.payload) if self.request.payload.strip() else {}
-        except ValueError:
-            return self.request.payload
-
-
-@dataclass(eq=False)
-class Timer:
-    """Work the queue does besides attempts, at a due time: e.g. polling an SQS queue."""
-
-    callback: Callable[[], None]
-    description: str
-    background: bool = False  # background work never keeps run_until_idle going (see call_at)
-
-
-def _decode(payload: bytes) -> Any:
-    try:
-        return json.loads(payload)
-    except ValueError:
-        return payload
 
 
 class Calendar:
@@ -116,9 +43,9 @@ class Calendar:
 
     def __init__(self) -> None:
         self._times: list[float] = []  # a heap of the distinct due times
-        self._slots: dict[float, deque[tuple[int, Union[Event, Timer]]]] = {}
+        self._slots: dict[float, deque[tuple[int, Item]]] = {}
 
-    def push(self, due: float, sequence: int, item: Union[Event, Timer]) -> None:
+    def push(self, due: float, sequence: int, item: Item) -> None:
         slot = self._slots.get(due)
         if slot is None:  # the time first: a push cut short (by a handler's timeout) loses nothing
             heapq.heappush(self._times, due)
@@ -140,7 +67,7 @@ class Calendar:
         due = self._times[0]
         return due, self._slots[due][0][0]
 
-    def pop(self) -> tuple[float, Union[Event, Timer]]:
+    def pop(self) -> tuple[float, Item]:
         due = self._times[0]
         slot = self._slots[due]
         item = slot.popleft()[1]
@@ -149,18 +76,21 @@ class Calendar:
             heapq.heappop(self._times)
         return due, item
 
-    def entries(self) -> list[tuple[float, Union[Event, Timer]]]:
+    def entries(self) -> list[tuple[float, Item]]:
         """Every item, in the order they will run."""
         return [(due, item) for due in sorted(self._slots) for _, item in self._slots[due]]
 
 
-class Engine:
+class EventQueue:
+    """Accepted events and timers in due order; runs them through the attempt and finish
+    callbacks, applying AWS's retry rules in between."""
+
     def __init__(
         self,
         clock: Clock,
-        attempt: Callable[[Event], AttemptOutcome],
-        finish: Callable[[Event], None],
-        around_run: Callable[[], ContextManager[None]] = nullcontext,
+        attempt: Callable[[QueuedEvent], AttemptOutcome],
+        finish: Callable[[QueuedEvent], None],
+        around_run: Callable[[], AbstractContextManager[None]] = nullcontext,
         before_timer: Callable[[], None] = lambda: None,
     ) -> None:
         self.clock = clock
@@ -169,26 +99,26 @@ class Engine:
         self._around_run = around_run  # wraps each run of the queue (the mock batches attempts)
         self._before_timer = before_timer  # a timer's work runs in the test's state, not a handler's
         self._queue = Calendar()
-        self._background: list[tuple[float, int, Union[Event, Timer]]] = []
+        self._background: list[tuple[float, int, Item]] = []
         self._sequence = itertools.count()
         self._heap_lock = threading.Lock()
         self._run_lock = threading.RLock()
         self._running = False
-        self._runner: Optional[int] = None
-        self.events: list[Event] = []
+        self._runner: int | None = None
+        self.events: list[QueuedEvent] = []
         self.wakeup = threading.Condition(self._heap_lock)
-        clock._run_due = self.run_due
+        clock.on_advance(self.run_due)
 
     # -- accepting ---------------------------------------------------------------------------
 
-    def submit(self, spec: FunctionSpec, request: Request) -> Event:
-        event = Event(spec, request, enqueued_at=self.clock.offset())
+    def submit(self, function: FunctionSnapshot, request: InvocationRequest) -> QueuedEvent:
+        event = QueuedEvent(function, request, enqueued_at=self.clock.offset())
         with self._heap_lock:
             self.events.append(event)
             self._push(event, event.enqueued_at)
         return event
 
-    def _push(self, item: Union[Event, Timer], due: float) -> None:
+    def _push(self, item: Item, due: float) -> None:
         self._queue.push(due, next(self._sequence), item)
         self.wakeup.notify_all()
 
@@ -209,16 +139,16 @@ class Engine:
 
     # -- running -----------------------------------------------------------------------------
 
-    def next_due(self, include_background: bool = False) -> Optional[float]:
+    def next_due(self, include_background: bool = False) -> float | None:
         with self._heap_lock:
             dues = [self._queue.head()[0]] if self._queue else []
             if include_background and self._background:
                 dues.append(self._background[0][0])
             return min(dues) if dues else None
 
-    def pending(self) -> list[Event]:
+    def pending(self) -> list[QueuedEvent]:
         with self._heap_lock:
-            return [item for _, item in self._queue.entries() if isinstance(item, Event)]
+            return [item for _, item in self._queue.entries() if isinstance(item, QueuedEvent)]
 
     def pending_timers(self) -> list[tuple[float, Timer]]:
         with self._heap_lock:
@@ -259,7 +189,7 @@ class Engine:
                     return
                 self.run_due(max(due, self.clock.offset()))
 
-    def pop_due(self, until: float) -> Optional[Union[Event, Timer]]:
+    def pop_due(self, until: float) -> Item | None:
         """Take the next item due at or before ``until`` off the queue (moving the clock to it)."""
         with self._heap_lock:
             queue, background = self._queue, self._background
@@ -269,10 +199,10 @@ class Engine:
                 due, item = queue.pop()
             else:
                 return None
-        self.clock._move_to(due)
+        self.clock.jump_to(due)
         return item
 
-    def process(self, item: Union[Event, Timer]) -> None:
+    def process(self, item: Item) -> None:
         """One attempt of a popped event, and what follows from it (a retry, or the end); or a
         timer's work."""
         if isinstance(item, Timer):
@@ -292,7 +222,7 @@ class Engine:
                 self._push(event, now)
             raise
         except Exception as error:  # a fault of ours must not lose the event: retry it like a 5xx
-            event.attempts += (Tried(at, "MockLambda.InternalError", f"{type(error).__name__}: {error}",
+            event.attempts += (AttemptRecord(at, "MockLambda.InternalError", f"{type(error).__name__}: {error}",
                                      kind="system_error"),)
             event.throttles += 1
             self._follow(event, after_throttle(event.throttles, now - event.enqueued_at, RetrySettings()), now)
@@ -306,21 +236,21 @@ class Engine:
             return
         if outcome.kind in ("throttle", "system_error"):
             event.throttles += 1
-            error = "Throttled" if outcome.kind == "throttle" else "ServiceException"
-            event.attempts += (Tried(at, error, kind=outcome.kind),)
+            error_type = "Throttled" if outcome.kind == "throttle" else "ServiceException"
+            event.attempts += (AttemptRecord(at, error_type, kind=outcome.kind),)
             self._follow(event, after_throttle(event.throttles, age, outcome.settings), now)
             return
         result = outcome.result
         assert result is not None
         event.last_result = result
-        event.attempts += (Tried(at, result.error_type, result.error_message, result.payload),)
+        event.attempts += (AttemptRecord(at, result.error_type, result.error_message, result.payload),)
         if not result.failed:
             self._final(event, "Success")
             return
         event.function_errors += 1
         self._follow(event, after_function_error(event.function_errors, age, outcome.settings), now)
 
-    def _follow(self, event: Event, decision: Decision, now: float) -> None:
+    def _follow(self, event: QueuedEvent, decision: Decision, now: float) -> None:
         if decision.condition is not None:
             self._final(event, decision.condition)
         else:
@@ -328,7 +258,7 @@ class Engine:
             with self._heap_lock:
                 self._push(event, now + decision.delay)
 
-    def _final(self, event: Event, condition: str) -> None:
+    def _final(self, event: QueuedEvent, condition: str) -> None:
         event.condition = condition
         event.finished_at = self.clock.offset()
         try:
@@ -339,14 +269,14 @@ class Engine:
 
     # -- looking -----------------------------------------------------------------------------
 
-    def snapshot(self, event: Event) -> Invocation:
+    def snapshot(self, event: QueuedEvent) -> Invocation:
         status = "queued" if event.condition is None else ("succeeded" if event.condition == "Success" else "failed")
-        start = self.clock.now() - self.clock.elapsed
+        start = self.clock.started_at
         return Invocation(
             request_id=event.request_id,
             function_arn=event.qualified_arn,
             payload=event.decoded_payload(),
-            status=status,  # type: ignore[arg-type]
+            status=status,
             condition=event.condition,
             attempts=tuple(attempt.public() for attempt in event.attempts),
             delivered_to=event.delivered_to,

@@ -14,7 +14,7 @@ class CognitoIdentity:
 
 
 @dataclass
-class Client:
+class ClientInfo:
     installation_id: str | None = None
     app_title: str | None = None
     app_version_name: str | None = None
@@ -26,16 +26,16 @@ class Client:
 class ClientContext:
     """Decoded ``ClientContext`` of a synchronous invoke (spec 1.13)."""
 
-    client: Client | None = None
+    client: ClientInfo | None = None
     custom: dict[str, Any] | None = None
     env: dict[str, Any] | None = None
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "ClientContext":
+    def from_json(cls, data: dict[str, Any]) -> ClientContext:
         raw_client = data.get("client")
         client = None
         if isinstance(raw_client, dict):
-            client = Client(
+            client = ClientInfo(
                 installation_id=raw_client.get("installation_id"),
                 app_title=raw_client.get("app_title"),
                 app_version_name=raw_client.get("app_version_name"),

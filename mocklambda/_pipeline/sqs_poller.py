@@ -10,73 +10,63 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from collections.abc import Callable
+from typing import Any
 
-from .recursion import Chain
-from .runtime import Request
-from .triggers import batch_item_failures, sqs_event
-
-if TYPE_CHECKING:
-    from .mock import LambdaMock
+from .._core.event_queue import EventQueue
+from .._core.recursion import admit
+from .._core.service_events import batch_item_failures, sqs_event
+from .._model import Arn, Chain, ExecutionResult, FunctionSnapshot, InvocationRequest
+from .._ports import FunctionDirectory, SqsMapping
+from ..errors import warn
+from .telemetry import Telemetry
 
 RECEIVE_LIMIT = 10  # messages per ReceiveMessage call
-
-
-@dataclass(frozen=True)
-class Mapping:
-    uuid: str
-    function_arn: str
-    queue_arn: str
-    batch_size: int
-    batching_window: int
-    enabled: bool
-    report_batch_item_failures: bool
-
-    @property
-    def region(self) -> str:
-        return self.queue_arn.split(":")[3]
-
-    @property
-    def queue_name(self) -> str:
-        return self.queue_arn.split(":")[5]
+Run = Callable[[FunctionSnapshot, InvocationRequest], ExecutionResult]
+ClientFactory = Callable[[str, str], Any]  # (service, region) -> a boto3 client
 
 
 class SqsPoller:
-    def __init__(self, mock: "LambdaMock") -> None:
-        self._mock = mock
+    """Polls each SQS mapping's queue when messages arrive (and again while any are left)."""
+
+    def __init__(self, queue: EventQueue, directory: FunctionDirectory, run: Run, telemetry: Telemetry,
+                 clients: ClientFactory) -> None:
+        self._queue = queue
+        self._clock = queue.clock
+        self._directory = directory
+        self._run = run
+        self._telemetry = telemetry
+        self._clients = clients
         self._scheduled: dict[str, float] = {}  # mapping -> due of its next poll
         self._chains: dict[str, Chain] = {}  # message id -> the chain of the handler that sent it
         self._waiting_since: dict[str, float] = {}  # mapping -> when its batching window opened
 
-    def message_sent(self, mapping: Mapping, message_id: str, chain: Optional[Chain]) -> None:
+    def message_sent(self, mapping: SqsMapping, message_id: str, chain: Chain | None) -> None:
         if chain is not None:
             self._chains[message_id] = chain
-        now = self._mock.clock.offset()
+        now = self._clock.offset()
         opened = self._waiting_since.setdefault(mapping.uuid, now)
         self.wake(mapping.uuid, delay=max(0.0, opened + mapping.batching_window - now))
 
     def wake(self, mapping_uuid: str, delay: float = 0.0) -> None:
         """Poll the mapping's queue ``delay`` seconds from now (unless a poll is due sooner)."""
-        engine = self._mock._engine
-        due = self._mock.clock.offset() + delay
+        due = self._clock.offset() + delay
         scheduled = self._scheduled.get(mapping_uuid)
         if scheduled is not None and scheduled <= due:
             return
         self._scheduled[mapping_uuid] = due
-        engine.call_at(due, lambda: self._poll(mapping_uuid, due), f"poll of SQS mapping {mapping_uuid}")
+        self._queue.call_at(due, lambda: self._poll(mapping_uuid, due), f"poll of SQS mapping {mapping_uuid}")
 
     def _poll(self, mapping_uuid: str, due: float) -> None:
         if self._scheduled.get(mapping_uuid) != due:
             return  # superseded by an earlier poll
         del self._scheduled[mapping_uuid]
-        from . import moto_seam as seam
-
-        mapping = seam.sqs_mapping(mapping_uuid)
+        mapping = self._directory.sqs_mapping(mapping_uuid)
         if mapping is None or not mapping.enabled:
             return
-        sqs = self._mock._client("sqs", mapping.region)
-        url = sqs.get_queue_url(QueueName=mapping.queue_name)["QueueUrl"]
+        queue_arn = Arn.parse(mapping.queue_arn)
+        sqs = self._clients("sqs", queue_arn.region)
+        url = sqs.get_queue_url(QueueName=queue_arn.resource)["QueueUrl"]
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout", "RedrivePolicy"])
         redrives = "RedrivePolicy" in attributes["Attributes"]
         # a queue without redrive would redeliver a failing message at once, forever, at the same
@@ -96,12 +86,9 @@ class SqsPoller:
         try:
             self._deliver(mapping, sqs, url, messages, visibility, redrives)
         except Exception as error:  # a fault of ours: the batch returns to the queue, nothing is lost
-            from .errors import MockLambdaWarning
-            from .handler_threads import warn
-
-            warn(f"mocklambda could not deliver an SQS batch from {mapping.queue_name}: "
-                 f"{type(error).__name__}: {error}", MockLambdaWarning)
-            self._later(mapping_uuid, url, messages, visibility, background=not redrives, queue=mapping.queue_name)
+            warn(f"mocklambda could not deliver an SQS batch from {queue_arn.resource}: "
+                 f"{type(error).__name__}: {error}")
+            self._later(mapping_uuid, url, messages, visibility, background=not redrives, queue=queue_arn.resource)
         self.wake(mapping_uuid)  # the rest of the queue: failed messages are invisible meanwhile
 
     def _later(self, mapping_uuid: str, url: str, messages: list[dict[str, Any]], visibility: int,
@@ -109,29 +96,28 @@ class SqsPoller:
         """Failed messages become visible again once the (virtual) visibility timeout has passed;
         without a redrive policy that waits for the clock to move (the queue would redeliver them
         until their retention period ends)."""
-        self._mock._engine.call_at(
-            self._mock.clock.offset() + visibility,
+        self._queue.call_at(
+            self._clock.offset() + visibility,
             lambda: self._reappear(mapping_uuid, url, messages),
             f"{len(messages)} message(s) visible again on {queue}",
             background=background,
         )
 
-    def _deliver(self, mapping: Mapping, sqs: Any, url: str, messages: list[dict[str, Any]], visibility: int,
+    def _deliver(self, mapping: SqsMapping, sqs: Any, url: str, messages: list[dict[str, Any]], visibility: int,
                  redrives: bool) -> None:
-        from . import moto_seam as seam
-
         mapping_uuid = mapping.uuid
-        spec = seam.lambda_target(mapping.function_arn)
+        queue_arn = Arn.parse(mapping.queue_arn)
+        function = self._directory.function(mapping.function_arn)
         parent = next((self._chains[m["MessageId"]] for m in messages if m["MessageId"] in self._chains), None)
-        chain, admitted = seam.admit(spec, parent)
+        chain, admitted = admit(function.arn, parent, lambda: self._directory.recursion_config(function))
         if not admitted:  # spec 7.2: a loop through SQS is stopped; the messages leave the queue
-            seam.emit_metric(spec, "RecursiveInvocationsDropped", 1, self._mock.clock.now())
+            self._telemetry.count(function, "RecursiveInvocationsDropped", 1, self._clock.now())
             self._delete(sqs, url, messages)
             return
-        event = sqs_event(messages, mapping.queue_arn, mapping.region)
-        request = Request(str(uuid.uuid4()), json.dumps(event).encode("utf-8"), mapping.function_arn, chain=chain)
-        result = self._mock._execute(spec, request)
-        seam.record_run(spec, result, self._mock.clock.now())
+        event = sqs_event(messages, mapping.queue_arn, queue_arn.region)
+        request = InvocationRequest(str(uuid.uuid4()), json.dumps(event).encode("utf-8"), mapping.function_arn,
+                                    chain=chain)
+        result = self._run(function, request)
         if result.failed:
             done: list[dict[str, Any]] = []
         else:
@@ -141,26 +127,19 @@ class SqsPoller:
         self._delete(sqs, url, done)
         kept = [m for m in messages if m not in done]
         if kept:
-            self._later(mapping_uuid, url, kept, visibility, background=not redrives, queue=mapping.queue_name)
+            self._later(mapping_uuid, url, kept, visibility, background=not redrives, queue=queue_arn.resource)
 
     def _reappear(self, mapping_uuid: str, url: str, messages: list[dict[str, Any]]) -> None:
-        mapping = self._mapping_region(mapping_uuid)
+        mapping = self._directory.sqs_mapping(mapping_uuid)
         if mapping is None:
             return
-        sqs = self._mock._client("sqs", mapping)
+        sqs = self._clients("sqs", Arn.parse(mapping.queue_arn).region)
         for message in messages:
             try:
                 sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
             except Exception:  # noqa: BLE001 - deleted or moved meanwhile
                 pass
         self.wake(mapping_uuid)
-
-    @staticmethod
-    def _mapping_region(mapping_uuid: str) -> Optional[str]:
-        from . import moto_seam as seam
-
-        mapping = seam.sqs_mapping(mapping_uuid)
-        return None if mapping is None else mapping.region
 
     @staticmethod
     def _receive(sqs: Any, url: str, batch_size: int, visibility: int) -> list[dict[str, Any]]:

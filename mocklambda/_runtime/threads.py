@@ -10,14 +10,13 @@ their own handler holds.
 from __future__ import annotations
 
 import threading
-import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator, Optional
 
-from .recursion import Chain, current_chain
-from .recursion import _current as _chain_state  # set on every attempt: no call in between
+from .._model import Chain
 
 _state = threading.local()
+_chain_state = threading.local()  # the chain of the invocation running on a thread
 _sandbox = threading.RLock()
 _install_lock = threading.Lock()
 _install_count = 0
@@ -29,7 +28,18 @@ def in_handler() -> bool:
     return getattr(_state, "in_handler", False)
 
 
-def become_handler_thread(chain: Optional[Chain]) -> None:
+def current_chain() -> Chain | None:
+    """The chain of the invocation running on this thread (None outside handlers)."""
+    return getattr(_chain_state, "chain", None)
+
+
+def caller_chain() -> Chain | None:
+    """The chain a new invocation made from this thread extends: the running handler's, or None
+    for a triggering event from the test."""
+    return current_chain() if in_handler() else None
+
+
+def become_handler_thread(chain: Chain | None) -> None:
     _state.in_handler = True
     _chain_state.chain = chain
 
@@ -78,13 +88,3 @@ def uninstall() -> None:
         if _install_count == 0:
             threading.Thread.start = _original_start  # type: ignore[method-assign]
 
-
-def warn(message: str, category: Any) -> None:
-    """A warning for the test author that never breaks the code under test, even when warnings
-    are turned into errors (``-W error``): then it is logged instead."""
-    try:
-        warnings.warn(message, category, stacklevel=3)
-    except Exception:  # noqa: BLE001 - the filter made it an error; say it another way
-        import logging
-
-        logging.getLogger("mocklambda").warning("%s: %s", category.__name__, message)

@@ -1,0 +1,300 @@
+"""The data that flows through the pipeline, from ``Invoke`` to the destination: a leaf module.
+
+A function version as the runtime sees it (``FunctionSnapshot``), one invocation's input
+(``InvocationRequest``) and output (``ExecutionResult``), a queued asynchronous event
+(``QueuedEvent``, with its ``AttemptRecord``s) and what tests see of it (the frozen public
+``Invocation`` / ``Attempt``). Plain values: nothing here imports moto, the runtime or the queue.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, NamedTuple
+
+AttemptKind = Literal["run", "throttle", "system_error"]
+Status = Literal["queued", "succeeded", "failed"]
+TAIL_BYTES = 4096  # LogType=Tail returns the last 4 KB (spec 1.9)
+
+
+class Arn(NamedTuple):
+    """An ARN split into its parts (``arn:partition:service:region:account:resource``)."""
+
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+    @classmethod
+    def parse(cls, text: str) -> Arn:
+        parts = text.split(":", 5)
+        if len(parts) < 6 or parts[0] != "arn":
+            raise ValueError(f"not an ARN: {text!r}")
+        return cls(parts[1], parts[2], parts[3], parts[4], parts[5])
+
+    @property
+    def function_name(self) -> str:
+        """A Lambda ARN's function name (``function:<name>[:<qualifier>]``)."""
+        return self.resource.split(":")[1]
+
+    @property
+    def qualifier(self) -> str | None:
+        """A Lambda ARN's version or alias, if it names one."""
+        parts = self.resource.split(":")
+        return parts[2] if len(parts) > 2 else None
+
+    @property
+    def name(self) -> str:
+        """The last part of the resource: a queue's, topic's or bucket's name; a rule's or bus's."""
+        return self.resource.rsplit("/", 1)[-1]
+
+    def __str__(self) -> str:
+        return ":".join(("arn", *self))
+
+
+def qualified(function_arn: str) -> str:
+    """A function ARN as AWS writes it in records: always qualified (``:$LATEST`` when bare)."""
+    return function_arn if function_arn.count(":") > 6 else f"{function_arn}:$LATEST"
+
+
+class Chain:
+    """The path of invocations that led to one invocation, as AWS carries it in the trace header:
+    how often each function already ran on the way. Siblings (a fan-out) don't count for each
+    other; only an invocation's own ancestry does (spec §7)."""
+
+    __slots__ = ("_counts",)
+
+    def __init__(self, counts: dict[str, int] | None = None) -> None:
+        self._counts = counts or {}
+
+    def extend(self, function_arn: str) -> Chain:
+        """The chain of a new invocation of ``function_arn`` made from this one."""
+        counts = dict(self._counts)
+        counts[function_arn] = counts.get(function_arn, 0) + 1
+        return Chain(counts)
+
+    def count(self, function_arn: str) -> int:
+        return self._counts.get(function_arn, 0)
+
+
+@dataclass(frozen=True)
+class FunctionSnapshot:
+    """What the runtime needs to know of one function version (a snapshot of moto's model)."""
+
+    name: str
+    arn: str  # unqualified
+    version: str  # "$LATEST" or "1", "2", ...
+    region: str
+    account_id: str
+    runtime: str | None
+    handler: str | None
+    timeout: float
+    memory_size: int
+    environment: Mapping[str, str]
+    code_sha256: str
+    package_type: str = "Zip"
+    code_zip: bytes = field(default=b"", repr=False)
+    layer_zips: tuple[bytes, ...] = field(default=(), repr=False)
+
+    @property
+    def log_group(self) -> str:
+        return f"/aws/lambda/{self.name}"
+
+    @functools.cached_property
+    def configuration_key(self) -> tuple[Any, ...]:
+        """What a warm container is kept for: Lambda starts new execution environments after any
+        change of the code or the configuration (the environment variables included)."""
+        return (self.arn, self.version, self.code_sha256, self.handler, self.runtime, self.timeout,
+                self.memory_size, self.package_type, tuple(sorted(self.environment.items())),
+                hash(self.layer_zips))
+
+    @property
+    def is_python(self) -> bool:
+        return self.package_type == "Zip" and (self.runtime or "python").startswith("python")
+
+
+@dataclass(frozen=True, slots=True)
+class InvocationRequest:
+    """One invocation's input: its id, payload, the ARN it was invoked by and its ancestry."""
+
+    request_id: str
+    payload: bytes  # already validated as JSON (or empty)
+    invoked_arn: str
+    client_context: dict[str, Any] | None = None
+    chain: Chain | None = field(default=None, compare=False)  # for recursive loop detection
+
+
+class LogFrame(NamedTuple):
+    """What Lambda writes around a run's own output: START / output / END / REPORT (spec 1.9)."""
+
+    request_id: str
+    version: str
+    body: str
+    duration_ms: float
+    memory_size: int
+    max_memory_mb: int
+    init_duration_ms: float | None
+
+    def text(self) -> str:
+        body = self.body
+        if body and not body.endswith("\n"):
+            body += "\n"
+        report = (
+            f"REPORT RequestId: {self.request_id}\tDuration: {self.duration_ms:.2f} ms\t"
+            f"Billed Duration: {max(1, int(-(-self.duration_ms // 1)))} ms\t"
+            f"Memory Size: {self.memory_size} MB\tMax Memory Used: {self.max_memory_mb} MB\t"
+        )
+        if self.init_duration_ms is not None:
+            report += f"Init Duration: {self.init_duration_ms:.2f} ms\t"
+        return (
+            f"START RequestId: {self.request_id} Version: {self.version}\n"
+            f"{body}"
+            f"END RequestId: {self.request_id}\n"
+            f"{report}\n"
+        )
+
+
+def tail(log: str) -> str:
+    """The last 4 KB of a log, cut on a character boundary (``LogType=Tail``, spec 1.9)."""
+    raw = log.encode("utf-8")
+    if len(raw) <= TAIL_BYTES:
+        return log
+    return raw[-TAIL_BYTES:].decode("utf-8", errors="ignore")
+
+
+class ExecutionResult:
+    """What one invocation produced (a plain slotted class: one is made per attempt)."""
+
+    __slots__ = ("payload", "error_type", "error_message", "framed_log", "log_stream")
+
+    def __init__(self, payload: bytes, error_type: str | None, error_message: str | None,
+                 framed_log: str | LogFrame, log_stream: str) -> None:
+        self.payload = payload
+        self.error_type = error_type
+        self.error_message = error_message
+        self.framed_log = framed_log  # the log, or its frame (made into text when first read)
+        self.log_stream = log_stream
+
+    @property
+    def failed(self) -> bool:
+        return self.error_type is not None
+
+    @property
+    def log(self) -> str:
+        """START / output / END / REPORT as Lambda writes them (most logs are only read in bulk,
+        when they are written to CloudWatch Logs, so they are framed then)."""
+        if isinstance(self.framed_log, LogFrame):
+            self.framed_log = self.framed_log.text()
+        return self.framed_log
+
+
+def decoded(payload: bytes) -> Any:
+    """A payload as tests see it: the JSON value, or the bytes when they are not JSON."""
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return payload
+
+
+# -- what tests see ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One run (or one throttled try) of an event's handler."""
+
+    at: datetime
+    error_type: str | None = None  # None when the attempt succeeded
+    error_message: str | None = None
+    result: Any = None  # the handler's decoded return value, or AWS's error object
+    kind: AttemptKind = "run"
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """An event accepted with 202, and everything that happened to it so far."""
+
+    request_id: str
+    function_arn: str
+    payload: Any
+    status: Status
+    condition: str | None
+    attempts: tuple[Attempt, ...]
+    delivered_to: tuple[str, ...]
+    enqueued_at: datetime
+    finished_at: datetime | None = None
+    delivery_errors: tuple[str, ...] = ()  # destinations / DLQs that could not be reached, and why
+
+    @property
+    def function_name(self) -> str:
+        return Arn.parse(self.function_arn).function_name
+
+
+# -- what the queue keeps ---------------------------------------------------------------------
+
+
+class AttemptRecord:
+    """One attempt as the queue keeps it: the handler's response is decoded only when a test
+    looks (``Attempt.result``), not on every attempt."""
+
+    __slots__ = ("at", "error_type", "error_message", "payload", "kind")
+
+    def __init__(self, at: datetime, error_type: str | None = None, error_message: str | None = None,
+                 payload: bytes | None = None, kind: AttemptKind = "run") -> None:
+        self.at = at
+        self.error_type = error_type
+        self.error_message = error_message
+        self.payload = payload
+        self.kind: AttemptKind = kind
+
+    def public(self) -> Attempt:
+        return Attempt(at=self.at, error_type=self.error_type, error_message=self.error_message,
+                       result=None if self.payload is None else decoded(self.payload), kind=self.kind)
+
+
+@dataclass(eq=False, slots=True)
+class QueuedEvent:
+    """One accepted asynchronous event (mutable; tests see frozen ``Invocation`` copies)."""
+
+    function: FunctionSnapshot
+    request: InvocationRequest
+    enqueued_at: float
+    attempts: tuple[AttemptRecord, ...] = ()  # a tuple: most events have one attempt, none while queued
+    condition: str | None = None
+    finished_at: float | None = None
+    delivered_to: tuple[str, ...] = ()
+    delivery_errors: tuple[str, ...] = ()
+    function_errors: int = 0
+    throttles: int = 0
+    last_result: ExecutionResult | None = None
+    stopped_as_recursive: bool = False
+
+    @property
+    def request_id(self) -> str:
+        return self.request.request_id
+
+    @property
+    def qualified_arn(self) -> str:
+        """The ARN as AWS writes it in records: always qualified (``:$LATEST`` when invoked bare)."""
+        return qualified(self.request.invoked_arn)
+
+    @property
+    def invoke_count(self) -> int:
+        """``approximateInvokeCount``: attempts that ran the function."""
+        return sum(1 for attempt in self.attempts if attempt.kind == "run")
+
+    def decoded_payload(self) -> Any:
+        return decoded(self.request.payload) if self.request.payload.strip() else {}
+
+
+@dataclass(eq=False)
+class Timer:
+    """Work the queue does besides attempts, at a due time: e.g. polling an SQS queue."""
+
+    callback: Callable[[], None]
+    description: str
+    background: bool = False  # background work never keeps run_until_idle going (see call_at)

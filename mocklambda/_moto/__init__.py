@@ -1,0 +1,83 @@
+"""The one door to moto (5.1-5.2; see shared moto-internals.md): nothing else in mocklambda
+imports it.
+
+``install()`` applies every patch in ``PATCHES`` (reference counted: nested mocks share one
+installation) and ``uninstall()`` undoes them, in reverse. The adapters: ``backend`` (the swapped
+Lambda backend and its stores), ``responses`` and ``stubber`` (the HTTP surface and the fast
+Invoke path), ``reader`` (functions and settings, cached), ``sources`` and ``eventbridge``
+(where moto invokes functions), ``sinks`` (where outcomes land), ``lifecycle`` (mock_aws itself),
+``compat`` (version shims).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from . import active, backend, eventbridge, reader, sources, stubber
+from .eventbridge import MotoSchedules
+from .lifecycle import (
+    check_not_server_mode,
+    make_mock_aws_lambda_aware,
+    moto_active,
+    start_moto,
+    undo_mock_aws_patch,
+    wsgi_app,
+)
+from .compat import request_handler
+from .patches import Patch
+from .reader import MotoFunctions
+from .sinks import MotoSinks
+
+PATCHES: tuple[Patch, ...] = (
+    *backend.PATCHES,
+    *sources.PATCHES,
+    *eventbridge.PATCHES,
+    *stubber.PATCHES,
+)
+
+_lock = threading.Lock()
+_installed = 0
+
+
+def install() -> None:
+    """Route moto's Lambda traffic through ``AsyncLambdaBackend`` and the hooks."""
+    global _installed
+    with _lock:
+        _installed += 1
+        if _installed > 1:
+            return
+        reader.forget_all()
+        for patch in PATCHES:
+            patch.apply()
+        backend.adopt_existing_backends()
+
+
+def uninstall() -> None:
+    global _installed
+    with _lock:
+        if _installed == 0:
+            return
+        _installed -= 1
+        if _installed > 0:
+            return
+        reader.forget_all()
+        for patch in reversed(PATCHES):
+            patch.undo()
+        backend.adopt_existing_backends()
+
+
+__all__ = [
+    "MotoFunctions",
+    "MotoSchedules",
+    "MotoSinks",
+    "active",
+    "check_not_server_mode",
+    "install",
+    "make_mock_aws_lambda_aware",
+    "moto_active",
+    "request_handler",
+    "start_moto",
+    "uninstall",
+    "undo_mock_aws_patch",
+    "wsgi_app",
+]

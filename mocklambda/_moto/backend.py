@@ -1,0 +1,149 @@
+"""``AsyncLambdaBackend``: moto's Lambda backend with AWS's behaviour while a mock is active, and
+the per-backend stores moto lacks (event invoke configs, dead-letter targets, recursion configs).
+Shaped like moto's own ``awslambda_simple`` variant: a subclass the backend dicts are switched to."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from moto.awslambda.models import LambdaBackend, LambdaFunction
+from moto.awslambda_simple.models import LambdaSimpleBackend
+
+from .._core.event_invoke_config import EventInvokeConfigStore
+from . import active
+from .compat import adopt_backend
+from .patches import Patch
+from .reader import BACKEND_DICTS, backend_for, configuration_may_change
+
+F = TypeVar("F", bound=Callable[..., Any])
+SIMPLE_INVOKE = LambdaSimpleBackend.invoke  # a test that patches it (moto's own suite does) keeps it
+
+
+def invalidates_caches(method: F) -> F:
+    """A moto method that changes what attempts read (CloudFormation calls some of them without
+    any Lambda request): cached configurations and snapshots are stale, before and after."""
+
+    def changed(*args: Any, **kwargs: Any) -> Any:
+        configuration_may_change()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            configuration_may_change()
+
+    return cast(F, changed)
+
+
+class AsyncLambdaBackend(LambdaSimpleBackend):
+    """moto's Lambda backend with AWS's invocation behaviour while a ``LambdaMock`` is active."""
+
+    @property
+    def _url_module(self) -> Any:
+        return sys.modules[f"{__package__}.responses"]
+
+    def invoke(self, function_name: str, qualifier: str | None, body: Any, headers: Any,
+               response_headers: Any) -> str | bytes | None:
+        """moto's internal callers (SQS event source mappings, SecretsManager rotation, ...)."""
+        if active.current() is None or LambdaSimpleBackend.invoke is not SIMPLE_INVOKE:
+            # no mock, or a test patched moto's simple backend (moto's own suite does): defer to it
+            return super().invoke(function_name=function_name, qualifier=qualifier, body=body,
+                                  headers=headers, response_headers=response_headers)
+        return LambdaBackend.invoke(self, function_name=function_name, qualifier=qualifier, body=body,
+                                    headers=headers, response_headers=response_headers)
+
+    @property
+    def event_invoke_configs(self) -> EventInvokeConfigStore:
+        store = self.__dict__.get("_mocklambda_eic")
+        if store is None:
+            store = self.__dict__["_mocklambda_eic"] = EventInvokeConfigStore()
+        return cast(EventInvokeConfigStore, store)
+
+    @property
+    def dead_letter_targets(self) -> dict[str, str]:
+        """Function name -> DLQ ARN: function-level, shared by every version (spec 4.2)."""
+        return cast("dict[str, str]", self.__dict__.setdefault("_mocklambda_dlq", {}))
+
+    @property
+    def recursion_configs(self) -> dict[str, str]:
+        """Function name -> "Allow" | "Terminate" (spec 7.1; Terminate when unset)."""
+        return cast("dict[str, str]", self.__dict__.setdefault("_mocklambda_recursion", {}))
+
+    # Changes made straight on the backend (CloudFormation, tests) reach cached configurations too.
+    put_function_concurrency = invalidates_caches(LambdaSimpleBackend.put_function_concurrency)
+    delete_function_concurrency = invalidates_caches(LambdaSimpleBackend.delete_function_concurrency)
+
+    @invalidates_caches
+    def create_function(self, spec: dict[str, Any]) -> LambdaFunction:
+        fn = super().create_function(spec)
+        self._keep_dead_letter_config(fn.function_name, spec)
+        return fn
+
+    @invalidates_caches
+    def update_function_configuration(self, function_name: str, qualifier: str, body: dict[str, Any]) -> Any:
+        fn = self.get_function(function_name, qualifier)
+        self._keep_dead_letter_config(fn.function_name, body)
+        return super().update_function_configuration(function_name, qualifier, body)
+
+    @invalidates_caches
+    def delete_function(self, function_name: str, qualifier: str | None = None) -> None:
+        name = self.get_function(function_name, qualifier).function_name
+        super().delete_function(function_name, qualifier)
+        if qualifier is None:
+            self.event_invoke_configs.delete_function(name)
+            self.dead_letter_targets.pop(name, None)
+            self.recursion_configs.pop(name, None)
+
+    def create_event_source_mapping(self, spec: dict[str, Any]) -> Any:
+        esm = super().create_event_source_mapping(spec)
+        self._poll_if_sqs(esm)
+        return esm
+
+    def update_event_source_mapping(self, uuid: str, spec: dict[str, Any]) -> Any:
+        esm = super().update_event_source_mapping(uuid, spec)
+        self._poll_if_sqs(esm)
+        return esm
+
+    @staticmethod
+    def _poll_if_sqs(esm: Any) -> None:
+        """A new or re-enabled SQS mapping starts polling: messages already waiting are read."""
+        intake = active.current()
+        if intake is not None and esm is not None and ":sqs:" in esm.event_source_arn and esm.enabled:
+            intake.sqs_mapping_changed(esm.uuid)
+
+    def _keep_dead_letter_config(self, name: str, settings: dict[str, Any]) -> None:
+        """moto drops DeadLetterConfig; AWS keeps it (an empty TargetArn clears it)."""
+        if "DeadLetterConfig" in settings:
+            target = (settings.get("DeadLetterConfig") or {}).get("TargetArn") or ""
+            if target:
+                self.dead_letter_targets[name] = target
+            else:
+                self.dead_letter_targets.pop(name, None)
+
+
+def _get_configuration_with_dead_letter(fn: LambdaFunction, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """``LambdaFunction.get_configuration``, with the DeadLetterConfig moto drops."""
+    configuration: dict[str, Any] = GET_CONFIGURATION.original(fn, *args, **kwargs)
+    backend = backend_for(fn.account_id, fn.region)
+    target = getattr(backend, "dead_letter_targets", {}).get(fn.function_name)
+    if target:
+        configuration["DeadLetterConfig"] = {"TargetArn": target}
+    return configuration
+
+
+GET_CONFIGURATION = Patch(LambdaFunction, "get_configuration", _get_configuration_with_dead_letter)
+PATCHES = (
+    *(Patch(backend_dict, "backend", AsyncLambdaBackend) for backend_dict in BACKEND_DICTS),
+    GET_CONFIGURATION,
+    Patch(LambdaFunction, "update_configuration", invalidates_caches(LambdaFunction.update_configuration)),
+    Patch(LambdaFunction, "update_function_code", invalidates_caches(LambdaFunction.update_function_code)),
+)
+
+
+def adopt_existing_backends() -> None:
+    """Backends created before the swap (or its undo) keep their functions: each takes its
+    dict's current class in place."""
+    for backend_dict in BACKEND_DICTS:
+        for account in list(backend_dict.values()):
+            for backend in list(account.values()):
+                adopt_backend(backend, backend_dict.backend)

@@ -1,0 +1,188 @@
+"""Reading moto's Lambda model: function snapshots and the settings attempts read, cached per
+configuration generation (reading moto costs more than an attempt), and function look-ups with
+AWS's errors. ``MotoFunctions`` is the pipeline's ``FunctionDirectory``."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from moto.awslambda.exceptions import UnknownFunctionException
+from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
+from moto.awslambda.utils import get_backend
+from moto.awslambda_simple.models import lambda_simple_backends
+
+from .._core import aws_errors
+from .._core.invoke_request import FunctionRef
+from .._core.recursion import TERMINATE
+from .._core.retry_policy import RetrySettings
+from .._model import Arn, FunctionSnapshot
+from .._ports import AsyncConfig, SqsMapping
+
+BACKEND_DICTS = (lambda_backends, lambda_simple_backends)
+
+_generation = 0  # moves whenever a Lambda request other than Invoke is served
+_snapshots: dict[int, tuple[int, LambdaFunction, FunctionSnapshot]] = {}
+_configs: dict[tuple[str, str, str, str], tuple[int, AsyncConfig]] = {}
+
+
+def configuration_may_change() -> None:
+    """Cached snapshots and configurations are stale from now on."""
+    global _generation
+    _generation += 1
+    _snapshots.clear()
+
+
+def forget_all() -> None:
+    _configs.clear()
+    _snapshots.clear()
+
+
+def backend_for(account_id: str, region: str) -> LambdaBackend:
+    return get_backend(account_id, region)
+
+
+def unqualified_arn(fn: LambdaFunction) -> str:
+    return f"arn:{fn.partition}:lambda:{fn.region}:{fn.account_id}:function:{fn.function_name}"
+
+
+def snapshot(fn: LambdaFunction) -> FunctionSnapshot:
+    """The runtime's snapshot of a function version, made once and kept until a Lambda request
+    other than Invoke is served (one snapshot is shared by every event queued meanwhile)."""
+    generation = _generation  # read before moto is: a change meanwhile makes this entry stale
+    cached = _snapshots.get(id(fn))
+    if cached is not None and cached[0] == generation and cached[1] is fn:
+        return cached[2]
+    function = _read_snapshot(fn)
+    _snapshots[id(fn)] = (generation, fn, function)
+    return function
+
+
+def _read_snapshot(fn: LambdaFunction) -> FunctionSnapshot:
+    backend = backend_for(fn.account_id, fn.region)
+    layer_zips = []
+    for layer in fn.layers or []:
+        version = backend.layers_versions_by_arn(layer["Arn"])
+        if version is not None and getattr(version, "code_bytes", None):
+            layer_zips.append(version.code_bytes)
+    return FunctionSnapshot(
+        name=fn.function_name,
+        arn=unqualified_arn(fn),
+        version=str(fn.version),
+        region=fn.region,
+        account_id=fn.account_id,
+        runtime=fn.run_time,
+        handler=fn.handler,
+        timeout=float(fn.timeout or 3),
+        memory_size=int(fn.memory_size or 128),
+        environment=dict(fn.environment_vars or {}),
+        code_sha256=getattr(fn, "code_sha_256", "") or "",
+        package_type=fn.package_type or "Zip",
+        code_zip=getattr(fn, "code_bytes", b"") or b"",
+        layer_zips=tuple(layer_zips),
+    )
+
+
+def function_by_arn(function_arn: str) -> LambdaFunction:
+    """moto's function (version) that an ARN names; ``UnknownFunctionException`` if none."""
+    arn = Arn.parse(function_arn)
+    return backend_for(arn.account, arn.region).get_function(arn.function_name, arn.qualifier)
+
+
+def lambda_exists(function_arn: str) -> bool:
+    try:
+        function_by_arn(function_arn)
+    except (UnknownFunctionException, ValueError, IndexError):
+        return False
+    return True
+
+
+def resolve(backend: LambdaBackend, ref: FunctionRef, region: str, account_id: str, partition: str) -> LambdaFunction:
+    """Find the function version a request names, with AWS's errors (spec 1.10-1.11, 1.18-1.19).
+    An ARN naming another account is looked up in that account."""
+    if ref.region is not None and ref.region != region:
+        raise aws_errors.wrong_region(ref.region, region)
+    account = ref.account_id or account_id
+    arn = f"arn:{partition}:lambda:{region}:{account}:function:{ref.name}:{ref.qualifier or '$LATEST'}"
+    qualifier = ref.qualifier
+    if qualifier is not None and qualifier.lower() == "$latest" and qualifier != "$LATEST":
+        raise aws_errors.not_found(arn)  # qualifiers are case-sensitive on AWS, not in moto
+    if account != account_id:
+        backend = backend_for(account, region)
+    try:
+        return backend.get_function(ref.name, qualifier)
+    except UnknownFunctionException:
+        raise aws_errors.not_found(arn) from None
+
+
+def sqs_mapping_settings(esm: Any) -> SqsMapping:
+    return SqsMapping(
+        uuid=esm.uuid,
+        function_arn=esm.function_arn,
+        queue_arn=esm.event_source_arn,
+        batch_size=int(esm.batch_size or 10),
+        batching_window=int(esm.max_batch_window or 0),
+        enabled=bool(esm.enabled),
+        report_batch_item_failures="ReportBatchItemFailures" in (esm.function_response_types or []),
+    )
+
+
+class MotoFunctions:
+    """The pipeline's ``FunctionDirectory``, over moto's Lambda backends."""
+
+    def function(self, function_arn: str) -> FunctionSnapshot:
+        try:
+            return snapshot(function_by_arn(function_arn))
+        except UnknownFunctionException as error:
+            raise LookupError(f"no function {function_arn}") from error
+
+    def async_config(self, function: FunctionSnapshot, invoked_arn: str) -> AsyncConfig:
+        """The invoked qualifier's configuration, read from moto once per generation."""
+        key = (function.account_id, function.region, function.name, invoked_arn)
+        generation = _generation  # read before moto is: a change meanwhile makes this entry stale
+        cached = _configs.get(key)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        config = self._read_async_config(function, invoked_arn)
+        _configs[key] = (generation, config)
+        return config
+
+    @staticmethod
+    def _read_async_config(function: FunctionSnapshot, invoked_arn: str) -> AsyncConfig:
+        backend: Any = backend_for(function.account_id, function.region)
+        dead_letter = getattr(backend, "dead_letter_targets", {}).get(function.name)
+        try:
+            latest = backend.get_function(function.name)
+        except UnknownFunctionException:
+            return AsyncConfig(dead_letter=dead_letter)
+        store = getattr(backend, "event_invoke_configs", None)
+        qualifier = Arn.parse(invoked_arn).qualifier or "$LATEST"
+        eic = store.find(function.name, qualifier) if store is not None else None
+        reserved = None if latest.reserved_concurrency is None else int(latest.reserved_concurrency)
+        return AsyncConfig(
+            settings=eic.retry_settings() if eic is not None else RetrySettings(),
+            zero_concurrency=reserved == 0,
+            reserved_concurrency=reserved,
+            on_success=eic.on_success if eic is not None else None,
+            on_failure=eic.on_failure if eic is not None else None,
+            dead_letter=dead_letter,
+        )
+
+    def recursion_config(self, function: FunctionSnapshot) -> str:
+        backend = backend_for(function.account_id, function.region)
+        configs: dict[str, str] = getattr(backend, "recursion_configs", {})
+        return configs.get(function.name, TERMINATE)
+
+    def sqs_mapping(self, mapping_uuid: str) -> SqsMapping | None:
+        """An SQS event source mapping's current settings, wherever it lives."""
+        for backend_dict in BACKEND_DICTS:
+            for account in list(backend_dict.values()):
+                for backend in list(account.values()):
+                    esm = backend.get_event_source_mapping(mapping_uuid)
+                    if esm is not None and ":sqs:" in esm.event_source_arn:
+                        return sqs_mapping_settings(esm)
+        return None
+
+    def account_concurrency_limit(self) -> int:
+        """AWS's default of 1000, or moto's own knob when set."""
+        return int(os.environ.get("MOTO_LAMBDA_CONCURRENCY_QUOTA", "1000"))

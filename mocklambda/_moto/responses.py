@@ -1,0 +1,245 @@
+"""The HTTP surface: Invoke and InvokeAsync as AWS answers them, and the Lambda APIs moto lacks or
+keeps wrongly (recursion config, event invoke configs). Also the urls module moto routes through
+(``url_bases`` / ``url_paths``)."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
+
+from moto.awslambda.exceptions import UnknownFunctionException
+from moto.awslambda.responses import LambdaResponse
+from moto.awslambda.urls import url_bases as moto_url_bases
+from moto.awslambda.urls import url_paths as moto_url_paths
+
+from .._core import aws_errors, invoke_request
+from .._core.event_invoke_config import EventInvokeConfigStore, check_destinations, check_ranges, function_missing
+from .._core.recursion import ALLOW, TERMINATE
+from .._model import tail
+from . import active
+from .reader import configuration_may_change, lambda_exists, resolve, snapshot, unqualified_arn
+
+Response = tuple[int, dict[str, str], Any]
+R = TypeVar("R", bound=Callable[..., Response])
+_PAYLOAD_PATH = re.compile(r"/(invocations|invoke-async)/?$")
+JSON_200 = {"status": "200", "Content-Type": "application/json"}
+
+
+def answers_aws_errors(method: R) -> R:
+    """An ``AwsError`` raised while answering becomes AWS's error response; any other fault of
+    ours reaches the caller as AWS's 500, never as a traceback."""
+
+    @functools.wraps(method)
+    def answer(self: Any, *args: Any) -> Response:
+        try:
+            return method(self, *args)
+        except aws_errors.AwsError as error:
+            return error.response()
+
+    return answer  # type: ignore[return-value]
+
+
+class AsyncLambdaResponse(LambdaResponse):
+    def setup_class(self, request: Any, full_url: str, headers: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Keep Invoke payloads as bytes: moto would fail decoding a non-UTF-8 body, which AWS
+        answers with InvalidRequestContentException (spec 1.17)."""
+        self._may_change = not _PAYLOAD_PATH.search(urlsplit(full_url).path)
+        if not self._may_change and not args:
+            kwargs["use_raw_body"] = True
+        if self._may_change:
+            configuration_may_change()  # any other Lambda request may change what attempts read
+        return super().setup_class(request, full_url, headers, *args, **kwargs)
+
+    def call_action(self) -> Any:
+        try:
+            return super().call_action()
+        finally:
+            if getattr(self, "_may_change", False):  # and once it has: a read meanwhile is stale
+                configuration_may_change()
+
+    def _function_segment(self, suffix: str) -> str:
+        """The function name, ARN or ``name:qualifier`` in the path, before ``suffix``."""
+        return unquote(self.path.rstrip("/").split("/functions/", 1)[1].rsplit(suffix, 1)[0])
+
+    def _raw_body(self) -> bytes:
+        body = getattr(self, "raw_body", None)
+        if body is None:
+            body = self.body
+        if body is None:
+            return b""
+        return body.encode("utf-8") if isinstance(body, str) else bytes(body)
+
+    # -- Invoke -------------------------------------------------------------------------------
+
+    def invoke(self) -> Any:
+        if active.current() is None:
+            return super().invoke()
+        try:
+            return self._invoke()
+        except aws_errors.AwsError as error:
+            return error.response()
+        except Exception as error:  # a fault of ours reaches the caller as AWS's 500, not a traceback
+            return aws_errors.internal_error(error).response()
+
+    def _invoke(self) -> Response:
+        intake = active.current()
+        assert intake is not None
+        kind = invoke_request.invocation_type(self.headers)
+        ref = invoke_request.parse_function_ref(self._function_segment("/invocations"),
+                                                self.querystring.get("Qualifier", [None])[0])
+        fn = resolve(self.backend, ref, self.region, self.current_account, self.partition)
+        body = self._raw_body()
+        limit = invoke_request.ASYNC_LIMIT if kind == "Event" else invoke_request.SYNC_LIMIT
+        invoke_request.check_payload(body, limit, kind)
+        client_context = invoke_request.parse_client_context(self.headers.get("X-Amz-Client-Context"))
+        if kind == "DryRun":
+            return 204, {"status": "204"}, ""  # spec 1.5: validated, nothing runs
+        if kind == "Event":
+            return 202, {"status": "202", "x-amzn-RequestId": _accept_event(fn, ref, body)}, ""
+        request_id = str(uuid.uuid4())
+        invoked_arn = unqualified_arn(fn) + (f":{ref.qualifier}" if ref.qualifier else "")
+        result = intake.invoke_sync(snapshot(fn), request_id, body, invoked_arn, client_context)
+        headers = {
+            "status": "200",
+            "X-Amz-Executed-Version": str(fn.version),
+            "x-amzn-RequestId": request_id,
+            "Content-Type": "application/json",
+        }
+        if result.failed:
+            headers["X-Amz-Function-Error"] = "Unhandled"
+        if self.headers.get("X-Amz-Log-Type") == "Tail":
+            headers["X-Amz-Log-Result"] = base64.b64encode(tail(result.log).encode("utf-8")).decode("ascii")
+        return 200, headers, result.payload
+
+    def invoke_async(self) -> Any:
+        """The deprecated InvokeAsync API (spec 1.27): same queue, 256 KB limit."""
+        if active.current() is None:
+            return super().invoke_async()
+        return self._invoke_async()
+
+    @answers_aws_errors
+    def _invoke_async(self) -> Response:
+        ref = invoke_request.parse_function_ref(self._function_segment("/invoke-async"), None)
+        fn = resolve(self.backend, ref, self.region, self.current_account, self.partition)
+        body = self._raw_body()
+        invoke_request.check_payload(body, invoke_request.INVOKE_ASYNC_LIMIT, "Event")
+        request_id = _accept_event(fn, ref, body)
+        return 202, {"status": "202", "x-amzn-RequestId": request_id}, json.dumps({"Status": 202})
+
+    # -- recursion config (spec 7.1): not in moto ---------------------------------------------
+
+    def put_function_recursion_config(self) -> Any:
+        return self._recursion_config("put")
+
+    def get_function_recursion_config(self) -> Any:
+        return self._recursion_config("get")
+
+    @answers_aws_errors
+    def _recursion_config(self, operation: str) -> Response:
+        ref = invoke_request.parse_function_ref(self._function_segment("/recursion-config"), None)
+        fn = resolve(self.backend, ref, self.region, self.current_account, self.partition)
+        configs = self.backend.recursion_configs
+        if operation == "put":
+            value = json.loads(self._raw_body() or b"{}").get("RecursiveLoop")
+            if value not in (ALLOW, TERMINATE):
+                raise aws_errors.validation(
+                    "recursiveLoop", str(value), "Member must satisfy enum value set: [Terminate, Allow]"
+                )
+            configs[fn.function_name] = value
+        current = configs.get(fn.function_name, TERMINATE)
+        return 200, JSON_200, json.dumps({"RecursiveLoop": current})
+
+    # -- event invoke config (spec §5): moto's store appends, ignores Qualifier and never merges
+
+    def put_function_event_invoke_config(self) -> Any:
+        return self._event_invoke_config("put")
+
+    def update_function_event_invoke_config(self) -> Any:
+        return self._event_invoke_config("update")
+
+    def get_function_event_invoke_config(self) -> Any:
+        return self._event_invoke_config("get")
+
+    def delete_function_event_invoke_config(self) -> Any:
+        return self._event_invoke_config("delete")
+
+    def list_function_event_invoke_configs(self) -> Any:
+        return self._event_invoke_config("list")
+
+    def _event_invoke_config(self, operation: str) -> Any:
+        if active.current() is None:
+            return getattr(super(), _EIC_METHODS[operation])()
+        return self._event_invoke_config_operation(operation)
+
+    @answers_aws_errors
+    def _event_invoke_config_operation(self, operation: str) -> Response:
+        raw_name = unquote(self.path.split("/functions/", 1)[1].split("/event-invoke-config", 1)[0])
+        qualifier_param = None if operation == "list" else self.querystring.get("Qualifier", [None])[0]
+        ref = invoke_request.parse_function_ref(raw_name, qualifier_param)
+        if ref.region is not None and ref.region != self.region:
+            raise aws_errors.wrong_region(ref.region, self.region)
+        account = ref.account_id or self.current_account
+        qualifier = ref.qualifier or "$LATEST"
+        qualified_arn = f"arn:{self.partition}:lambda:{self.region}:{account}:function:{ref.name}:{qualifier}"
+        backend = self.backend
+        store: EventInvokeConfigStore = backend.event_invoke_configs
+        if operation == "get":
+            return 200, JSON_200, json.dumps(store.get(ref.name, qualifier, qualified_arn).to_json())
+        if operation == "delete":
+            store.delete(ref.name, qualifier, qualified_arn)
+            return 204, {"status": "204"}, ""
+        body = json.loads(self._raw_body() or b"{}") if operation != "list" else {}
+        if operation != "list":
+            check_ranges(body)
+        try:
+            fn = backend.get_function(ref.name, ref.qualifier if operation != "list" else None)
+        except UnknownFunctionException:
+            raise function_missing() from None
+        if operation == "list":
+            max_items = self.querystring.get("MaxItems", [None])[0]
+            marker = self.querystring.get("Marker", [None])[0]
+            listing = store.list(fn.function_name, marker, int(max_items) if max_items else None)
+            return 200, JSON_200, json.dumps(listing)
+        check_destinations(body, fn.function_name, lambda_exists)
+        method = store.put if operation == "put" else store.update
+        config = method(fn.function_name, qualifier, qualified_arn, body)
+        return 200, JSON_200, json.dumps(config.to_json())
+
+    @staticmethod
+    def _enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
+        """moto stamps a random request id on every response; keep ours, which the handler saw."""
+        ours = headers.pop("x-amzn-RequestId", None)
+        headers, body = LambdaResponse._enrich_response(headers, body)
+        if ours is not None:
+            headers["x-amzn-requestid"] = ours
+        return headers, body
+
+
+def _accept_event(fn: Any, ref: invoke_request.FunctionRef, body: bytes) -> str:
+    """Queue a validated asynchronous invocation; its request id is the invocation id (spec 1.25)."""
+    intake = active.current()
+    assert intake is not None
+    function = snapshot(fn)
+    invoked_arn = f"{function.arn}:{ref.qualifier}" if ref.qualifier else function.arn  # shared when unqualified
+    return intake.accept(function, body, invoked_arn, intake.caller_chain()).request_id
+
+
+_EIC_METHODS = {
+    "put": "put_function_event_invoke_config",
+    "update": "update_function_event_invoke_config",
+    "get": "get_function_event_invoke_config",
+    "delete": "delete_function_event_invoke_config",
+    "list": "list_function_event_invoke_configs",
+}
+
+url_bases = moto_url_bases
+url_paths = {path: AsyncLambdaResponse.dispatch for path in moto_url_paths}
+url_paths[r"{0}/(?P<api_version>[^/]+)/functions/(?P<function_name>[\w_:%-]+)/recursion-config/?$"] = (
+    AsyncLambdaResponse.dispatch
+)

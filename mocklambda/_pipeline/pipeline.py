@@ -1,0 +1,132 @@
+"""One running mock's pipeline, wired: accept → queue (+ clock) → attempt → finish → delivery.
+
+``Pipeline`` builds each step with the collaborators it needs and is what moto's patched
+methods talk to (it implements ``_ports.Intake``). It holds no logic of its own beyond the
+mode's rules: when the queue settles (auto mode) and who runs it (realtime mode).
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import Any, Literal
+
+from .._core.clock import Clock
+from .._core.event_queue import EventQueue
+from .._core.timeline import render
+from .._model import Chain, ExecutionResult, FunctionSnapshot, Invocation, QueuedEvent
+from .._ports import FunctionDirectory, ScheduleSource, Sinks, SqsMapping
+from .._runtime.executor import Runtime
+from .._runtime.threads import current_chain, in_handler
+from .accept import Acceptor
+from .attempt import Bindings, Dispatcher, Faults
+from .concurrency import Concurrency
+from .finish import Finisher
+from .realtime import RealtimeRunner
+from .scheduled_rules import ScheduledRules
+from .sqs_poller import ClientFactory, SqsPoller
+from .telemetry import Telemetry
+
+Mode = Literal["auto", "manual", "realtime"]
+
+
+class Pipeline:
+    def __init__(self, mode: Mode, time_scale: float, duplicate_rate: float, seed: int | None,
+                 directory: FunctionDirectory, sinks: Sinks, schedules: ScheduleSource, clients: ClientFactory,
+                 bindings: Bindings, faults: Faults) -> None:
+        self.mode = mode
+        realtime = mode == "realtime"
+        self.clock = Clock(rate=1.0 / time_scale if realtime else 0.0)
+        self.runtime = Runtime()
+        self.telemetry = Telemetry(sinks)
+        dispatcher = Dispatcher(self.clock, directory, self.runtime, bindings, faults,
+                                Concurrency(realtime, directory.account_concurrency_limit), self.telemetry)
+        self._dispatcher = dispatcher
+        self.queue = EventQueue(
+            self.clock, dispatcher.attempt, lambda event: self._finisher.finish(event),
+            # virtual modes run warm attempts on the thread that moves the clock (see Runtime.inline_batch)
+            around_run=nullcontext if realtime else self.runtime.inline_batch,
+            before_timer=self.runtime.leave_handlers,
+        )
+        self.acceptor = Acceptor(self.queue, directory, self.telemetry, duplicate_rate, seed)
+        self._finisher = Finisher(self.clock, directory, sinks, self.acceptor, self.telemetry,
+                                  self.runtime.leave_handlers)
+        self.sqs_poller = SqsPoller(self.queue, directory, dispatcher.run_now, self.telemetry, clients)
+        self.scheduled_rules = ScheduledRules(self.queue, schedules)
+        self.realtime = RealtimeRunner(self.queue, time_scale) if realtime else None
+        self._started = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._started = True
+        if self.realtime is not None:
+            self.realtime.start()
+
+    def stop(self) -> None:
+        """Run what is still queued to its final outcome and write what was recorded."""
+        try:
+            if self.realtime is not None:
+                self.realtime.stop()
+            self.queue.run_until_idle()
+            self.telemetry.flush()
+        finally:
+            self._started = False
+
+    def close(self) -> None:
+        self.runtime.close()
+
+    # -- looking -----------------------------------------------------------------------------
+
+    def run_until_idle(self, timeout: float) -> None:
+        if self.realtime is None:
+            self.queue.run_until_idle()
+        else:
+            self.realtime.run_until_idle(timeout, self.timeline())
+
+    def invocations(self, function_name: str | None = None) -> list[Invocation]:
+        events = list(self.queue.events)
+        if function_name is not None:
+            events = [e for e in events if function_name in (e.function.name, e.function.arn, e.qualified_arn)]
+        return [self.queue.snapshot(event) for event in events]
+
+    def timeline(self) -> str:
+        return render(self.invocations(), self.clock.started_at, self.clock.offset())
+
+    # -- the Intake port: what moto's patched methods call ------------------------------------
+
+    def caller_chain(self) -> Chain | None:
+        return current_chain()
+
+    def accept(self, function: FunctionSnapshot, payload: bytes, invoked_arn: str, parent: Chain | None,
+               request_id: str | None = None) -> QueuedEvent:
+        return self.acceptor.accept(function, payload, invoked_arn, parent, request_id)
+
+    def invoke_sync(self, function: FunctionSnapshot, request_id: str, payload: bytes, invoked_arn: str,
+                    client_context: dict[str, Any] | None) -> ExecutionResult:
+        return self._dispatcher.invoke_sync(function, request_id, payload, invoked_arn, client_context)
+
+    def invoke_internal(self, function: FunctionSnapshot, payload: bytes, invoked_arn: str) -> ExecutionResult | None:
+        return self._dispatcher.invoke_internal(function, payload, invoked_arn)
+
+    def before_api_call(self, url: str) -> None:
+        """Auto mode: whoever calls AWS from outside a handler sees every queued event settled,
+        and the logs and metrics recorded so far. A handler's own calls wait for nothing (its
+        events run once its attempt is over)."""
+        if in_handler():
+            return
+        if self.mode == "auto" and self._started:
+            self.queue.run_until_idle()
+        self.telemetry.before_call(url)
+
+    def flush_telemetry(self) -> None:
+        self.telemetry.flush()
+
+    def sqs_message_sent(self, mapping: SqsMapping, message_id: str) -> None:
+        self.sqs_poller.message_sent(mapping, message_id, current_chain() if in_handler() else None)
+
+    def sqs_mapping_changed(self, mapping_uuid: str) -> None:
+        """A new or re-enabled SQS mapping starts polling: messages already waiting are read."""
+        self.sqs_poller.wake(mapping_uuid)
+
+    def track_schedule(self, rule_arn: str, expression: str) -> None:
+        self.scheduled_rules.track(rule_arn, expression)

@@ -1,0 +1,64 @@
+"""What Lambda records of each run (spec §6): logs for CloudWatch Logs and AWS/Lambda metrics,
+buffered and written through the sinks in bulk (one write per stream, per account and region)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from .._model import ExecutionResult, FunctionSnapshot
+from .._ports import Sinks, StatisticSet
+
+METRIC_READER = "://monitoring."  # CloudWatch's endpoint: a call there reads metrics
+FLUSH_AT = 10_000  # metric sets written anyway, so that they never pile up
+
+
+class Telemetry:
+    def __init__(self, sinks: Sinks) -> None:
+        self._sinks = sinks
+        self._logs: list[tuple[FunctionSnapshot, ExecutionResult]] = []
+        # keyed by the instant's identity, as an aware datetime is slow to hash; the set keeps it alive
+        self._metrics: dict[tuple[str, str, str, int], StatisticSet] = {}
+        self._lock = threading.Lock()
+
+    def record_run(self, function: FunctionSnapshot, result: ExecutionResult, at: datetime,
+                   event_age_ms: float | None = None) -> None:
+        """A run's log, and Invocations / Errors (and AsyncEventAge for an asynchronous event,
+        measured when its attempt started)."""
+        if result.log_stream:
+            self._logs.append((function, result))
+        with self._lock:
+            if event_age_ms is not None:
+                self._count(function, "AsyncEventAge", event_age_ms, at, "Milliseconds")
+            self._count(function, "Invocations", 1, at, "Count")
+            if result.error_type is not None:
+                self._count(function, "Errors", 1, at, "Count")
+
+    def count(self, function: FunctionSnapshot, name: str, value: float, at: datetime, unit: str = "Count") -> None:
+        """One datum for CloudWatch, namespace AWS/Lambda, dimension FunctionName."""
+        with self._lock:
+            self._count(function, name, value, at, unit)
+
+    def _count(self, function: FunctionSnapshot, name: str, value: float, at: datetime, unit: str) -> None:
+        key = (function.arn, name, unit, id(at))
+        stats = self._metrics.get(key)
+        if stats is None:
+            self._metrics[key] = StatisticSet(function, name, unit, at, value)
+        else:
+            stats.add(value)
+
+    def before_call(self, url: str) -> None:
+        """Logs are written before any outside call (log subscription filters deliver as they are
+        written); metrics before a CloudWatch call, or once they pile up."""
+        with_metrics = bool(self._metrics) and (METRIC_READER in url or len(self._metrics) >= FLUSH_AT)
+        if self._logs or with_metrics:
+            self.flush(with_metrics)
+
+    def flush(self, with_metrics: bool = True) -> None:
+        with self._lock:
+            logs, self._logs = self._logs, []
+            metrics: list[StatisticSet] = []
+            if with_metrics:
+                metrics, self._metrics = list(self._metrics.values()), {}
+        if logs or metrics:
+            self._sinks.write_telemetry(logs, metrics)

@@ -1,0 +1,128 @@
+"""The two faces of the door between the pipeline and moto, as Protocols, and the values that
+cross it.
+
+The pipeline reads functions and writes outcomes through ``FunctionDirectory``, ``Sinks`` and
+``ScheduleSource`` (implemented in ``_moto``); moto's patched methods hand invocations to the
+pipeline through ``Intake`` (implemented by ``_pipeline.Pipeline``). Neither side imports the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from ._core.clock import Clock
+from ._core.records import DeadLetter
+from ._core.retry_policy import RetrySettings
+from ._model import Chain, ExecutionResult, FunctionSnapshot, QueuedEvent
+
+
+@dataclass(frozen=True)
+class AsyncConfig:
+    """What an attempt and an event's end read of a function's configuration (spec 2.12, 3, 4)."""
+
+    settings: RetrySettings = RetrySettings()
+    zero_concurrency: bool = False
+    reserved_concurrency: int | None = None
+    on_success: str | None = None
+    on_failure: str | None = None
+    dead_letter: str | None = None
+
+
+@dataclass(frozen=True)
+class SqsMapping:
+    """An SQS event source mapping's settings, as the poller reads them before each poll."""
+
+    uuid: str
+    function_arn: str
+    queue_arn: str
+    batch_size: int
+    batching_window: int
+    enabled: bool
+    report_batch_item_failures: bool
+
+
+class StatisticSet:
+    """Data of one function, metric and instant, kept as CloudWatch's StatisticValues (count,
+    sum, min, max): on the virtual clock thousands of attempts share an instant."""
+
+    __slots__ = ("function", "name", "unit", "at", "count", "total", "low", "high")
+
+    def __init__(self, function: FunctionSnapshot, name: str, unit: str, at: datetime, value: float) -> None:
+        self.function, self.name, self.unit, self.at = function, name, unit, at
+        self.count, self.total, self.low, self.high = 1, value, value, value
+
+    def add(self, value: float) -> None:
+        self.count += 1
+        self.total += value
+        if value < self.low:
+            self.low = value
+        elif value > self.high:
+            self.high = value
+
+
+class FunctionDirectory(Protocol):
+    """What the pipeline reads of functions and their settings."""
+
+    def function(self, function_arn: str) -> FunctionSnapshot:
+        """The version a (qualified or bare) function ARN names; ``LookupError`` if it is gone."""
+
+    def async_config(self, function: FunctionSnapshot, invoked_arn: str) -> AsyncConfig: ...
+
+    def recursion_config(self, function: FunctionSnapshot) -> str:
+        """``Allow`` or ``Terminate`` (spec 7.1)."""
+
+    def sqs_mapping(self, mapping_uuid: str) -> SqsMapping | None: ...
+
+    def account_concurrency_limit(self) -> int: ...
+
+
+class Sinks(Protocol):
+    """Where outcomes go: destinations, dead-letter queues, CloudWatch Logs and metrics."""
+
+    def deliver_record(self, target: str, record: str, succeeded: bool, function_arn: str, at: datetime) -> None:
+        """Put an invocation record where ``target`` points; raises when AWS would fail to deliver."""
+
+    def deliver_dead_letter(self, target: str, letter: DeadLetter) -> None: ...
+
+    def write_telemetry(self, logs: list[tuple[FunctionSnapshot, ExecutionResult]],
+                        metrics: list[StatisticSet]) -> None: ...
+
+
+class ScheduleSource(Protocol):
+    def fire(self, rule_arn: str, expression: str, at: datetime) -> bool:
+        """Run a scheduled rule's Lambda targets; False once the rule is gone, disabled or
+        rescheduled (then it stops)."""
+
+
+class Intake(Protocol):
+    """What moto's patched methods hand to the running mock."""
+
+    clock: Clock
+
+    def caller_chain(self) -> Chain | None:
+        """The invocation chain of the calling handler thread (None outside handlers)."""
+
+    def accept(self, function: FunctionSnapshot, payload: bytes, invoked_arn: str, parent: Chain | None,
+               request_id: str | None = None) -> QueuedEvent:
+        """Queue an asynchronous invocation (recursion admission included)."""
+
+    def invoke_sync(self, function: FunctionSnapshot, request_id: str, payload: bytes, invoked_arn: str,
+                    client_context: dict[str, object] | None) -> ExecutionResult:
+        """A RequestResponse invoke; raises ``AwsError`` for a stopped loop or a throttle."""
+
+    def invoke_internal(self, function: FunctionSnapshot, payload: bytes, invoked_arn: str) -> ExecutionResult | None:
+        """An invocation moto makes itself (None when stopped as a recursive loop)."""
+
+    def before_api_call(self, url: str) -> None:
+        """Settle (auto mode) and write telemetry before a call from outside a handler is served."""
+
+    def flush_telemetry(self) -> None:
+        """Write the logs and metrics recorded so far (a reader outside the process may look)."""
+
+    def sqs_message_sent(self, mapping: SqsMapping, message_id: str) -> None: ...
+
+    def sqs_mapping_changed(self, mapping_uuid: str) -> None: ...
+
+    def track_schedule(self, rule_arn: str, expression: str) -> None: ...

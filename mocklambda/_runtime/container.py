@@ -1,0 +1,125 @@
+"""A warm execution environment for one function version: its code on disk, its modules, its
+variables, and the init phase that imports the handler (spec 9.4)."""
+
+from __future__ import annotations
+
+import contextvars
+import importlib
+import traceback
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from .._model import FunctionSnapshot
+from .environment import trace_id
+from .sandbox import CodeBundle, ModuleSpace
+
+Handler = Callable[[Any, Any], Any]
+
+
+class InitError(Exception):
+    """The init phase failed: the payload is the runtime's error object."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__(payload["errorMessage"])
+        self.payload = payload
+
+
+def runtime_error(error_type: str, message: str, request_id: str, stack: list[str]) -> dict[str, Any]:
+    """An error object as the runtime reports it (``errorMessage``, ``errorType``, ...)."""
+    return {"errorMessage": message, "errorType": error_type, "requestId": request_id, "stackTrace": stack}
+
+
+class Container:
+    """A warm execution environment for one function version."""
+
+    def __init__(self, function: FunctionSnapshot, bound: Handler | None) -> None:
+        self.function = function
+        self.bundle = None if bound is not None else CodeBundle(function.code_zip, list(function.layer_zips))
+        self.modules = ModuleSpace(self.bundle)
+        self.handler_fn: Handler | None = bound
+        now = datetime.now(timezone.utc)
+        self.log_stream = f"{now:%Y/%m/%d}/[{function.version}]{uuid.uuid4().hex}"
+        self._environment: dict[str, str] | None = None
+        self._own_context_vars = contextvars.Context()
+        self._context_vars = [self._own_context_vars]  # the sandbox's own contextvars, while not in use
+
+    def aws_path(self, filename: str) -> str:
+        return self.bundle.aws_path(filename) if self.bundle else filename
+
+    def take_context_vars(self) -> contextvars.Context:
+        """The sandbox's contextvars; a fresh set for a call made while they are in use (the
+        function invoking itself, parallel attempts in realtime mode: other sandboxes on AWS)."""
+        try:
+            return self._context_vars.pop()
+        except IndexError:
+            return contextvars.Context()
+
+    def give_back_context_vars(self, context_vars: contextvars.Context) -> None:
+        if not self._context_vars and context_vars is self._own_context_vars:
+            self._context_vars.append(context_vars)
+
+    def environment(self) -> dict[str, str]:
+        """Lambda's variables for one invocation (a new trace id each time)."""
+        if self._environment is None:
+            self._environment = self._base_environment()
+        env = dict(self._environment)
+        env["_X_AMZN_TRACE_ID"] = trace_id()
+        return env
+
+    def _base_environment(self) -> dict[str, str]:
+        function = self.function
+        env = {str(k): str(v) for k, v in function.environment.items()}
+        env.update(
+            {
+                "_HANDLER": function.handler or "",
+                "AWS_REGION": function.region,
+                "AWS_DEFAULT_REGION": function.region,
+                "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime or 'python'}",
+                "AWS_LAMBDA_FUNCTION_NAME": function.name,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
+                "AWS_LAMBDA_FUNCTION_VERSION": function.version,
+                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+                "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group,
+                "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
+            }
+        )
+        if self.bundle is not None:
+            env["LAMBDA_TASK_ROOT"] = str(self.bundle.task_dir)
+        return env
+
+    def stack(self, tb: Any, skip: int = 0) -> list[str]:
+        frames = traceback.extract_tb(tb)[skip:]
+        for frame in frames:
+            frame.filename = self.aws_path(frame.filename)
+        return traceback.format_list(frames)
+
+    def initialise(self) -> Handler:
+        """Import the handler module, as the runtime's bootstrap does (spec 9.4)."""
+        handler = self.function.handler or ""
+        try:
+            module_name, function_name = handler.rsplit(".", 1)
+        except ValueError as exc:
+            raise InitError(runtime_error("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {exc}", "", []))
+        try:
+            if self.bundle is not None and self.bundle.bad_zip:
+                raise ImportError(f"No module named '{module_name}'")
+            module = importlib.import_module(module_name.replace("/", "."))
+        except ImportError as exc:
+            raise InitError(
+                runtime_error("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}", "", [])
+            )
+        except SyntaxError as exc:
+            stack = [f'  File "{self.aws_path(exc.filename or "")}" Line {exc.lineno}\n    {(exc.text or "").strip()}\n']
+            raise InitError(
+                runtime_error("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}", "", stack)
+            )
+        except Exception as exc:  # an exception raised by the module's own top-level code
+            raise InitError(runtime_error(type(exc).__name__, str(exc), "", self.stack(exc.__traceback__, skip=1)))
+        try:
+            return getattr(module, function_name)
+        except AttributeError:
+            raise InitError(
+                runtime_error("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'", "", [])
+            )

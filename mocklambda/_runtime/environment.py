@@ -1,0 +1,68 @@
+"""Lambda's environment variables, set in ``os.environ`` while a handler runs and undone after,
+and the per-invocation trace id (spec 9.2)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+
+@contextmanager
+def lambda_environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set Lambda's variables only while the handler runs; undo whatever the handler changed.
+    (Compares os.environ's own bytes mapping, so a warm call costs microseconds, not a copy
+    and decode of every variable.)"""
+    data = getattr(os.environ, "_data", None)
+    before = dict(data) if data is not None else dict(os.environ)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        if data is None:
+            _restore_slowly(before)
+        else:
+            decode = os.environ.decodekey  # type: ignore[attr-defined]
+            for key in [k for k in data if k not in before]:
+                del os.environ[decode(key)]
+            for key, value in before.items():
+                if data.get(key) != value:
+                    os.environ[decode(key)] = os.environ.decodevalue(value)  # type: ignore[attr-defined]
+
+
+def set_python_environment_variable(key: bytes, value: str) -> None:
+    """``os.environ[key] = value`` for an ASCII name, as Python code reads it, without the per-call
+    encoding work and the C library's ``setenv`` (which scans the whole environment). For the
+    per-invocation trace id of warm inline attempts: the container's variables, this one's first
+    value included, went through ``os.environ`` (a subprocess sees them all)."""
+    data = getattr(os.environ, "_data", None)
+    if data is None or os.name != "posix":  # elsewhere the mapping's keys are not the names' bytes
+        os.environ[key.decode()] = value
+    else:
+        data[key] = value.encode("utf-8", "surrogateescape")
+
+
+def _restore_slowly(before: dict[str, Any]) -> None:
+    for key in list(os.environ):
+        if key not in before:
+            del os.environ[key]
+    for key, value in before.items():
+        if os.environ.get(key) != value:
+            os.environ[key] = value
+
+
+_trace_random = random.Random()
+_trace_ids = itertools.count()
+
+
+def trace_id() -> str:
+    """An X-Ray trace header as Lambda sets it in ``_X_AMZN_TRACE_ID``: the epoch second, then 96
+    bits unique to the invocation (64 random per process, a 32-bit counter)."""
+    return f"Root=1-{int(time.time()):08x}-{_TRACE_PREFIX}{next(_trace_ids) & 0xFFFFFFFF:08x};Sampled=0"
+
+
+_TRACE_PREFIX = f"{_trace_random.getrandbits(64):016x}"

@@ -1,0 +1,77 @@
+"""Where handler code runs: a pool of reusable handler threads, and the inline batch that runs
+warm attempts on the thread draining the queue."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+
+from .capture import ThreadCapture
+from .container import Container
+from .environment import lambda_environment
+from .threads import exclusive
+
+
+class InlineBatch:
+    """Consecutive warm attempts run on the calling thread (see ``Runtime.inline_batch``). The
+    container's environment, modules and output capture stay in place from one attempt to the next
+    (only the queue's bookkeeping runs in between) and are put back when another container runs,
+    when something runs on a handler thread, before the mock's own work that reads them (see
+    ``Runtime.leave_handlers``), and when the batch ends."""
+
+    def __init__(self) -> None:
+        self.thread_id = threading.get_ident()
+        self.container: Container | None = None
+        self.applied: ExitStack | None = None
+        self.capture: ThreadCapture | None = None
+        self.sandbox = ExitStack()
+
+    def enter(self, container: Container) -> ThreadCapture:
+        if self.capture is None:
+            self.sandbox.enter_context(exclusive())  # handler code runs one invocation tree at a time
+            self.capture = ThreadCapture(self.thread_id).open()
+        if self.container is not container:
+            self.leave_container()
+            applied = ExitStack()
+            applied.enter_context(lambda_environment(container.environment()))
+            applied.enter_context(container.modules.active())
+            self.applied, self.container = applied, container
+        return self.capture
+
+    def leave_container(self) -> None:
+        applied, self.applied, self.container = self.applied, None, None
+        if applied is not None:
+            applied.close()
+
+    def close(self) -> None:
+        try:
+            self.leave_container()
+        finally:
+            if self.capture is not None:
+                self.capture.close()
+            self.sandbox.close()
+
+
+class Worker:
+    """A thread that runs handler code, reused from one invocation to the next (starting a
+    thread per invocation costs more than a warm handler does)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._loop, name="mocklambda-handler", daemon=True)
+        self.thread.start()
+
+    def run(self, job: Callable[[], None]) -> None:
+        self._jobs.put(job)
+
+    def retire(self) -> None:
+        self._jobs.put(None)
+
+    def _loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            job()
