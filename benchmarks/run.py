@@ -149,29 +149,26 @@ def bench_failure(batch: int, repeats: int) -> float:
 
 
 def warm_function(lam: Any) -> Any:
-    """A trivial function, invoked once (warm); returns its FunctionSpec for queueing directly."""
+    """A trivial function, invoked once (warm); returns its FunctionSnapshot for queueing directly."""
     deploy("f", TRIVIAL)
     boto3.client("lambda", region_name=REGION).invoke(FunctionName="f", InvocationType="Event", Payload=b"{}")
     lam.run_until_idle()
-    return lam._engine.events[0].spec
+    return lam._pipeline.queue.events[0].function
 
 
 def drain_once(events: int) -> float:
     """Seconds to drain ``events`` queued events (trivial handler, no destination) in a fresh mock."""
     from mocklambda import mock_lambda
-    from mocklambda.recursion import root
-    from mocklambda.runtime import Request
 
     with mock_lambda(mode="manual") as lam:
-        spec = warm_function(lam)
-        arn, chain = spec.arn, root(spec.arn)
+        function = warm_function(lam)
         for number in range(events):  # queued as Invoke queues them: this measures the drain, not Invoke
-            lam._enqueue(spec, Request(f"r{number}", b"{}", arn, chain=chain))
+            lam._pipeline.accept(function, b"{}", function.arn, None, request_id=f"r{number}")
         gc.collect()
         started = time.perf_counter()
         lam.run_until_idle()
         elapsed = time.perf_counter() - started
-        assert sum(1 for i in lam._engine.events if i.condition == "Success") == events + 1
+        assert sum(1 for i in lam._pipeline.queue.events if i.condition == "Success") == events + 1
         return elapsed
 
 
@@ -203,7 +200,7 @@ def bench_memory(events: int) -> float:
         gc.collect()
         after = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
-        assert len(lam._engine.pending()) == events + 1
+        assert len(lam._pipeline.queue.pending()) == events + 1
         return (after - before) / events
 
 
@@ -211,7 +208,7 @@ def bench_moto_sqs_send(backlog: int, calls: int) -> tuple[float, float]:
     """moto's own SQS SendMessage (boto3) into an empty queue and into one holding ``backlog``
     messages (each message sent is taken out again, untimed, so the lengths stay put): moto
     recomputes every queue attribute on each send, so a send costs O(queue length). mocklambda's
-    records and dead letters skip that scan (see moto_seam._send_sqs_message)."""
+    records and dead letters skip that scan (see mocklambda/_moto/sinks.py)."""
     from moto import mock_aws
     from moto.sqs.models import sqs_backends
 

@@ -15,7 +15,8 @@ import sys
 import threading
 import urllib.parse
 import urllib.request
-from typing import Any, Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from . import _moto
 
@@ -109,16 +110,17 @@ class ControlClient:
     def __init__(self, endpoint: str = "http://127.0.0.1:5000") -> None:
         self.endpoint = endpoint.rstrip("/")
 
-    def _call(self, method: str, action: str, body: Optional[dict[str, Any]] = None) -> Any:
+    def _call(self, method: str, action: str, body: dict[str, Any] | None = None) -> Any:
         data = None if body is None else json.dumps(body).encode("utf-8")
         request = urllib.request.Request(f"{self.endpoint}{CONTROL_PREFIX}{action}", data=data, method=method,
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=120) as response:
             return json.loads(response.read())
 
-    def invocations(self, function_name: Optional[str] = None) -> list[dict[str, Any]]:
+    def invocations(self, function_name: str | None = None) -> list[dict[str, Any]]:
         query = f"?function={urllib.parse.quote(function_name, safe='')}" if function_name else ""
-        return self._call("GET", "invocations" + query)
+        invocations: list[dict[str, Any]] = self._call("GET", "invocations" + query)
+        return invocations
 
     def clock(self) -> dict[str, Any]:
         """``{"now": <ISO time>, "elapsed": <seconds since the server started>}``."""
@@ -138,7 +140,7 @@ Client = ControlClient  # the name it was first published under
 
 
 def serve(host: str = "127.0.0.1", port: int = 5000, time_scale: float = 1.0,
-          ready: Optional[Callable[[str], None]] = None) -> None:
+          ready: Callable[[str], None] | None = None) -> None:
     """Serve until SIGINT or SIGTERM."""
     from werkzeug.serving import make_server
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import base64
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Optional
+from typing import Any
 
 from . import aws_errors
 from .retry_policy import DEFAULT_MAX_EVENT_AGE, DEFAULT_MAX_RETRY_ATTEMPTS, RetrySettings
@@ -30,10 +31,10 @@ _SERVICES = {"OnSuccess": {"sqs", "sns", "lambda", "events"}, "OnFailure": {"sqs
 class EventInvokeConfig:
     function_arn: str  # qualified
     last_modified: float
-    max_retry_attempts: Optional[int] = None
-    max_event_age: Optional[int] = None
-    on_success: Optional[str] = None
-    on_failure: Optional[str] = None
+    max_retry_attempts: int | None = None
+    max_event_age: int | None = None
+    on_success: str | None = None
+    on_failure: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"LastModified": self.last_modified, "FunctionArn": self.function_arn}
@@ -49,12 +50,13 @@ class EventInvokeConfig:
 
     def retry_settings(self) -> RetrySettings:
         return RetrySettings(
-            max_retry_attempts=DEFAULT_MAX_RETRY_ATTEMPTS if self.max_retry_attempts is None else self.max_retry_attempts,
+            max_retry_attempts=(DEFAULT_MAX_RETRY_ATTEMPTS if self.max_retry_attempts is None
+                                else self.max_retry_attempts),
             max_event_age=DEFAULT_MAX_EVENT_AGE if self.max_event_age is None else self.max_event_age,
         )
 
 
-def _destination(body: dict[str, Any], which: str) -> Optional[str]:
+def _destination(body: dict[str, Any], which: str) -> str | None:
     return ((body.get("DestinationConfig") or {}).get(which) or {}).get("Destination") or None
 
 
@@ -69,9 +71,11 @@ def check_ranges(body: dict[str, Any]) -> None:
         if value is None:
             continue
         if value > high:
-            problems.append(f"Value '{value}' at '{field}' failed to satisfy constraint: Member must have value less than or equal to {high}")
+            problems.append(f"Value '{value}' at '{field}' failed to satisfy constraint: "
+                            f"Member must have value less than or equal to {high}")
         elif value < low:
-            problems.append(f"Value '{value}' at '{field}' failed to satisfy constraint: Member must have value greater than or equal to {low}")
+            problems.append(f"Value '{value}' at '{field}' failed to satisfy constraint: "
+                            f"Member must have value greater than or equal to {low}")
     for which, field in (("OnSuccess", "onSuccess"), ("OnFailure", "onFailure")):
         arn = _destination(body, which)
         if arn is not None and not _DESTINATION_PATTERN.fullmatch(arn):
@@ -96,7 +100,8 @@ def check_destinations(body: dict[str, Any], function_name: str, lambda_exists: 
             success = f"OnSuccess(destination={on_success})" if on_success else "null"
             failure = f"OnFailure(destination={on_failure})" if on_failure else "null"
             raise aws_errors.invalid_parameter(
-                f"The provided destination config DestinationConfig(onSuccess={success}, onFailure={failure}) is invalid."
+                f"The provided destination config DestinationConfig(onSuccess={success}, onFailure={failure})"
+                " is invalid."
             )
         if service == "lambda":
             target_name = parts[6] if len(parts) > 6 else ""
@@ -127,7 +132,9 @@ class EventInvokeConfigStore:
     def put(self, name: str, qualifier: str, qualified_arn: str, body: dict[str, Any]) -> EventInvokeConfig:
         """Put replaces: settings left out are removed (spec 5.2)."""
         if not _settings_given(body):
-            raise aws_errors.invalid_parameter("You must specify at least one of error handling or destination setting.")
+            raise aws_errors.invalid_parameter(
+                "You must specify at least one of error handling or destination setting."
+            )
         config = EventInvokeConfig(
             function_arn=qualified_arn,
             last_modified=round(time.time(), 3),
@@ -164,7 +171,7 @@ class EventInvokeConfigStore:
             raise self._missing(qualified_arn)
         return config
 
-    def find(self, name: str, qualifier: str) -> Optional[EventInvokeConfig]:
+    def find(self, name: str, qualifier: str) -> EventInvokeConfig | None:
         return self._configs.get((name, qualifier))
 
     def delete(self, name: str, qualifier: str, qualified_arn: str) -> None:
@@ -175,7 +182,7 @@ class EventInvokeConfigStore:
         for key in [key for key in self._configs if key[0] == name]:
             del self._configs[key]
 
-    def list(self, name: str, marker: Optional[str], max_items: Optional[int]) -> dict[str, Any]:
+    def list(self, name: str, marker: str | None, max_items: int | None) -> dict[str, Any]:
         if max_items is not None and not MAX_ITEMS[0] <= max_items <= MAX_ITEMS[1]:
             raise aws_errors.AwsError(
                 400, "ValidationException",
@@ -189,7 +196,7 @@ class EventInvokeConfigStore:
             try:
                 start = int(base64.urlsafe_b64decode(marker.encode()).decode())
             except ValueError:
-                raise aws_errors.invalid_parameter("Invalid marker")
+                raise aws_errors.invalid_parameter("Invalid marker") from None
         size = max_items or DEFAULT_PAGE_SIZE
         page = configs[start:start + size]
         result: dict[str, Any] = {"FunctionEventInvokeConfigs": [config.to_json() for config in page]}

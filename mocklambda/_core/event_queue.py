@@ -15,7 +15,16 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 from typing import Literal, NamedTuple
 
-from .._model import AttemptRecord, ExecutionResult, FunctionSnapshot, Invocation, InvocationRequest, QueuedEvent, Timer
+from .._model import (
+    AttemptRecord,
+    ExecutionResult,
+    FunctionSnapshot,
+    Invocation,
+    InvocationRequest,
+    QueuedEvent,
+    Status,
+    Timer,
+)
 from ..errors import MockLambdaError
 from .clock import Clock
 from .recursion import RECURSION_CONDITION
@@ -270,7 +279,8 @@ class EventQueue:
     # -- looking -----------------------------------------------------------------------------
 
     def snapshot(self, event: QueuedEvent) -> Invocation:
-        status = "queued" if event.condition is None else ("succeeded" if event.condition == "Success" else "failed")
+        status: Status = "queued" if event.condition is None else (
+            "succeeded" if event.condition == "Success" else "failed")
         start = self.clock.started_at
         return Invocation(
             request_id=event.request_id,

@@ -6,8 +6,9 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from . import aws_errors
 
@@ -17,7 +18,9 @@ INVOKE_ASYNC_LIMIT = 256 * 1024  # spec 1.15: the deprecated InvokeAsync keeps 2
 CLIENT_CONTEXT_LIMIT = 3583  # spec 1.12
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 _QUALIFIER = re.compile(r"^(\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+)$")
-_ARN = re.compile(r"^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\d{1}):(\d{12}):function:([a-zA-Z0-9-_\.]+)(:(.+))?$")
+_ARN = re.compile(
+    r"^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\d{1}):(\d{12}):function:([a-zA-Z0-9-_\.]+)(:(.+))?$"
+)
 _PARTIAL_ARN = re.compile(r"^(\d{12}):function:([a-zA-Z0-9-_\.]+)(:(.+))?$")
 
 
@@ -85,7 +88,7 @@ def check_payload(body: bytes, limit: int, operation: str) -> None:
             "Could not parse request body into json: Could not parse payload into json: "
             f"{detail}\n at [Source: REDACTED "
             f"(`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: {column}]"
-        )
+        ) from None
     try:
         json.loads(text, parse_constant=_refuse_constant)
     except _NonStandardToken as exc:
@@ -94,7 +97,7 @@ def check_payload(body: bytes, limit: int, operation: str) -> None:
             f"Non-standard token '{exc.token}': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow"
             f"\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, "
             f"column: {text.find(exc.token) + len(exc.token) + 1}]"
-        )
+        ) from None
     except ValueError as exc:
         line = getattr(exc, "lineno", 1)
         column = getattr(exc, "colno", 1)
@@ -102,7 +105,7 @@ def check_payload(body: bytes, limit: int, operation: str) -> None:
             "Could not parse request body into json: Could not parse payload into json: "
             f"{_jackson_detail(text, getattr(exc, 'pos', 0))}\n at [Source: REDACTED "
             f"(`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: {line}, column: {column}]"
-        )
+        ) from None
 
 
 class _NonStandardToken(ValueError):
@@ -152,7 +155,7 @@ def parse_client_context(header: str | None) -> dict[str, Any] | None:
     try:
         decoded = json.loads(base64.b64decode(header, validate=True))
     except (binascii.Error, ValueError):
-        raise error
+        raise error from None
     if not isinstance(decoded, dict):
         raise error
     decoded.pop("w3c", None)

@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+
 from .._model import QueuedEvent
 from .recursion import RECURSION_MESSAGE
 
@@ -16,7 +17,7 @@ EVENTBRIDGE_SOURCE = "lambda"  # spec 3.12: observed on AWS (docs say aws.lambda
 
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"))  # made once: dumps with options makes one per call
-_scan = json.JSONDecoder().scan_once
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner, set in __init__
 _last_stamp: tuple[datetime | None, str] = (None, "")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 FUNCTION_ERROR_DELAYS = (60.0, 120.0)  # spec 2.2: one minute, then two
 BACKOFF_START = 1.0  # spec 2.5: throttles and system errors back off from 1 s ...
@@ -22,8 +21,8 @@ class RetrySettings:
 class Decision:
     """Either retry after ``delay`` seconds, or stop with ``condition``."""
 
-    delay: Optional[float] = None
-    condition: Optional[str] = None
+    delay: float | None = None
+    condition: str | None = None
 
 
 def after_function_error(function_errors: int, age: float, settings: RetrySettings) -> Decision:

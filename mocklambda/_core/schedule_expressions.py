@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Optional
 
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")
@@ -19,7 +18,7 @@ class UnsupportedSchedule(ValueError):
     """An expression mocklambda cannot evaluate (it says which part)."""
 
 
-def _field(text: str, low: int, high: int, names: Optional[dict[str, int]] = None) -> Optional[set[int]]:
+def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) -> set[int] | None:
     """The values a cron field allows; None for ``*`` / ``?`` (anything)."""
     if text in ("*", "?"):
         return None
@@ -43,7 +42,7 @@ def _field(text: str, low: int, high: int, names: Optional[dict[str, int]] = Non
     return values
 
 
-def _value(text: str, names: Optional[dict[str, int]]) -> int:
+def _value(text: str, names: dict[str, int] | None) -> int:
     upper = text.upper()
     if names and upper in names:
         return names[upper]
@@ -52,7 +51,7 @@ def _value(text: str, names: Optional[dict[str, int]]) -> int:
     return int(upper)
 
 
-def period(expression: str) -> Optional[float]:
+def period(expression: str) -> float | None:
     """Seconds between runs of a ``rate(...)`` expression, else None."""
     match = _RATE.match(expression.strip())
     return int(match.group(1)) * _UNITS[match.group(2)] if match else None

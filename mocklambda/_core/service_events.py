@@ -9,7 +9,7 @@ import json
 import re
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any
 
 from .records import iso_millis
 
@@ -20,17 +20,19 @@ def sns_event(
     topic_arn: str,
     message_id: str,
     message: str,
-    subject: Optional[str],
-    message_attributes: Optional[dict[str, Any]],
+    subject: str | None,
+    message_attributes: dict[str, Any] | None,
     at: datetime,
 ) -> dict[str, Any]:
     """``Records[].Sns`` as SNS delivers to a Lambda subscription (spec 8.2), keys in AWS's order."""
     region = topic_arn.split(":")[3]
     endpoint = f"https://sns.{region}.amazonaws.com"
     attributes = {
-        name: {"Type": value.get("Type") or value.get("DataType"), "Value": value.get("Value", value.get("StringValue"))}
+        name: {"Type": value.get("Type") or value.get("DataType"),
+               "Value": value.get("Value", value.get("StringValue"))}
         for name, value in (message_attributes or {}).items()
     }
+    certificate = uuid.uuid5(uuid.NAMESPACE_URL, endpoint).hex
     signature = base64.b64encode(hashlib.sha256(f"{message_id}{message}".encode()).digest() * 8).decode()
     return {
         "Records": [
@@ -42,7 +44,7 @@ def sns_event(
                     "SignatureVersion": "1",
                     "Timestamp": iso_millis(at),
                     "Signature": signature,
-                    "SigningCertUrl": f"{endpoint}/SimpleNotificationService-{uuid.uuid5(uuid.NAMESPACE_URL, endpoint).hex}.pem",
+                    "SigningCertUrl": f"{endpoint}/SimpleNotificationService-{certificate}.pem",
                     "MessageId": message_id,
                     "Message": message,
                     "MessageAttributes": attributes,
@@ -106,7 +108,7 @@ def eventbridge_event(moto_event: dict[str, Any]) -> dict[str, Any]:
     when = event.get("time")
     if isinstance(when, (int, float)):
         event["time"] = datetime.fromtimestamp(when, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    ordered = {key: event[key] for key in
+    ordered: dict[str, Any] = {key: event[key] for key in
                ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")
                if key in event}
     ordered.update({key: value for key, value in event.items() if key not in ordered})
@@ -167,7 +169,7 @@ def _sqs_attribute(value: dict[str, Any]) -> dict[str, Any]:
     return attribute
 
 
-def batch_item_failures(payload: bytes, batch_ids: list[str]) -> Optional[list[str]]:
+def batch_item_failures(payload: bytes, batch_ids: list[str]) -> list[str] | None:
     """Message ids a handler reported as failed (``ReportBatchItemFailures``); None if the
     response reports no failures. An identifier that is missing, empty or not in the batch makes
     the whole batch fail, as on AWS."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 
 from . import active, backend, eventbridge, reader, sources, stubber
+from .compat import request_handler
 from .eventbridge import MotoSchedules
 from .lifecycle import (
     check_not_server_mode,
@@ -23,7 +24,6 @@ from .lifecycle import (
     undo_mock_aws_patch,
     wsgi_app,
 )
-from .compat import request_handler
 from .patches import Patch
 from .reader import MotoFunctions
 from .sinks import MotoSinks

@@ -26,11 +26,10 @@ def server_or_proxy_mode() -> bool:
 
 def request_handler() -> Any:
     """moto's request handler for its server where it has one (5.2), werkzeug's otherwise."""
-    try:
-        from moto.moto_server.werkzeug_app import MotoRequestHandler
-    except ImportError:
-        from werkzeug.serving import WSGIRequestHandler as MotoRequestHandler
-    return MotoRequestHandler
+    from moto.moto_server import werkzeug_app
+    from werkzeug.serving import WSGIRequestHandler
+
+    return getattr(werkzeug_app, "MotoRequestHandler", WSGIRequestHandler)
 
 
 def adopt_backend(backend: Any, cls: type) -> None:

@@ -19,7 +19,7 @@ from .._core.retry_policy import RetrySettings
 from .._model import Arn, FunctionSnapshot
 from .._ports import AsyncConfig, SqsMapping
 
-BACKEND_DICTS = (lambda_backends, lambda_simple_backends)
+BACKEND_DICTS: tuple[Any, ...] = (lambda_backends, lambda_simple_backends)
 
 _generation = 0  # moves whenever a Lambda request other than Invoke is served
 _snapshots: dict[int, tuple[int, LambdaFunction, FunctionSnapshot]] = {}

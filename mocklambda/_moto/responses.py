@@ -10,7 +10,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import unquote, urlsplit
 
 from moto.awslambda.exceptions import UnknownFunctionException
@@ -23,6 +23,7 @@ from .._core.event_invoke_config import EventInvokeConfigStore, check_destinatio
 from .._core.recursion import ALLOW, TERMINATE
 from .._model import tail
 from . import active
+from .backend import AsyncLambdaBackend
 from .reader import configuration_may_change, lambda_exists, resolve, snapshot, unqualified_arn
 
 Response = tuple[int, dict[str, str], Any]
@@ -66,6 +67,10 @@ class AsyncLambdaResponse(LambdaResponse):
     def _function_segment(self, suffix: str) -> str:
         """The function name, ARN or ``name:qualifier`` in the path, before ``suffix``."""
         return unquote(self.path.rstrip("/").split("/functions/", 1)[1].rsplit(suffix, 1)[0])
+
+    def _async_backend(self) -> AsyncLambdaBackend:
+        """The backend, of our class while a mock is active (the backend dicts are switched)."""
+        return cast(AsyncLambdaBackend, self.backend)
 
     def _raw_body(self) -> bytes:
         body = getattr(self, "raw_body", None)
@@ -144,7 +149,7 @@ class AsyncLambdaResponse(LambdaResponse):
     def _recursion_config(self, operation: str) -> Response:
         ref = invoke_request.parse_function_ref(self._function_segment("/recursion-config"), None)
         fn = resolve(self.backend, ref, self.region, self.current_account, self.partition)
-        configs = self.backend.recursion_configs
+        configs = self._async_backend().recursion_configs
         if operation == "put":
             value = json.loads(self._raw_body() or b"{}").get("RecursiveLoop")
             if value not in (ALLOW, TERMINATE):
@@ -187,7 +192,7 @@ class AsyncLambdaResponse(LambdaResponse):
         account = ref.account_id or self.current_account
         qualifier = ref.qualifier or "$LATEST"
         qualified_arn = f"arn:{self.partition}:lambda:{self.region}:{account}:function:{ref.name}:{qualifier}"
-        backend = self.backend
+        backend = self._async_backend()
         store: EventInvokeConfigStore = backend.event_invoke_configs
         if operation == "get":
             return 200, JSON_200, json.dumps(store.get(ref.name, qualifier, qualified_arn).to_json())
@@ -239,7 +244,7 @@ _EIC_METHODS = {
 }
 
 url_bases = moto_url_bases
-url_paths = {path: AsyncLambdaResponse.dispatch for path in moto_url_paths}
+url_paths = dict.fromkeys(moto_url_paths, AsyncLambdaResponse.dispatch)
 url_paths[r"{0}/(?P<api_version>[^/]+)/functions/(?P<function_name>[\w_:%-]+)/recursion-config/?$"] = (
     AsyncLambdaResponse.dispatch
 )

@@ -34,6 +34,11 @@ def _settle_then_process(request: Any) -> Any:
     return type(botocore_stubber).process_request(botocore_stubber, request)
 
 
+def _authorizing() -> bool:
+    """moto checks IAM permissions (``set_initial_no_auth_action_count``): let it route."""
+    return bool(float("inf") != moto_settings.INITIAL_NO_AUTH_ACTION_COUNT)
+
+
 class _DecodedHeaders:
     """A request's headers as moto's responses read them (text, any case), decoded when read."""
 
@@ -64,7 +69,7 @@ def _fast_invoke(request: Any) -> Any:
     Only while moto's IAM authorization is off, since that would be skipped; anything else goes
     the usual way."""
     url = request.url
-    if request.method != "POST" or "/invocations" not in url or moto_settings.INITIAL_NO_AUTH_ACTION_COUNT != float("inf"):
+    if request.method != "POST" or "/invocations" not in url or _authorizing():
         return None
     parts = urlsplit(url)
     match = _INVOKE_URL.match(f"{parts.scheme}://{parts.netloc}{parts.path}")

@@ -8,6 +8,7 @@ boto3, so moto's SQS does the receiving, counting and redriving exactly as it an
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Callable
@@ -135,10 +136,8 @@ class SqsPoller:
             return
         sqs = self._clients("sqs", Arn.parse(mapping.queue_arn).region)
         for message in messages:
-            try:
+            with contextlib.suppress(Exception):  # deleted or moved meanwhile
                 sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
-            except Exception:  # noqa: BLE001 - deleted or moved meanwhile
-                pass
         self.wake(mapping_uuid)
 
     @staticmethod

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import sys
 import threading
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 
@@ -27,10 +28,8 @@ class _ThreadRoutedStream(io.TextIOBase):
         return self.original.write(text)
 
     def flush(self) -> None:
-        try:
+        with contextlib.suppress(ValueError):  # closed meanwhile (pytest closes its capture files at a test's end)
             self.original.flush()
-        except ValueError:  # closed meanwhile (pytest closes its capture files when a test ends)
-            pass
 
     def close(self) -> None:
         """The real stream is not ours to close (io calls this when the wrapper is collected)."""
@@ -42,7 +41,8 @@ class _ThreadRoutedStream(io.TextIOBase):
 class _LambdaLogFormatter(logging.Formatter):
     """The Lambda Python runtime's text format: ``[INFO]\\t<time>Z\\t<request id>\\t<message>``."""
 
-    converter = time.gmtime
+    def converter(self, seconds: float | None) -> time.struct_time:
+        return time.gmtime(seconds)
 
     def __init__(self) -> None:
         super().__init__("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
@@ -77,7 +77,7 @@ class ThreadCapture:
         self.handler = _SinkHandler(thread_id)
         self.streams: list[_ThreadRoutedStream] = []
 
-    def open(self) -> "ThreadCapture":
+    def open(self) -> ThreadCapture:
         with _install_lock:
             for name in ("stdout", "stderr"):
                 stream = getattr(sys, name)

@@ -22,7 +22,7 @@ def _decimal_default(value: Any) -> Any:
 
 
 _DECODER = json.JSONDecoder()
-_scan = _DECODER.scan_once
+_scan = _DECODER.scan_once  # type: ignore[attr-defined]  # the C scanner, set in __init__
 
 
 def decode_event(payload: bytes) -> Any:

@@ -101,7 +101,8 @@ class Container:
         try:
             module_name, function_name = handler.rsplit(".", 1)
         except ValueError as exc:
-            raise InitError(runtime_error("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {exc}", "", []))
+            raise InitError(runtime_error("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {exc}", "", [])) \
+                from None
         try:
             if self.bundle is not None and self.bundle.bad_zip:
                 raise ImportError(f"No module named '{module_name}'")
@@ -109,17 +110,18 @@ class Container:
         except ImportError as exc:
             raise InitError(
                 runtime_error("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}", "", [])
-            )
+            ) from None
         except SyntaxError as exc:
-            stack = [f'  File "{self.aws_path(exc.filename or "")}" Line {exc.lineno}\n    {(exc.text or "").strip()}\n']
-            raise InitError(
-                runtime_error("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}", "", stack)
-            )
+            source = (exc.text or "").strip()
+            stack = [f'  File "{self.aws_path(exc.filename or "")}" Line {exc.lineno}\n    {source}\n']
+            message = f"Syntax error in module '{module_name}': {exc}"
+            raise InitError(runtime_error("Runtime.UserCodeSyntaxError", message, "", stack)) from None
         except Exception as exc:  # an exception raised by the module's own top-level code
-            raise InitError(runtime_error(type(exc).__name__, str(exc), "", self.stack(exc.__traceback__, skip=1)))
+            stack = self.stack(exc.__traceback__, skip=1)
+            raise InitError(runtime_error(type(exc).__name__, str(exc), "", stack)) from None
         try:
-            return getattr(module, function_name)
+            handler_fn: Handler = getattr(module, function_name)
+            return handler_fn
         except AttributeError:
-            raise InitError(
-                runtime_error("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'", "", [])
-            )
+            message = f"Handler '{function_name}' missing on module '{module_name}'"
+            raise InitError(runtime_error("Runtime.HandlerNotFound", message, "", [])) from None

@@ -26,12 +26,12 @@ def lambda_environment(values: Mapping[str, str]) -> Iterator[None]:
         if data is None:
             _restore_slowly(before)
         else:
-            decode = os.environ.decodekey  # type: ignore[attr-defined]
+            decode = os.environ.decodekey
             for key in [k for k in data if k not in before]:
                 del os.environ[decode(key)]
             for key, value in before.items():
                 if data.get(key) != value:
-                    os.environ[decode(key)] = os.environ.decodevalue(value)  # type: ignore[attr-defined]
+                    os.environ[decode(key)] = os.environ.decodevalue(value)
 
 
 def set_python_environment_variable(key: bytes, value: str) -> None:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-from .._model import Chain, ExecutionResult, FunctionSnapshot, InvocationRequest, LogFrame
+from .._model import ExecutionResult, FunctionSnapshot, InvocationRequest, LogFrame
 from ..errors import warn
 from .capture import capture_output, release_capture
 from .codec import decode_event, marshal
@@ -69,10 +69,10 @@ class Runtime:
     def close(self) -> None:
         """Wait briefly for handlers that timed out, then delete every extracted package."""
         self._watchdog.close()
-        for worker in self._timed_out:
-            worker.join(STOP_GRACE_SECONDS)
-            if worker.is_alive():
-                warn(f"handler thread {worker.name} was still running when the mock stopped "
+        for thread in self._timed_out:
+            thread.join(STOP_GRACE_SECONDS)
+            if thread.is_alive():
+                warn(f"handler thread {thread.name} was still running when the mock stopped "
                      "(blocked in a call that a timeout cannot interrupt)")
         with self._lock:
             self._containers, self._timed_out = {}, []
@@ -189,7 +189,7 @@ class Runtime:
             with self._lock:
                 worker = self._idle.pop() if self._idle else Worker()
             worker.thread.name = f"mocklambda:{function.name}:{request.request_id}"
-            worker.run(lambda: self._run(container, event, context, outcome, function, request.request_id, request.chain))
+            worker.run(lambda: self._run(container, event, context, outcome, function, request))
             if cold:  # the init phase has its own limit; the timeout counts from the handler's start
                 outcome.started.wait(INIT_TIMEOUT_SECONDS)
             finished = outcome.done.wait(function.timeout)  # warm: the handler starts at once
@@ -229,14 +229,14 @@ class Runtime:
         return ExecutionResult(outcome.payload, None, None, log, container.log_stream)
 
     def _run(self, container: Container, event: Any, context: LambdaContext, outcome: _Outcome,
-             function: FunctionSnapshot, request_id: str, chain: Chain | None) -> None:
+             function: FunctionSnapshot, request: InvocationRequest) -> None:
         """On a handler thread: the whole invocation, init phase included."""
         assert outcome.started is not None and outcome.done is not None
-        become_handler_thread(chain)
+        become_handler_thread(request.chain)
         try:
-            with capture_output(threading.get_ident(), request_id) as sink:
+            with capture_output(threading.get_ident(), request.request_id) as sink:
                 outcome.sink = sink
-                self._call_handler(container, event, context, outcome, function, request_id, None)
+                self._call_handler(container, event, context, outcome, function, request.request_id, None)
         finally:
             outcome.started.set()
             outcome.done.set()
@@ -280,7 +280,8 @@ class Runtime:
             try:
                 outcome.payload = marshal(result, function.runtime)
             except (TypeError, ValueError) as exc:
-                outcome.error = runtime_error("Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id, [])
+                message = f"Unable to marshal response: {exc}"
+                outcome.error = runtime_error("Runtime.MarshalError", message, request_id, [])
         except Interrupted:  # it landed outside the handler's own code (or at once, on a handler thread)
             if deadline is not None:
                 watchdog.finish(deadline)  # type: ignore[union-attr]
@@ -302,10 +303,12 @@ class Runtime:
                 if exc.code in (None, 0)
                 else f"Runtime exited with error: exit status {exc.code if isinstance(exc.code, int) else 1}"
             )
-            outcome.error = {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: {reason}"}
+            outcome.error = {"errorType": "Runtime.ExitError",
+                             "errorMessage": f"RequestId: {request_id} Error: {reason}"}
             outcome.discard_container = True
             return False
-        outcome.error = runtime_error(type(exc).__name__, str(exc), request_id, container.stack(exc.__traceback__, skip=1))
+        stack = container.stack(exc.__traceback__, skip=1)
+        outcome.error = runtime_error(type(exc).__name__, str(exc), request_id, stack)
         if not isinstance(exc, Exception):  # KeyboardInterrupt, CancelledError, ...: the runtime dies
             outcome.discard_container = True
         return False
@@ -317,7 +320,8 @@ class Runtime:
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(Interrupted))
 
     def _unsupported(self, function: FunctionSnapshot, request: InvocationRequest) -> ExecutionResult:
-        what = f"package type {function.package_type}" if function.package_type != "Zip" else f"runtime {function.runtime}"
+        zip_package = function.package_type == "Zip"
+        what = f"runtime {function.runtime}" if zip_package else f"package type {function.package_type}"
         message = (
             f"mocklambda runs python3.x zip functions in-process; '{function.name}' has {what}. "
             f"Bind a Python callable in the test: lam.handler('{function.name}', fn)"
@@ -325,7 +329,8 @@ class Runtime:
         if function.name not in self._warned:
             self._warned.add(function.name)
             warn(message)
-        error = {"errorMessage": message, "errorType": "MockLambda.NoHandler", "requestId": request.request_id,
+        error: dict[str, Any] = {"errorMessage": message, "errorType": "MockLambda.NoHandler",
+                                 "requestId": request.request_id,
                  "stackTrace": []}
         log = LogFrame(request.request_id, function.version, _error_log(error), 0.01, function.memory_size,
                        _max_memory_mb(function.memory_size), None).text()

@@ -18,10 +18,9 @@ import ctypes
 import signal
 import threading
 import time
-from typing import Optional
 
 # A real-time signal nobody else uses by default; only taken while its handler is the default one.
-_SIGNAL: Optional[int] = getattr(signal, "SIGRTMAX", None)
+_SIGNAL: int | None = getattr(signal, "SIGRTMAX", None)
 _MAIN = threading.main_thread().ident
 REPEAT_SECONDS = 0.1
 
@@ -43,7 +42,7 @@ class Deadline:
         self.done = False  # the runner is past the handler: send nothing more
 
 
-_signalled: Optional[Deadline] = None  # the main-thread deadline whose signal is on its way
+_signalled: Deadline | None = None  # the main-thread deadline whose signal is on its way
 
 
 def _on_signal(signum: int, frame: object) -> None:
@@ -58,9 +57,9 @@ class Watchdog:
 
     def __init__(self) -> None:
         self._wakeup = threading.Condition(threading.Lock())
-        self._current: Optional[Deadline] = None
+        self._current: Deadline | None = None
         self._sleeping_until = float("inf")
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
         self._closing = False
         self._signal_installed = False
 
