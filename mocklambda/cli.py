@@ -20,6 +20,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     run(host=args.host, port=args.port, time_scale=args.time_scale)
     return 0
 
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

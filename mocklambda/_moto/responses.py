@@ -42,8 +42,18 @@ def answers_aws_errors(method: R) -> R:
             return method(self, *args)
         except aws_errors.AwsError as error:
             return error.response()
+        except Exception as error:
+            return aws_errors.internal_error(error).response()
 
     return answer  # type: ignore[return-value]
+
+
+def with_our_request_id(headers: dict[str, str]) -> dict[str, str]:
+    """The fast path's headers as moto's routing would leave them (see ``_enrich_response``): our
+    request id, which the handler saw (the asynchronous invocation's id, spec 1.25)."""
+    ours = headers.pop("x-amzn-RequestId", None)
+    headers["x-amzn-requestid"] = ours or str(uuid.uuid4())
+    return headers
 
 
 class AsyncLambdaResponse(LambdaResponse):
@@ -85,13 +95,9 @@ class AsyncLambdaResponse(LambdaResponse):
     def invoke(self) -> Any:
         if active.current() is None:
             return super().invoke()
-        try:
-            return self._invoke()
-        except aws_errors.AwsError as error:
-            return error.response()
-        except Exception as error:  # a fault of ours reaches the caller as AWS's 500, not a traceback
-            return aws_errors.internal_error(error).response()
+        return self._invoke()
 
+    @answers_aws_errors
     def _invoke(self) -> Response:
         intake = active.current()
         assert intake is not None
@@ -218,7 +224,7 @@ class AsyncLambdaResponse(LambdaResponse):
 
     @staticmethod
     def _enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
-        """moto stamps a random request id on every response; keep ours, which the handler saw."""
+        """moto stamps a random request id on every response (``x-amzn-requestid``): keep ours."""
         ours = headers.pop("x-amzn-RequestId", None)
         headers, body = LambdaResponse._enrich_response(headers, body)
         if ours is not None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,7 +14,7 @@ from moto.core.models import botocore_stubber
 
 from . import active
 from .patches import Patch
-from .responses import AsyncLambdaResponse
+from .responses import AsyncLambdaResponse, with_our_request_id
 
 _INVOKE_URL = re.compile(r"^https?://lambda\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/2015-03-31/functions/[^/]+/invocations/?$")
 _ACCESS_KEY = re.compile(r"Credential=([^/,\s]+)/")
@@ -95,9 +94,7 @@ def _fast_invoke(request: Any) -> Any:
     status, headers, payload = response.invoke()
     headers = dict(headers)
     headers.pop("status", None)
-    request_id = headers.pop("x-amzn-RequestId", None)
-    headers["x-amzn-requestid"] = request_id or str(uuid.uuid4())
-    return status, headers, payload
+    return status, with_our_request_id(headers), payload
 
 
 PATCHES = (Patch(botocore_stubber, "process_request", _settle_then_process),)

@@ -1,0 +1,89 @@
+"""Invoke is answered past moto's request routing (``mocklambda/_moto/stubber.py``), by the same
+``AsyncLambdaResponse`` code given the attributes moto's ``setup_class`` would set. This pins that
+contract: every answer is the same whether Invoke takes the fast path or moto's routing, so a
+moto release that changes what ``setup_class`` sets fails here (spec §1)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+import mocklambda._moto.stubber as stubber
+from mocklambda._moto.responses import AsyncLambdaResponse
+
+HANDLER = """
+def handler(event, context):
+    print("handled", context.aws_request_id)
+    if event.get("fail"):
+        raise ValueError("asked to fail")
+    return {"event": event, "request_id": context.aws_request_id, "arn": context.invoked_function_arn}
+"""
+
+
+@pytest.fixture(params=["fast path", "moto routing"])
+def routing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Each test runs twice; the second time moto routes Invoke (and must have set it up)."""
+    set_up: list[str] = []
+    if request.param == "moto routing":
+        monkeypatch.setattr(stubber, "_fast_invoke", lambda http_request: None)
+        original = AsyncLambdaResponse.setup_class
+
+        def counting(self: Any, request: Any, full_url: str, *args: Any, **kwargs: Any) -> Any:
+            set_up.append(full_url)
+            return original(self, request, full_url, *args, **kwargs)
+
+        monkeypatch.setattr(AsyncLambdaResponse, "setup_class", counting)
+    yield str(request.param)
+    assert (request.param == "moto routing") == any("/invocations" in url for url in set_up)
+
+
+def answer(lambda_client: Any, **kwargs: Any) -> tuple[int, dict[str, Any], Any]:
+    try:
+        response = lambda_client.invoke(**kwargs)
+    except ClientError as error:
+        meta = error.response["ResponseMetadata"]
+        return meta["HTTPStatusCode"], {"code": error.response["Error"]["Code"]}, error.response["Error"]["Message"]
+    body = response["Payload"].read()
+    return response["StatusCode"], response, json.loads(body) if body else None
+
+
+def test_sync_success_error_and_tail_are_the_same_on_both_paths(routing, lambda_mock, lambda_client,
+                                                                 create_function):
+    create_function("both", HANDLER)
+    status, response, body = answer(lambda_client, FunctionName="both", Payload=b'{"n": 1}', LogType="Tail")
+    assert status == 200 and response["ExecutedVersion"] == "$LATEST"  # spec 1.6
+    assert body["event"] == {"n": 1} and body["request_id"] == response["ResponseMetadata"]["RequestId"]
+    assert body["arn"].endswith(":function:both")
+    log = base64.b64decode(response["LogResult"]).decode()
+    assert f"handled {body['request_id']}" in log and log.startswith(f"START RequestId: {body['request_id']}")
+
+    status, response, body = answer(lambda_client, FunctionName="both:$LATEST", Payload=b'{"fail": true}')
+    assert (status, response["FunctionError"], body["errorType"]) == (200, "Unhandled", "ValueError")
+
+
+def test_event_invoke_is_accepted_with_the_invocations_id_on_both_paths(routing, lambda_mock, lambda_client,
+                                                                        create_function):
+    create_function("both", HANDLER)
+    status, response, body = answer(lambda_client, FunctionName="both", InvocationType="Event", Payload=b"{}")
+    assert (status, body) == (202, None)  # spec 1.25
+    lambda_mock.run_until_idle()
+    [invocation] = lambda_mock.invocations("both")
+    assert invocation.request_id == response["ResponseMetadata"]["RequestId"]
+    assert invocation.condition == "Success"
+
+
+def test_aws_errors_are_the_same_on_both_paths(routing, lambda_mock, lambda_client, create_function):
+    create_function("both", HANDLER)
+    status, error, message = answer(lambda_client, FunctionName="missing", Payload=b"{}")
+    assert (status, error["code"]) == (404, "ResourceNotFoundException")  # spec 1.10
+    assert message.startswith("Function not found: arn:aws:lambda:us-east-1:")
+    status, error, message = answer(lambda_client, FunctionName="both", Payload=b"{not json")
+    assert (status, error["code"]) == (400, "InvalidRequestContentException")  # spec 1.17
+    too_large = b"x" * (1024 * 1024 + 1)
+    status, error, _ = answer(lambda_client, FunctionName="both", InvocationType="Event", Payload=too_large)
+    assert (status, error["code"]) == (413, "RequestEntityTooLargeException")  # spec 1.14
