@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .._model import Arn
 from . import aws_errors
 from .retry_policy import DEFAULT_MAX_EVENT_AGE, DEFAULT_MAX_RETRY_ATTEMPTS, RetrySettings
 
@@ -94,9 +95,12 @@ def check_destinations(body: dict[str, Any], function_name: str, lambda_exists: 
     for which, arn in (("OnSuccess", on_success), ("OnFailure", on_failure)):
         if arn is None:
             continue
-        parts = arn.split(":")
-        service = parts[2] if len(parts) > 2 else ""
-        if service not in _SERVICES[which]:
+        try:
+            parsed: Arn | None = Arn.parse(arn)
+        except ValueError:  # kafka://... (self-managed Kafka): not a destination of async invocations
+            parsed = None
+        service = parsed.service if parsed is not None else ""
+        if parsed is None or service not in _SERVICES[which]:
             success = f"OnSuccess(destination={on_success})" if on_success else "null"
             failure = f"OnFailure(destination={on_failure})" if on_failure else "null"
             raise aws_errors.invalid_parameter(
@@ -104,7 +108,8 @@ def check_destinations(body: dict[str, Any], function_name: str, lambda_exists: 
                 " is invalid."
             )
         if service == "lambda":
-            target_name = parts[6] if len(parts) > 6 else ""
+            resource = parsed.resource.split(":")
+            target_name = resource[1] if len(resource) > 1 else ""
             if target_name == function_name:
                 raise aws_errors.invalid_parameter("You can't specify the function as a destination for itself.")
             if not lambda_exists(arn):

@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+from .._model import Arn
 from .records import iso_millis
 
 
@@ -25,7 +26,7 @@ def sns_event(
     at: datetime,
 ) -> dict[str, Any]:
     """``Records[].Sns`` as SNS delivers to a Lambda subscription (spec 8.2), keys in AWS's order."""
-    region = topic_arn.split(":")[3]
+    region = Arn.parse(topic_arn).region
     endpoint = f"https://sns.{region}.amazonaws.com"
     attributes = {
         name: {"Type": value.get("Type") or value.get("DataType"),

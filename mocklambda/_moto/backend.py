@@ -74,9 +74,9 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
     delete_function_concurrency = invalidates_caches(LambdaSimpleBackend.delete_function_concurrency)
 
     @invalidates_caches
-    def create_function(self, spec: dict[str, Any]) -> LambdaFunction:
-        fn = super().create_function(spec)
-        self._keep_dead_letter_config(fn.function_name, spec)
+    def create_function(self, body: dict[str, Any]) -> LambdaFunction:
+        fn = super().create_function(body)
+        self._keep_dead_letter_config(fn.function_name, body)
         return fn
 
     @invalidates_caches
@@ -94,13 +94,13 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
             self.dead_letter_targets.pop(name, None)
             self.recursion_configs.pop(name, None)
 
-    def create_event_source_mapping(self, spec: dict[str, Any]) -> Any:
-        esm = super().create_event_source_mapping(spec)
+    def create_event_source_mapping(self, body: dict[str, Any]) -> Any:
+        esm = super().create_event_source_mapping(body)
         self._poll_if_sqs(esm)
         return esm
 
-    def update_event_source_mapping(self, uuid: str, spec: dict[str, Any]) -> Any:
-        esm = super().update_event_source_mapping(uuid, spec)
+    def update_event_source_mapping(self, uuid: str, body: dict[str, Any]) -> Any:
+        esm = super().update_event_source_mapping(uuid, body)
         self._poll_if_sqs(esm)
         return esm
 
