@@ -72,6 +72,7 @@ class LambdaMock:
             raise MockLambdaError("this mock_lambda is already started; call stop() before starting it again")
         _moto.check_not_server_mode()
         self._faults = Faults()
+        self._clients = {}
         self._pipeline = self._new_pipeline()
         if not _moto.moto_active():
             self._stop_moto = _moto.start_moto()

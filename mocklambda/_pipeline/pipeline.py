@@ -81,7 +81,7 @@ class Pipeline:
         if self.realtime is None:
             self.queue.run_until_idle()
         else:
-            self.realtime.run_until_idle(timeout, self.timeline())
+            self.realtime.run_until_idle(timeout, self.timeline)
 
     def invocations(self, function_name: str | None = None) -> list[Invocation]:
         events = list(self.queue.events)

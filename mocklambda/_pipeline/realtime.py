@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from .._core.event_queue import EventQueue, Item
@@ -39,14 +40,14 @@ class RealtimeRunner:
     def busy(self) -> bool:
         return self._busy > 0
 
-    def run_until_idle(self, timeout: float, describe: str) -> None:
+    def run_until_idle(self, timeout: float, describe: Callable[[], str]) -> None:
         """Wait for running attempts (up to ``timeout`` wall seconds), and jump the clock over the
         waits between them, until nothing is queued."""
         queue, clock = self._queue, self._queue.clock
         deadline = time.monotonic() + timeout
         while True:
             if time.monotonic() > deadline:
-                raise NotIdleError(f"still busy after {timeout} s:\n{describe}")
+                raise NotIdleError(f"still busy after {timeout} s:\n{describe()}")
             if self.busy():
                 time.sleep(0.002)
                 continue
