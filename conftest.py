@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 import textwrap
 import zipfile
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import boto3
 import pytest
 
-REGION = "us-east-1"
+from tests.helpers import REGION
 
 
 def make_zip(files: dict[str, str]) -> bytes:
@@ -38,6 +39,11 @@ def aws_region(monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture
 def lambda_client(aws_region: str) -> Any:
     return boto3.client("lambda", region_name=aws_region)
+
+
+@pytest.fixture
+def sqs(aws_region: str) -> Any:
+    return boto3.client("sqs", region_name=aws_region)
 
 
 @pytest.fixture

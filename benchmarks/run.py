@@ -19,7 +19,8 @@ import sys
 import time
 import tracemalloc
 import zipfile
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import boto3
 from botocore.awsrequest import AWSResponse
@@ -216,7 +217,7 @@ def bench_moto_sqs_send(backlog: int, calls: int) -> tuple[float, float]:
         sqs = boto3.client("sqs", region_name=REGION)
         urls = {name: sqs.create_queue(QueueName=name)["QueueUrl"] for name in ("empty", "full")}
         queues = sqs_backends["123456789012"][REGION].queues
-        for start in range(0, backlog, 10):
+        for _ in range(0, backlog, 10):
             sqs.send_message_batch(QueueUrl=urls["full"], Entries=[{"Id": str(n), "MessageBody": "x"} for n in range(10)])
         medians = []
         for name in ("empty", "full"):
@@ -242,6 +243,7 @@ def bench_startup(repeats: int) -> tuple[float, float]:
     # mocklambda has none (and PYTHONDONTWRITEBYTECODE stops Python from caching it): compile it, so
     # that both start from bytecode, as a pip-installed mocklambda does.
     import compileall
+
     import mocklambda
 
     compileall.compile_dir(os.path.dirname(mocklambda.__file__), quiet=1)

@@ -12,13 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from mocklambda import NotIdleError, mock_lambda
-
-FAILS = "def handler(event, context):\n    raise ValueError('nope')\n"
-ECHO = "def handler(event, context):\n    return {'event': event, 'id': context.aws_request_id}\n"
-
-
-def event(lambda_client, name: str, payload: bytes = b"{}", **kwargs) -> dict:
-    return lambda_client.invoke(FunctionName=name, InvocationType="Event", Payload=payload, **kwargs)
+from tests.helpers import ECHO_WITH_REQUEST_ID, FAILS_WITH_VALUE_ERROR, invoke_event, metric_total, send_event
 
 
 def offsets(invocation, lam) -> list[float]:
@@ -27,8 +21,8 @@ def offsets(invocation, lam) -> list[float]:
 
 
 def test_event_is_accepted_with_202_and_an_empty_body(lambda_mock, lambda_client, create_function):
-    create_function("echo", ECHO)
-    response = event(lambda_client, "echo", b'{"a": 1}')
+    create_function("echo", ECHO_WITH_REQUEST_ID)
+    response = invoke_event(lambda_client, "echo", b'{"a": 1}')
     assert response["StatusCode"] == 202  # spec 1.3
     assert response["Payload"].read() == b""  # spec 1.4
     for header in ("ExecutedVersion", "FunctionError", "LogResult"):
@@ -38,7 +32,7 @@ def test_event_is_accepted_with_202_and_an_empty_body(lambda_mock, lambda_client
 def test_request_id_is_the_invocation_id_on_every_attempt(create_function, lambda_client):
     seen = []
     with mock_lambda() as lam:
-        create_function("flaky", FAILS)
+        create_function("flaky", FAILS_WITH_VALUE_ERROR)
 
         def flaky(event, context):
             seen.append((context.aws_request_id, context.client_context))
@@ -46,7 +40,7 @@ def test_request_id_is_the_invocation_id_on_every_attempt(create_function, lambd
 
         lam.handler("flaky", flaky)
         client_context = base64.b64encode(json.dumps({"custom": {"a": 1}}).encode()).decode()
-        request_id = event(lambda_client, "flaky", ClientContext=client_context)["ResponseMetadata"]["RequestId"]
+        request_id = send_event(lambda_client, "flaky", ClientContext=client_context)
         lam.run_until_idle()
         invocation = lam.invocations()[0]
     assert invocation.request_id == request_id
@@ -55,8 +49,8 @@ def test_request_id_is_the_invocation_id_on_every_attempt(create_function, lambd
 
 @pytest.mark.lambda_mock(mode="manual")
 def test_function_errors_are_retried_after_one_then_two_minutes(lambda_mock, lambda_client, create_function):
-    create_function("fails", FAILS)
-    event(lambda_client, "fails")
+    create_function("fails", FAILS_WITH_VALUE_ERROR)
+    invoke_event(lambda_client, "fails")
     lambda_mock.clock.advance(59)
     assert len(lambda_mock.invocations()[0].attempts) == 1  # spec 2.2
     lambda_mock.clock.advance(1)
@@ -75,8 +69,8 @@ def test_function_errors_are_retried_after_one_then_two_minutes(lambda_mock, lam
 
 @pytest.mark.lambda_mock(mode="manual")
 def test_assert_idle_lists_what_is_queued(lambda_mock, lambda_client, create_function):
-    create_function("fails", FAILS)
-    request_id = event(lambda_client, "fails")["ResponseMetadata"]["RequestId"]
+    create_function("fails", FAILS_WITH_VALUE_ERROR)
+    request_id = send_event(lambda_client, "fails")
     with pytest.raises(NotIdleError, match=request_id):
         lambda_mock.assert_idle()
     lambda_mock.run_until_idle()
@@ -86,9 +80,9 @@ def test_assert_idle_lists_what_is_queued(lambda_mock, lambda_client, create_fun
 @pytest.mark.lambda_mock(mode="manual")
 @pytest.mark.parametrize("retries, attempts", [(0, 1), (1, 2), (2, 3)])
 def test_maximum_retry_attempts(lambda_mock, lambda_client, create_function, retries, attempts):
-    create_function("fails", FAILS)
+    create_function("fails", FAILS_WITH_VALUE_ERROR)
     lambda_client.put_function_event_invoke_config(FunctionName="fails", MaximumRetryAttempts=retries)
-    event(lambda_client, "fails")
+    invoke_event(lambda_client, "fails")
     lambda_mock.run_until_idle()
     invocation = lambda_mock.invocations()[0]
     assert len(invocation.attempts) == attempts  # spec 2.4
@@ -98,9 +92,9 @@ def test_maximum_retry_attempts(lambda_mock, lambda_client, create_function, ret
 @pytest.mark.lambda_mock(mode="manual")
 @pytest.mark.parametrize("max_age, attempts", [(60, 1), (90, 2), (180, 2), (181, 3)])
 def test_event_age_gives_up_when_the_next_retry_would_be_too_late(lambda_mock, lambda_client, create_function, max_age, attempts):
-    create_function("fails", FAILS)
+    create_function("fails", FAILS_WITH_VALUE_ERROR)
     lambda_client.put_function_event_invoke_config(FunctionName="fails", MaximumEventAgeInSeconds=max_age)
-    event(lambda_client, "fails")
+    invoke_event(lambda_client, "fails")
     lambda_mock.run_until_idle()
     invocation = lambda_mock.invocations()[0]
     assert len(invocation.attempts) == attempts  # spec 2.7: age 60 -> 1 attempt, age 90 -> 2
@@ -110,12 +104,12 @@ def test_event_age_gives_up_when_the_next_retry_would_be_too_late(lambda_mock, l
 
 @pytest.mark.lambda_mock(mode="manual")
 def test_the_invoked_qualifiers_config_governs_its_events(lambda_mock, lambda_client, create_function):
-    create_function("fails", FAILS)
+    create_function("fails", FAILS_WITH_VALUE_ERROR)
     lambda_client.publish_version(FunctionName="fails")
     lambda_client.create_alias(FunctionName="fails", Name="live", FunctionVersion="1")
     lambda_client.put_function_event_invoke_config(FunctionName="fails", Qualifier="live", MaximumRetryAttempts=0)
-    event(lambda_client, "fails", Qualifier="live")
-    event(lambda_client, "fails")
+    invoke_event(lambda_client, "fails", Qualifier="live")
+    invoke_event(lambda_client, "fails")
     lambda_mock.run_until_idle()
     by_alias, unqualified = lambda_mock.invocations()
     assert by_alias.function_arn.endswith(":function:fails:live")
@@ -126,10 +120,10 @@ def test_the_invoked_qualifiers_config_governs_its_events(lambda_mock, lambda_cl
 
 @pytest.mark.lambda_mock(mode="manual")
 def test_throttles_back_off_exponentially_without_using_retries(lambda_mock, lambda_client, create_function):
-    create_function("fails", FAILS)
+    create_function("fails", FAILS_WITH_VALUE_ERROR)
     lambda_client.put_function_event_invoke_config(FunctionName="fails", MaximumRetryAttempts=0)
     lambda_mock.inject_throttles("fails", times=3)
-    event(lambda_client, "fails")
+    invoke_event(lambda_client, "fails")
     lambda_mock.run_until_idle()
     invocation = lambda_mock.invocations()[0]
     assert [a.kind for a in invocation.attempts] == ["throttle", "throttle", "throttle", "run"]  # spec 2.5
@@ -139,9 +133,9 @@ def test_throttles_back_off_exponentially_without_using_retries(lambda_mock, lam
 
 @pytest.mark.lambda_mock(mode="manual")
 def test_system_errors_are_retried_like_throttles(lambda_mock, lambda_client, create_function):
-    create_function("echo", ECHO)
+    create_function("echo", ECHO_WITH_REQUEST_ID)
     lambda_mock.inject_system_errors("echo", times=2)
-    event(lambda_client, "echo")
+    invoke_event(lambda_client, "echo")
     lambda_mock.run_until_idle()
     invocation = lambda_mock.invocations()[0]
     assert [a.kind for a in invocation.attempts] == ["system_error", "system_error", "run"]
@@ -150,10 +144,10 @@ def test_system_errors_are_retried_like_throttles(lambda_mock, lambda_client, cr
 
 @pytest.mark.lambda_mock(mode="manual")
 def test_throttling_ends_when_the_event_is_too_old(lambda_mock, lambda_client, create_function):
-    create_function("echo", ECHO)
+    create_function("echo", ECHO_WITH_REQUEST_ID)
     lambda_client.put_function_event_invoke_config(FunctionName="echo", MaximumEventAgeInSeconds=60)
     lambda_mock.inject_throttles("echo", times=100)
-    event(lambda_client, "echo")
+    invoke_event(lambda_client, "echo")
     lambda_mock.run_until_idle()
     invocation = lambda_mock.invocations()[0]
     assert invocation.condition == "EventAgeExceeded"
@@ -163,12 +157,12 @@ def test_throttling_ends_when_the_event_is_too_old(lambda_mock, lambda_client, c
 
 @pytest.mark.lambda_mock(mode="manual")
 def test_backoff_is_capped_at_five_minutes(lambda_mock, lambda_client, create_function):
-    create_function("echo", ECHO)
+    create_function("echo", ECHO_WITH_REQUEST_ID)
     lambda_mock.inject_throttles("echo", times=12)
-    event(lambda_client, "echo")
+    invoke_event(lambda_client, "echo")
     lambda_mock.run_until_idle()
     times = offsets(lambda_mock.invocations()[0], lambda_mock)
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert gaps == [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]
 
 
@@ -176,7 +170,7 @@ def test_backoff_is_capped_at_five_minutes(lambda_mock, lambda_client, create_fu
 def test_zero_reserved_concurrency_runs_nothing(lambda_mock, lambda_client, create_function):
     create_function("echo", "def handler(e, c):\n    raise AssertionError('must not run')\n")
     lambda_client.put_function_concurrency(FunctionName="echo", ReservedConcurrentExecutions=0)
-    assert event(lambda_client, "echo")["StatusCode"] == 202  # spec 1.23: Event still accepted
+    assert invoke_event(lambda_client, "echo")["StatusCode"] == 202  # spec 1.23: Event still accepted
     lambda_mock.run_until_idle()
     invocation = lambda_mock.invocations()[0]
     assert (invocation.condition, invocation.attempts) == ("ZeroReservedConcurrency", ())  # spec 2.9
@@ -186,32 +180,32 @@ def test_zero_reserved_concurrency_runs_nothing(lambda_mock, lambda_client, crea
 def test_timeouts_are_function_errors_and_retried(lambda_mock, lambda_client, create_function):
     create_function("slow", "import time\ndef handler(e, c):\n    while True:\n        time.sleep(0.02)\n", Timeout=1)
     lambda_client.put_function_event_invoke_config(FunctionName="slow", MaximumRetryAttempts=1)
-    event(lambda_client, "slow")
+    invoke_event(lambda_client, "slow")
     lambda_mock.run_until_idle()
     invocation = lambda_mock.invocations()[0]
     assert [a.error_type for a in invocation.attempts] == ["Sandbox.Timedout"] * 2  # spec 2.10
 
 
 def test_validation_happens_before_anything_is_queued(lambda_mock, lambda_client, create_function):
-    create_function("echo", ECHO)
+    create_function("echo", ECHO_WITH_REQUEST_ID)
     with pytest.raises(ClientError) as excinfo:
-        event(lambda_client, "missing")
+        invoke_event(lambda_client, "missing")
     assert excinfo.value.response["Error"]["Code"] == "ResourceNotFoundException"  # spec 1.18
     with pytest.raises(ClientError) as excinfo:
-        event(lambda_client, "echo", b"{not json")
+        invoke_event(lambda_client, "echo", b"{not json")
     assert excinfo.value.response["Error"]["Code"] == "InvalidRequestContentException"  # spec 1.17
     big = json.dumps("x" * (1024 * 1024)).encode()
     with pytest.raises(ClientError) as excinfo:
-        event(lambda_client, "echo", big)
+        invoke_event(lambda_client, "echo", big)
     error = excinfo.value.response
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 413  # spec 1.14-1.16
     assert error["Error"]["Code"] == "RequestEntityTooLargeException"
     assert error["Error"]["Message"] == f"{len(big)} byte payload is too large for the Event invocation type (limit 1048576 bytes)"
     with pytest.raises(ClientError) as excinfo:
-        event(lambda_client, "echo", ClientContext="not base64!")
+        invoke_event(lambda_client, "echo", ClientContext="not base64!")
     assert excinfo.value.response["Error"]["Code"] == "InvalidRequestContentException"
     assert lambda_mock.invocations() == []
-    assert event(lambda_client, "echo", json.dumps("x" * 1000000).encode())["StatusCode"] == 202
+    assert invoke_event(lambda_client, "echo", json.dumps("x" * 1000000).encode())["StatusCode"] == 202
 
 
 def test_auto_mode_settles_before_the_next_aws_call(lambda_mock, lambda_client, create_function, aws_region):
@@ -225,7 +219,7 @@ def test_auto_mode_settles_before_the_next_aws_call(lambda_mock, lambda_client, 
             boto3.client("s3").put_object(Bucket="out", Key=event["key"], Body=b"done")
         """,
     )
-    event(lambda_client, "writer", b'{"key": "k1"}')
+    invoke_event(lambda_client, "writer", b'{"key": "k1"}')
     # code that knows nothing of mocklambda sees AWS's eventual result
     assert s3.get_object(Bucket="out", Key="k1")["Body"].read() == b"done"
     assert lambda_mock.invocations()[0].condition == "Success"
@@ -233,8 +227,8 @@ def test_auto_mode_settles_before_the_next_aws_call(lambda_mock, lambda_client, 
 
 def test_auto_mode_settles_at_stop(lambda_client, create_function):
     with mock_lambda() as lam:
-        create_function("fails", FAILS)
-        event(lambda_client, "fails")
+        create_function("fails", FAILS_WITH_VALUE_ERROR)
+        invoke_event(lambda_client, "fails")
     assert lam.invocations()[0].condition == "RetriesExhausted"
     assert lam.clock.elapsed == timedelta(seconds=180)
 
@@ -242,8 +236,8 @@ def test_auto_mode_settles_at_stop(lambda_client, create_function):
 @pytest.mark.lambda_mock(mode="manual")
 def test_events_from_a_handler_run_after_its_attempt(lambda_mock, lambda_client, create_function):
     order = []
-    create_function("first", ECHO)
-    create_function("second", ECHO)
+    create_function("first", ECHO_WITH_REQUEST_ID)
+    create_function("second", ECHO_WITH_REQUEST_ID)
 
     @lambda_mock.handler("first")
     def first(event, context):
@@ -252,14 +246,14 @@ def test_events_from_a_handler_run_after_its_attempt(lambda_mock, lambda_client,
         order.append("first ends")
 
     lambda_mock.handler("second", lambda event, context: order.append(f"second got {event}"))
-    event(lambda_client, "first")
+    invoke_event(lambda_client, "first")
     lambda_mock.run_until_idle()
     assert order == ["first starts", "first ends", "second got {'from': 'first'}"]
     assert [i.function_name for i in lambda_mock.invocations()] == ["first", "second"]
 
 
 def test_invoke_async_goes_through_the_same_queue(lambda_mock, lambda_client, create_function):
-    create_function("echo", ECHO)
+    create_function("echo", ECHO_WITH_REQUEST_ID)
     response = lambda_client.invoke_async(FunctionName="echo", InvokeArgs=b'{"legacy": true}')
     assert response["Status"] == 202  # spec 1.27
     lambda_mock.run_until_idle()
@@ -271,20 +265,14 @@ def test_invoke_async_goes_through_the_same_queue(lambda_mock, lambda_client, cr
     assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413  # 256 KB (spec 1.15)
 
 
-def test_metrics_are_counted_as_aws_counts_them(lambda_mock, lambda_client, create_function, aws_region):
-    create_function("fails", FAILS)
-    event(lambda_client, "fails")
+def test_metrics_are_counted_as_aws_counts_them(lambda_mock, lambda_client, create_function):
+    create_function("fails", FAILS_WITH_VALUE_ERROR)
+    invoke_event(lambda_client, "fails")
     lambda_client.invoke(FunctionName="fails")  # one synchronous invocation too
     lambda_mock.run_until_idle()
-    cloudwatch = boto3.client("cloudwatch", region_name=aws_region)
-    now = lambda_mock.clock.now()
 
     def total(metric: str, statistic: str = "Sum") -> float:
-        datapoints = cloudwatch.get_metric_statistics(
-            Namespace="AWS/Lambda", MetricName=metric, Dimensions=[{"Name": "FunctionName", "Value": "fails"}],
-            StartTime=now - timedelta(hours=1), EndTime=now + timedelta(hours=1), Period=7200, Statistics=[statistic],
-        )["Datapoints"]
-        return sum(point[statistic] for point in datapoints)
+        return metric_total(lambda_mock, metric, "fails", statistic)
 
     assert total("Invocations") == 4  # spec 6.2: each async attempt counts, plus the sync call
     assert total("Errors") == 4
@@ -296,17 +284,17 @@ def test_metrics_are_counted_as_aws_counts_them(lambda_mock, lambda_client, crea
 def test_duplicate_delivery_can_be_switched_on(create_function, lambda_client):
     calls = []
     with mock_lambda(duplicate_rate=1.0, seed=7) as lam:
-        create_function("echo", ECHO)
+        create_function("echo", ECHO_WITH_REQUEST_ID)
         lam.handler("echo", lambda event, context: calls.append(context.aws_request_id))
-        request_id = event(lambda_client, "echo")["ResponseMetadata"]["RequestId"]
+        request_id = send_event(lambda_client, "echo")
     assert calls == [request_id, request_id]  # spec 2.8: at least once
     assert [i.request_id for i in lam.invocations()] == [request_id, request_id]
 
 
 def test_realtime_mode_runs_retries_on_the_scaled_wall_clock(create_function, lambda_client):
     with mock_lambda(mode="realtime", time_scale=0.001) as lam:  # 60 s of AWS time in 60 ms
-        create_function("fails", FAILS)
-        event(lambda_client, "fails")
+        create_function("fails", FAILS_WITH_VALUE_ERROR)
+        invoke_event(lambda_client, "fails")
         deadline = time.monotonic() + 10
         while lam.invocations()[0].status == "queued" and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -334,8 +322,8 @@ def test_realtime_mode_enforces_reserved_concurrency(create_function, lambda_cli
         create_function("single", SLOW, Timeout=10)
         lam.handler("single", slow)
         lambda_client.put_function_concurrency(FunctionName="single", ReservedConcurrentExecutions=1)
-        event(lambda_client, "single", b'{"n": 1}')
-        event(lambda_client, "single", b'{"n": 2}')
+        invoke_event(lambda_client, "single", b'{"n": 1}')
+        invoke_event(lambda_client, "single", b'{"n": 2}')
         assert started.wait(5)
         with pytest.raises(ClientError) as excinfo:  # one is running: a synchronous call is throttled
             lambda_client.invoke(FunctionName="single", Payload=b"{}")
@@ -366,8 +354,8 @@ def test_threads_a_handler_starts_may_call_aws_without_deadlock(lambda_mock, lam
         """,
         Timeout=10,
     )
-    event(lambda_client, "threads")
-    event(lambda_client, "threads")
+    invoke_event(lambda_client, "threads")
+    invoke_event(lambda_client, "threads")
     lambda_mock.run_until_idle()
     assert [i.condition for i in lambda_mock.invocations()] == ["Success", "Success"]
     assert boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket="thread-bucket")["KeyCount"] == 8
@@ -382,10 +370,10 @@ def test_attempts_run_by_due_time_then_by_acceptance(lambda_mock, lambda_client,
     lambda_mock.handler("log", lambda event, context: ran.append((event["n"], lambda_mock.clock.elapsed.total_seconds())) or 1 / 0)
     lambda_client.put_function_event_invoke_config(FunctionName="log", MaximumRetryAttempts=1)
     for n in range(3):
-        event(lambda_client, "log", json.dumps({"n": n}).encode())
+        invoke_event(lambda_client, "log", json.dumps({"n": n}).encode())
     lambda_mock.clock.advance(30)
     for n in range(3, 5):
-        event(lambda_client, "log", json.dumps({"n": n}).encode())
+        invoke_event(lambda_client, "log", json.dumps({"n": n}).encode())
     lambda_mock.clock.advance(30)  # t=60: the first three retry (spec 2.2), in acceptance order
     lambda_mock.run_until_idle()
     assert ran == [(0, 0), (1, 0), (2, 0), (3, 30), (4, 30), (0, 60), (1, 60), (2, 60), (3, 90), (4, 90)]

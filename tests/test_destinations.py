@@ -8,41 +8,13 @@ import re
 from datetime import timedelta
 
 import boto3
-import pytest
 
-FAILS = 'def handler(event, context):\n    raise Exception("Test exception (this is intentional)")\n'
-ECHO = "def handler(event, context):\n    return {'hello': 'world', 'event': event}\n"
-ACCOUNT = "123456789012"
-FN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
-TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-
-
-@pytest.fixture
-def sqs(aws_region):
-    return boto3.client("sqs", region_name=aws_region)
-
-
-def queue(sqs, name: str) -> tuple[str, str]:
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return url, arn
-
-
-def receive(sqs, url: str, count: int = 1) -> list[dict]:
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
-    found = messages.get("Messages", [])
-    assert len(found) == count, found
-    return found
-
-
-def send_event(lambda_client, name: str, payload: bytes = b"{}", **kwargs) -> str:
-    response = lambda_client.invoke(FunctionName=name, InvocationType="Event", Payload=payload, **kwargs)
-    return response["ResponseMetadata"]["RequestId"]
+from tests.helpers import ECHO_WITH_HELLO, FAILS, FN_ARN, TIMESTAMP, make_queue, metric_total, receive, send_event
 
 
 def test_success_record_reaches_sqs_in_awss_shape(lambda_mock, lambda_client, create_function, sqs):
-    url, arn = queue(sqs, "results")
-    create_function("ok", ECHO)
+    url, arn = make_queue(sqs, "results")
+    create_function("ok", ECHO_WITH_HELLO)
     lambda_client.put_function_event_invoke_config(FunctionName="ok", DestinationConfig={"OnSuccess": {"Destination": arn}})
     request_id = send_event(lambda_client, "ok", b'{"order": 1}')
     body = receive(sqs, url)[0]["Body"]
@@ -64,7 +36,7 @@ def test_success_record_reaches_sqs_in_awss_shape(lambda_mock, lambda_client, cr
 
 
 def test_failure_record_after_retries(lambda_mock, lambda_client, create_function, sqs):
-    url, arn = queue(sqs, "failures")
+    url, arn = make_queue(sqs, "failures")
     create_function("fails", FAILS)
     lambda_client.put_function_event_invoke_config(FunctionName="fails", DestinationConfig={"OnFailure": {"Destination": arn}})
     request_id = send_event(lambda_client, "fails", b'{"raise_error": 1}')
@@ -85,7 +57,7 @@ def test_failure_record_after_retries(lambda_mock, lambda_client, create_functio
 
 
 def test_event_age_exceeded_record(lambda_mock, lambda_client, create_function, sqs):
-    url, arn = queue(sqs, "failures")
+    url, arn = make_queue(sqs, "failures")
     create_function("fails", FAILS)
     lambda_client.put_function_event_invoke_config(
         FunctionName="fails", MaximumEventAgeInSeconds=90, DestinationConfig={"OnFailure": {"Destination": arn}}
@@ -97,8 +69,8 @@ def test_event_age_exceeded_record(lambda_mock, lambda_client, create_function, 
 
 
 def test_zero_reserved_concurrency_record_has_no_response_fields(lambda_mock, lambda_client, create_function, sqs):
-    url, arn = queue(sqs, "failures")
-    create_function("capped", ECHO)
+    url, arn = make_queue(sqs, "failures")
+    create_function("capped", ECHO_WITH_HELLO)
     lambda_client.put_function_concurrency(FunctionName="capped", ReservedConcurrentExecutions=0)
     lambda_client.put_function_event_invoke_config(
         FunctionName="capped", MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": arn}}
@@ -113,9 +85,9 @@ def test_zero_reserved_concurrency_record_has_no_response_fields(lambda_mock, la
 def test_record_through_sns_reaches_a_subscribed_queue(lambda_mock, lambda_client, create_function, sqs, aws_region):
     sns = boto3.client("sns", region_name=aws_region)
     topic = sns.create_topic(Name="results")["TopicArn"]
-    url, queue_arn = queue(sqs, "subscriber")
+    url, queue_arn = make_queue(sqs, "subscriber")
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
-    create_function("ok", ECHO)
+    create_function("ok", ECHO_WITH_HELLO)
     lambda_client.put_function_event_invoke_config(FunctionName="ok", DestinationConfig={"OnSuccess": {"Destination": topic}})
     request_id = send_event(lambda_client, "ok")
     envelope = json.loads(receive(sqs, url)[0]["Body"])
@@ -127,12 +99,12 @@ def test_record_through_sns_reaches_a_subscribed_queue(lambda_mock, lambda_clien
 def test_record_on_eventbridge_is_matched_by_rules(lambda_mock, lambda_client, create_function, sqs, aws_region):
     events = boto3.client("events", region_name=aws_region)
     bus = events.create_event_bus(Name="results")["EventBusArn"]
-    url, queue_arn = queue(sqs, "rule-target")
+    url, queue_arn = make_queue(sqs, "rule-target")
     events.put_rule(Name="failures", EventBusName="results",
                     EventPattern=json.dumps({"source": ["lambda"], "detail-type": ["Lambda Function Invocation Result - Failure"]}))
     events.put_targets(Rule="failures", EventBusName="results", Targets=[{"Id": "q", "Arn": queue_arn}])
     create_function("fails", FAILS)
-    create_function("ok", ECHO)
+    create_function("ok", ECHO_WITH_HELLO)
     for name in ("fails", "ok"):
         lambda_client.put_function_event_invoke_config(
             FunctionName=name, MaximumRetryAttempts=0,
@@ -152,7 +124,7 @@ def test_record_on_eventbridge_is_matched_by_rules(lambda_mock, lambda_client, c
 def test_lambda_destination_is_invoked_asynchronously_with_the_record(lambda_mock, lambda_client, create_function):
     received = []
     create_function("fails", FAILS)
-    create_function("collector", ECHO)
+    create_function("collector", ECHO_WITH_HELLO)
     lambda_mock.handler("collector", lambda event, context: received.append(event))
     lambda_client.put_function_event_invoke_config(
         FunctionName="fails", MaximumRetryAttempts=0,
@@ -182,7 +154,7 @@ def test_s3_failure_destination_stores_the_record_at_awss_key(lambda_mock, lambd
 
 
 def test_sqs_dead_letter_queue_gets_the_original_event_and_attributes(lambda_mock, lambda_client, create_function, sqs):
-    url, arn = queue(sqs, "dlq")
+    url, arn = make_queue(sqs, "dlq")
     create_function("fails", FAILS, DeadLetterConfig={"TargetArn": arn})
     payload = b'{"raise_error":   1}'
     request_id = send_event(lambda_client, "fails", payload)
@@ -198,7 +170,7 @@ def test_sqs_dead_letter_queue_gets_the_original_event_and_attributes(lambda_moc
 def test_sns_dead_letter_topic(lambda_mock, lambda_client, create_function, sqs, aws_region):
     sns = boto3.client("sns", region_name=aws_region)
     topic = sns.create_topic(Name="dlq")["TopicArn"]
-    url, queue_arn = queue(sqs, "dlq-subscriber")
+    url, queue_arn = make_queue(sqs, "dlq-subscriber")
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
     create_function("fails", FAILS, DeadLetterConfig={"TargetArn": topic})
     request_id = send_event(lambda_client, "fails", b'{"raise_error": 1}')
@@ -212,7 +184,7 @@ def test_sns_dead_letter_topic(lambda_mock, lambda_client, create_function, sqs,
 
 
 def test_dead_letter_error_message_is_cut_at_1_kb(lambda_mock, lambda_client, create_function, sqs):
-    url, arn = queue(sqs, "dlq")
+    url, arn = make_queue(sqs, "dlq")
     create_function("long", "def handler(e, c):\n    raise Exception('x' * 5000)\n", DeadLetterConfig={"TargetArn": arn})
     send_event(lambda_client, "long")
     attributes = receive(sqs, url)[0]["MessageAttributes"]
@@ -220,8 +192,8 @@ def test_dead_letter_error_message_is_cut_at_1_kb(lambda_mock, lambda_client, cr
 
 
 def test_never_run_events_reach_the_dlq_too(lambda_mock, lambda_client, create_function, sqs):
-    url, arn = queue(sqs, "dlq")
-    create_function("capped", ECHO, DeadLetterConfig={"TargetArn": arn})
+    url, arn = make_queue(sqs, "dlq")
+    create_function("capped", ECHO_WITH_HELLO, DeadLetterConfig={"TargetArn": arn})
     lambda_client.put_function_concurrency(FunctionName="capped", ReservedConcurrentExecutions=0)
     request_id = send_event(lambda_client, "capped", b'{"k": 1}')
     message = receive(sqs, url)[0]
@@ -231,8 +203,8 @@ def test_never_run_events_reach_the_dlq_too(lambda_mock, lambda_client, create_f
 
 
 def test_dlq_and_on_failure_destination_both_receive(lambda_mock, lambda_client, create_function, sqs):
-    dlq_url, dlq_arn = queue(sqs, "dlq")
-    dest_url, dest_arn = queue(sqs, "dest")
+    dlq_url, dlq_arn = make_queue(sqs, "dlq")
+    dest_url, dest_arn = make_queue(sqs, "dest")
     create_function("fails", FAILS, DeadLetterConfig={"TargetArn": dlq_arn})
     lambda_client.put_function_event_invoke_config(
         FunctionName="fails", MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": dest_arn}}
@@ -244,9 +216,9 @@ def test_dlq_and_on_failure_destination_both_receive(lambda_mock, lambda_client,
 
 
 def test_success_goes_to_no_dlq_and_sync_invokes_make_no_records(lambda_mock, lambda_client, create_function, sqs):
-    dlq_url, dlq_arn = queue(sqs, "dlq")
-    dest_url, dest_arn = queue(sqs, "dest")
-    create_function("ok", ECHO, DeadLetterConfig={"TargetArn": dlq_arn})
+    dlq_url, dlq_arn = make_queue(sqs, "dlq")
+    dest_url, dest_arn = make_queue(sqs, "dest")
+    create_function("ok", ECHO_WITH_HELLO, DeadLetterConfig={"TargetArn": dlq_arn})
     create_function("fails", FAILS, DeadLetterConfig={"TargetArn": dlq_arn})
     for name in ("ok", "fails"):
         lambda_client.put_function_event_invoke_config(
@@ -258,9 +230,9 @@ def test_success_goes_to_no_dlq_and_sync_invokes_make_no_records(lambda_mock, la
     receive(sqs, dlq_url, count=0)
 
 
-def test_failed_delivery_is_recorded_and_counted_not_raised(lambda_mock, lambda_client, create_function, sqs, aws_region):
-    url, arn = queue(sqs, "gone")
-    create_function("ok", ECHO, DeadLetterConfig={"TargetArn": arn})
+def test_failed_delivery_is_recorded_and_counted_not_raised(lambda_mock, lambda_client, create_function, sqs):
+    url, arn = make_queue(sqs, "gone")
+    create_function("ok", ECHO_WITH_HELLO, DeadLetterConfig={"TargetArn": arn})
     lambda_client.put_function_event_invoke_config(FunctionName="ok", DestinationConfig={"OnSuccess": {"Destination": arn}})
     create_function("fails", FAILS, DeadLetterConfig={"TargetArn": arn})
     sqs.delete_queue(QueueUrl=url)
@@ -271,30 +243,18 @@ def test_failed_delivery_is_recorded_and_counted_not_raised(lambda_mock, lambda_
     assert ok.condition == "Success" and ok.delivered_to == ()
     assert ok.delivery_errors[0].startswith(arn)
     assert fails.delivery_errors[0].startswith(arn)
-    cloudwatch = boto3.client("cloudwatch", region_name=aws_region)
-    now = lambda_mock.clock.now()
-
-    def total(metric: str, function: str) -> float:
-        points = cloudwatch.get_metric_statistics(
-            Namespace="AWS/Lambda", MetricName=metric, Dimensions=[{"Name": "FunctionName", "Value": function}],
-            StartTime=now - timedelta(hours=1), EndTime=now + timedelta(hours=1), Period=7200, Statistics=["Sum"],
-        )["Datapoints"]
-        return sum(p["Sum"] for p in points)
-
-    assert total("DestinationDeliveryFailures", "ok") == 1  # spec 3.15
-    assert total("DeadLetterErrors", "fails") == 1  # spec 4.7
+    assert metric_total(lambda_mock, "DestinationDeliveryFailures", "ok") == 1  # spec 3.15
+    assert metric_total(lambda_mock, "DeadLetterErrors", "fails") == 1  # spec 4.7
     assert "NOT delivered" in lambda_mock.timeline()
 
 
 def test_fifo_and_too_small_queues_refuse_records_and_dead_letters(lambda_mock, lambda_client, create_function, sqs):
     """spec 3.15 / 4.1: FIFO queues are not supported, and a record over the queue's size limit
     is not delivered; both are recorded and counted, never raised, and other queues still work."""
-    fifo = sqs.create_queue(QueueName="results.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
-    fifo_arn = sqs.get_queue_attributes(QueueUrl=fifo, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    small = sqs.create_queue(QueueName="small", Attributes={"MaximumMessageSize": "1024"})["QueueUrl"]
-    small_arn = sqs.get_queue_attributes(QueueUrl=small, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    fifo, fifo_arn = make_queue(sqs, "results.fifo", FifoQueue="true")
+    small, small_arn = make_queue(sqs, "small", MaximumMessageSize=1024)
     big = "def handler(e, c):\n    return 'x' * 2000\n"
-    create_function("to-fifo", ECHO)
+    create_function("to-fifo", ECHO_WITH_HELLO)
     create_function("too-big", big)
     create_function("dlq-fifo", FAILS, DeadLetterConfig={"TargetArn": fifo_arn})
     lambda_client.put_function_event_invoke_config(FunctionName="to-fifo", DestinationConfig={"OnSuccess": {"Destination": fifo_arn}})
@@ -308,7 +268,7 @@ def test_fifo_and_too_small_queues_refuse_records_and_dead_letters(lambda_mock, 
     assert "MessageGroupId" in lambda_mock.invocations("to-fifo")[0].delivery_errors[0]
     assert "shorter than 1024 bytes" in lambda_mock.invocations("too-big")[0].delivery_errors[0]
     receive(sqs, small, count=0)
-    create_function("fits", ECHO)
+    create_function("fits", ECHO_WITH_HELLO)
     lambda_client.put_function_event_invoke_config(FunctionName="fits", DestinationConfig={"OnSuccess": {"Destination": small_arn}})
     send_event(lambda_client, "fits")
     assert json.loads(receive(sqs, small)[0]["Body"])["requestContext"]["condition"] == "Success"

@@ -13,8 +13,7 @@ from moto import mock_aws
 
 from conftest import make_zip
 from mocklambda import LambdaMock, MockLambdaError, mock_lambda
-
-ECHO = "def handler(event, context):\n    return event\n"
+from tests.helpers import ECHO, REGION, invoke_json
 
 
 def deploy(name: str = "echo", source: str = ECHO) -> None:
@@ -27,8 +26,8 @@ def deploy(name: str = "echo", source: str = ECHO) -> None:
 
 
 def invoke(name: str = "echo", payload: bytes = b'{"ok": true}') -> dict:
-    response = boto3.client("lambda", region_name="us-east-1").invoke(FunctionName=name, Payload=payload)
-    return json.loads(response["Payload"].read())
+    """These tests take no fixtures: the client is made here, inside whichever mock the test started."""
+    return invoke_json(boto3.client("lambda", region_name=REGION), name, payload)
 
 
 def function_names() -> list[str]:
@@ -86,9 +85,8 @@ def test_stop_without_start_says_what_to_do():
 
 
 def test_starting_twice_says_what_to_do():
-    with mock_lambda() as lam:
-        with pytest.raises(MockLambdaError, match="already started"):
-            lam.start()
+    with mock_lambda() as lam, pytest.raises(MockLambdaError, match="already started"):
+        lam.start()
 
 
 def test_unknown_mode_is_refused():
@@ -97,9 +95,8 @@ def test_unknown_mode_is_refused():
 
 
 def test_negative_advance_raises_value_error():
-    with mock_lambda(mode="manual") as lam:
-        with pytest.raises(ValueError, match="never goes back"):
-            lam.clock.advance(-1)
+    with mock_lambda(mode="manual") as lam, pytest.raises(ValueError, match="never goes back"):
+        lam.clock.advance(-1)
 
 
 def test_server_mode_is_refused(monkeypatch):

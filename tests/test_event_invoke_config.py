@@ -7,13 +7,7 @@ from datetime import datetime
 import pytest
 from botocore.exceptions import ClientError
 
-ECHO = "def handler(event, context):\n    return event\n"
-ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
-
-
-def error_of(excinfo) -> tuple[int, str, str]:
-    response = excinfo.value.response
-    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"], response["Error"]["Message"]
+from tests.helpers import ECHO, FN_ARN, error_of
 
 
 def strip(config: dict) -> dict:
@@ -30,7 +24,7 @@ def test_put_returns_the_config_with_destination_config_always_present(fn, lambd
     response = lambda_client.put_function_event_invoke_config(FunctionName=fn, MaximumRetryAttempts=1)
     assert isinstance(response["LastModified"], datetime)  # an epoch number on the wire (spec 5.5)
     assert strip(response) == {
-        "FunctionArn": ARN.format("fn") + ":$LATEST",  # always qualified (spec 5.6)
+        "FunctionArn": FN_ARN.format("fn") + ":$LATEST",  # always qualified (spec 5.6)
         "MaximumRetryAttempts": 1,
         "DestinationConfig": {"OnSuccess": {}, "OnFailure": {}},
     }
@@ -50,7 +44,8 @@ def test_update_without_a_config_is_404_naming_the_qualified_arn(fn, lambda_clie
     with pytest.raises(ClientError) as excinfo:
         lambda_client.update_function_event_invoke_config(FunctionName=fn, MaximumRetryAttempts=0)
     assert error_of(excinfo) == (  # spec 5.9
-        404, "ResourceNotFoundException", f"The function {ARN.format('fn')}:$LATEST doesn't have an EventInvokeConfig",
+        404, "ResourceNotFoundException",
+        f"The function {FN_ARN.format('fn')}:$LATEST doesn't have an EventInvokeConfig",
     )
 
 
@@ -58,10 +53,14 @@ def test_get_and_delete_without_a_config_name_the_qualified_arn(fn, lambda_clien
     for call in (lambda_client.get_function_event_invoke_config, lambda_client.delete_function_event_invoke_config):
         with pytest.raises(ClientError) as excinfo:
             call(FunctionName="doesnotexist")
-        assert error_of(excinfo)[2] == f"The function {ARN.format('doesnotexist')}:$LATEST doesn't have an EventInvokeConfig"
+        assert error_of(excinfo)[2] == (
+            f"The function {FN_ARN.format('doesnotexist')}:$LATEST doesn't have an EventInvokeConfig"
+        )
         with pytest.raises(ClientError) as excinfo:
             call(FunctionName=fn, Qualifier="doesnotexist")
-        assert error_of(excinfo)[2] == f"The function {ARN.format('fn')}:doesnotexist doesn't have an EventInvokeConfig"
+        assert error_of(excinfo)[2] == (
+            f"The function {FN_ARN.format('fn')}:doesnotexist doesn't have an EventInvokeConfig"
+        )
 
 
 def test_put_update_and_list_on_a_missing_function(lambda_mock, lambda_client):
@@ -108,8 +107,8 @@ def test_configs_are_separate_per_qualifier(fn, lambda_client):
     assert error_of(excinfo)[0] == 404
     version = lambda_client.put_function_event_invoke_config(FunctionName=fn, Qualifier="1", MaximumEventAgeInSeconds=120)
     alias = lambda_client.put_function_event_invoke_config(FunctionName=f"{fn}:live", MaximumRetryAttempts=0)
-    assert version["FunctionArn"] == ARN.format("fn") + ":1"
-    assert alias["FunctionArn"] == ARN.format("fn") + ":live"
+    assert version["FunctionArn"] == FN_ARN.format("fn") + ":1"
+    assert alias["FunctionArn"] == FN_ARN.format("fn") + ":live"
     assert lambda_client.get_function_event_invoke_config(FunctionName=fn)["MaximumRetryAttempts"] == 1
     listed = lambda_client.list_function_event_invoke_configs(FunctionName=fn)["FunctionEventInvokeConfigs"]
     assert sorted(c["FunctionArn"].rsplit(":", 1)[1] for c in listed) == ["$LATEST", "1", "live"]
@@ -155,11 +154,11 @@ def test_destination_checks(fn, lambda_client, create_function):
         )
 
     with pytest.raises(ClientError) as excinfo:
-        put(ARN.format("fn"))
+        put(FN_ARN.format("fn"))
     assert error_of(excinfo) == (400, "InvalidParameterValueException", "You can't specify the function as a destination for itself.")
     with pytest.raises(ClientError) as excinfo:
-        put(ARN.format("doesnotexist"))
-    assert error_of(excinfo)[2] == f"The destination ARN {ARN.format('doesnotexist')} is invalid."
+        put(FN_ARN.format("doesnotexist"))
+    assert error_of(excinfo)[2] == f"The destination ARN {FN_ARN.format('doesnotexist')} is invalid."
     iam_arn = "arn:aws:iam:us-east-1:123456789012:function:fn"
     with pytest.raises(ClientError) as excinfo:
         put(iam_arn)
@@ -172,8 +171,8 @@ def test_destination_checks(fn, lambda_client, create_function):
     assert (status, code) == (400, "ValidationException")
     assert "at 'destinationConfig.onFailure.destination' failed to satisfy constraint" in message
     create_function("other", ECHO)
-    ok = put(ARN.format("other"))
-    assert ok["DestinationConfig"] == {"OnSuccess": {"Destination": ARN.format("other")}, "OnFailure": {}}
+    ok = put(FN_ARN.format("other"))
+    assert ok["DestinationConfig"] == {"OnSuccess": {"Destination": FN_ARN.format("other")}, "OnFailure": {}}
     empty = lambda_client.put_function_event_invoke_config(FunctionName=fn, DestinationConfig={"OnSuccess": {}})
     assert empty["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {}}
 

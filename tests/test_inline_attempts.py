@@ -15,6 +15,8 @@ import time
 import boto3
 import pytest
 
+from tests.helpers import make_queue, send_event
+
 WARM_THEN_STUCK = """
 import time
 def handler(event, context):
@@ -25,11 +27,6 @@ def handler(event, context):
             pass
     return {"ok": event}
 """
-
-
-def send(lambda_client, name: str, payload: dict) -> str:
-    response = lambda_client.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps(payload))
-    return response["ResponseMetadata"]["RequestId"]
 
 
 def logged(aws_region: str, name: str) -> str:
@@ -48,9 +45,9 @@ def test_warm_attempt_past_its_timeout_is_ended_and_retried(lambda_mock, lambda_
     create_function("stuck", WARM_THEN_STUCK, Timeout=1)
     retries = 1 if stuck == "spin" else 0  # a retry starts cold, on a handler thread a sleep outlives
     lambda_client.put_function_event_invoke_config(FunctionName="stuck", MaximumRetryAttempts=retries)
-    send(lambda_client, "stuck", {"warm": 1})
+    send_event(lambda_client, "stuck", {"warm": 1})
     lambda_mock.run_until_idle()  # the container is warm now
-    request_id = send(lambda_client, "stuck", {"stuck": stuck})
+    request_id = send_event(lambda_client, "stuck", {"stuck": stuck})
     started = time.monotonic()
     lambda_mock.run_until_idle()
     assert time.monotonic() - started < 10  # 1 s timeouts, not a 60 s sleep (or forever)
@@ -61,7 +58,7 @@ def test_warm_attempt_past_its_timeout_is_ended_and_retried(lambda_mock, lambda_
         "errorMessage": f"RequestId: {request_id} Error: Task timed out after 1.00 seconds",
     }
     assert stuck_event.condition == "RetriesExhausted"
-    send(lambda_client, "stuck", {"after": 1})  # the interruption never leaks into later code
+    send_event(lambda_client, "stuck", {"after": 1})  # the interruption never leaks into later code
     lambda_mock.run_until_idle()
     assert lambda_mock.invocations()[2].attempts[-1].result == {"ok": {"after": 1}}
 
@@ -70,8 +67,8 @@ def test_warm_attempt_past_its_timeout_is_ended_and_retried(lambda_mock, lambda_
 def test_warm_timeout_on_a_thread_other_than_main(lambda_mock, lambda_client, create_function):
     create_function("stuck", WARM_THEN_STUCK, Timeout=1)
     lambda_client.put_function_event_invoke_config(FunctionName="stuck", MaximumRetryAttempts=0)
-    send(lambda_client, "stuck", {"warm": 1})
-    send(lambda_client, "stuck", {"stuck": "spin"})
+    send_event(lambda_client, "stuck", {"warm": 1})
+    send_event(lambda_client, "stuck", {"stuck": "spin"})
     errors: list[BaseException] = []
 
     def drain() -> None:
@@ -91,7 +88,7 @@ def test_warm_timeout_on_a_thread_other_than_main(lambda_mock, lambda_client, cr
 def test_many_short_warm_attempts_are_never_interrupted(lambda_mock, lambda_client, create_function):
     create_function("quick", "def handler(e, c):\n    return sum(range(e['n']))\n", Timeout=1)
     for n in range(300):
-        send(lambda_client, "quick", {"n": n})
+        send_event(lambda_client, "quick", {"n": n})
     lambda_mock.run_until_idle()
     results = [i.attempts[-1].result for i in lambda_mock.invocations()]
     assert results == [sum(range(n)) for n in range(300)]
@@ -115,7 +112,7 @@ def test_handlers_see_lambdas_environment_and_the_test_gets_its_own_back(lambda_
     create_function("env-a", ENVIRONMENT, Environment={"Variables": {"TABLE": "orders"}})
     create_function("env-b", ENVIRONMENT, Environment={"Variables": {"TABLE": "refunds"}})
     for name in ("env-a", "env-a", "env-b", "env-a", "env-a"):
-        send(lambda_client, name, {})
+        send_event(lambda_client, name, {})
     lambda_mock.run_until_idle()
     seen = [i.attempts[0].result for i in lambda_mock.invocations()]
     assert [(r["AWS_LAMBDA_FUNCTION_NAME"], r["TABLE"]) for r in seen] == [
@@ -139,7 +136,7 @@ def handler(event, context):
 @pytest.mark.lambda_mock(mode="manual")
 def test_each_warm_attempt_logs_only_its_own_output(lambda_mock, lambda_client, create_function, aws_region, capsys):
     create_function("talks", PRINTS)
-    ids = [send(lambda_client, "talks", {"n": n}) for n in range(3)]
+    ids = [send_event(lambda_client, "talks", {"n": n}) for n in range(3)]
     lambda_mock.run_until_idle()
     print("the test's own line")
     text = logged(aws_region, "talks")
@@ -161,7 +158,7 @@ def test_functions_with_the_same_module_name_each_run_their_own_code(lambda_mock
     create_function("two", SAME_MODULE.format(value="two"))
     order = ["one", "two", "two", "one", "one", "two"]
     for name in order:
-        send(lambda_client, name, {})
+        send_event(lambda_client, name, {})
     lambda_mock.run_until_idle()
     assert [i.attempts[0].result for i in lambda_mock.invocations()] == order
     assert "handler" not in sys.modules  # the handler's module is not left in the test's modules
@@ -177,14 +174,14 @@ def handler(event, context):
     return json.loads(answer["Payload"].read())
 """)
     for n in range(3):
-        send(lambda_client, "outer", {"n": n})
+        send_event(lambda_client, "outer", {"n": n})
     lambda_mock.run_until_idle()
     assert [i.attempts[0].result for i in lambda_mock.invocations()] == [{"inner": {"n": n}} for n in range(3)]
 
 
 def test_log_tail_of_a_warm_synchronous_call_after_async_ones(lambda_mock, lambda_client, create_function):
     create_function("talks", PRINTS)
-    send(lambda_client, "talks", {"n": 1})
+    send_event(lambda_client, "talks", {"n": 1})
     response = lambda_client.invoke(FunctionName="talks", Payload=b'{"n": 2}', LogType="Tail")
     tail = base64.b64decode(response["LogResult"]).decode()
     assert "printed 2" in tail and "printed 1" not in tail
@@ -215,7 +212,7 @@ def test_warm_results_are_marshalled_as_the_runtime_does(lambda_mock, lambda_cli
     lambda_client.put_function_event_invoke_config(FunctionName="results", MaximumRetryAttempts=0)
     kinds = ["plain", "plain", "cycle", "set", "nan", "decimal", "plain"]  # the first one warms the container
     for kind in kinds:
-        send(lambda_client, "results", {"kind": kind})
+        send_event(lambda_client, "results", {"kind": kind})
     lambda_mock.run_until_idle()
     attempts = [i.attempts[0] for i in lambda_mock.invocations()]
     assert [a.error_type for a in attempts] == [None, None, "Runtime.MarshalError", "Runtime.MarshalError", None, None, None]
@@ -248,9 +245,9 @@ def handler(event, context):
 def test_a_handler_that_catches_its_timeout_still_times_out(lambda_mock, lambda_client, create_function, then):
     create_function("stubborn", CATCHES_THE_TIMEOUT, Timeout=1)
     lambda_client.put_function_event_invoke_config(FunctionName="stubborn", MaximumRetryAttempts=0)
-    send(lambda_client, "stubborn", {"warm": True})
+    send_event(lambda_client, "stubborn", {"warm": True})
     lambda_mock.run_until_idle()
-    send(lambda_client, "stubborn", {"then": then})
+    send_event(lambda_client, "stubborn", {"then": then})
     started = time.monotonic()
     lambda_mock.run_until_idle()
     assert time.monotonic() - started < 5  # interrupted again after the first one was caught
@@ -269,9 +266,9 @@ def handler(event, context):
         raise KeyboardInterrupt  # as Ctrl-C does on the thread running it
     return event
 """)
-        send(lambda_client, "interrupted", {"warm": 1})
+        send_event(lambda_client, "interrupted", {"warm": 1})
         lam.run_until_idle()
-        send(lambda_client, "interrupted", {"press": 1})
+        send_event(lambda_client, "interrupted", {"press": 1})
         with pytest.raises(KeyboardInterrupt):
             lam.run_until_idle()
         assert lam.invocations()[1].status == "queued"
@@ -291,7 +288,7 @@ def handler(event, context):
     return seen
 """)
     for _ in range(3):
-        send(lambda_client, "precise", {})
+        send_event(lambda_client, "precise", {})
     lambda_mock.run_until_idle()
     assert [i.attempts[0].result for i in lambda_mock.invocations()] == [28, 3, 3]  # a warm sandbox keeps it
     assert decimal.getcontext().prec == 28  # the test's own context is untouched
@@ -303,17 +300,16 @@ def test_the_mocks_own_work_between_attempts_never_sees_a_handlers_environment(l
     """A function's variables (here an endpoint that nothing answers) must not reach the clients the
     mock makes between attempts: the SQS poller's, the deliveries'."""
     sqs = boto3.client("sqs", region_name=aws_region)
-    url = sqs.create_queue(QueueName="jobs")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url, arn = make_queue(sqs, "jobs")
     create_function("elsewhere", "def handler(e, c):\n    return e\n",
                     Environment={"Variables": {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}})
     create_function("worker", "def handler(e, c):\n    return None\n")
     received = []
     lambda_mock.handler("worker", lambda event, context: received.extend(r["body"] for r in event["Records"]))
     lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="worker", BatchSize=1)
-    send(lambda_client, "elsewhere", {"warm": 1})
+    send_event(lambda_client, "elsewhere", {"warm": 1})
     lambda_mock.run_until_idle()
-    send(lambda_client, "elsewhere", {"n": 1})
+    send_event(lambda_client, "elsewhere", {"n": 1})
     sqs.send_message(QueueUrl=url, MessageBody="job")  # the poll comes due after the attempt above
     lambda_mock.run_until_idle()
     assert received == ["job"]
@@ -328,21 +324,21 @@ def test_changes_between_events_reach_the_next_attempt(lambda_mock, lambda_clien
 
     create_function("changing", "import os\ndef handler(e, c):\n    return ['v1', os.environ.get('COLOUR')]\n",
                     Environment={"Variables": {"COLOUR": "red"}})
-    send(lambda_client, "changing", {})
+    send_event(lambda_client, "changing", {})
     lambda_mock.run_until_idle()
     lambda_client.update_function_code(FunctionName="changing", ZipFile=make_zip(
         {"handler.py": "import os\ndef handler(e, c):\n    return ['v2', os.environ.get('COLOUR')]\n"}))
-    send(lambda_client, "changing", {})
+    send_event(lambda_client, "changing", {})
     lambda_mock.run_until_idle()
     lambda_client.update_function_configuration(FunctionName="changing", Environment={"Variables": {"COLOUR": "blue"}})
-    send(lambda_client, "changing", {})
+    send_event(lambda_client, "changing", {})
     lambda_mock.run_until_idle()
     lambda_client.put_function_concurrency(FunctionName="changing", ReservedConcurrentExecutions=0)
-    send(lambda_client, "changing", {})
+    send_event(lambda_client, "changing", {})
     lambda_mock.run_until_idle()
     lambda_client.delete_function_concurrency(FunctionName="changing")
     lambda_client.put_function_event_invoke_config(FunctionName="changing", MaximumRetryAttempts=0)
-    send(lambda_client, "changing", {})
+    send_event(lambda_client, "changing", {})
     lambda_mock.run_until_idle()
     results = [i.attempts[0].result if i.attempts else i.condition for i in lambda_mock.invocations()]
     assert results == [["v1", "red"], ["v2", "red"], ["v2", "blue"], "ZeroReservedConcurrency", ["v2", "blue"]]
@@ -365,7 +361,7 @@ def test_log_subscription_filters_receive_a_handlers_output_before_the_next_call
     reader_arn = lambda_client.get_function(FunctionName="reader")["Configuration"]["FunctionArn"]
     logs.put_subscription_filter(logGroupName="/aws/lambda/talks", filterName="all", filterPattern="",
                                  destinationArn=reader_arn)
-    send(lambda_client, "talks", {"n": 1})
+    send_event(lambda_client, "talks", {"n": 1})
     boto3.client("sqs", region_name=aws_region).list_queues()  # any call: the event runs, its log is written
     messages = [e["message"] for batch in received for e in batch["logEvents"]]
     assert any("hello from 1" in message for message in messages), messages

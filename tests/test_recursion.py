@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+
+from tests.helpers import FN_ARN, make_queue, metric_total
 
 SELF_INVOKING = """
 import json, boto3
@@ -20,19 +21,9 @@ def handler(event, context):
 """
 
 
-def metric_sum(name: str, function: str, lam) -> float:
-    now = lam.clock.now()
-    points = boto3.client("cloudwatch", region_name="us-east-1").get_metric_statistics(
-        Namespace="AWS/Lambda", MetricName=name, Dimensions=[{"Name": "FunctionName", "Value": function}],
-        StartTime=now - timedelta(hours=1), EndTime=now + timedelta(hours=1), Period=7200, Statistics=["Sum"],
-    )["Datapoints"]
-    return sum(p["Sum"] for p in points)
-
-
 def test_a_loop_is_stopped_after_16_invocations_and_the_event_goes_to_the_dlq(lambda_mock, lambda_client, create_function):
     sqs = boto3.client("sqs", region_name="us-east-1")
-    url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
-    dlq = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url, dlq = make_queue(sqs, "dlq")
     create_function("loop", SELF_INVOKING, DeadLetterConfig={"TargetArn": dlq})
     lambda_client.invoke(FunctionName="loop", InvocationType="Event", Payload=json.dumps({"n": 1, "stop_at": 100}))
     lambda_mock.run_until_idle()
@@ -44,7 +35,7 @@ def test_a_loop_is_stopped_after_16_invocations_and_the_event_goes_to_the_dlq(la
     message = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"][0]
     assert json.loads(message["Body"]) == {"n": 17, "stop_at": 100}
     assert message["MessageAttributes"]["RequestID"]["StringValue"] == stopped.request_id
-    assert metric_sum("RecursiveInvocationsDropped", "loop", lambda_mock) == 1
+    assert metric_total(lambda_mock, "RecursiveInvocationsDropped", "loop") == 1
 
 
 def test_allow_lets_the_loop_run(lambda_mock, lambda_client, create_function):
@@ -115,9 +106,10 @@ def test_recursion_config_api(lambda_mock, lambda_client, create_function):
 def test_a_loop_through_lambda_destinations_is_stopped(lambda_mock, lambda_client, create_function):
     for name in ("ping", "pong"):
         create_function(name, "def handler(e, c):\n    return {'ok': True}\n")
-    arn = "arn:aws:lambda:us-east-1:123456789012:function:{}"
-    lambda_client.put_function_event_invoke_config(FunctionName="ping", DestinationConfig={"OnSuccess": {"Destination": arn.format("pong")}})
-    lambda_client.put_function_event_invoke_config(FunctionName="pong", DestinationConfig={"OnSuccess": {"Destination": arn.format("ping")}})
+    for name, other in (("ping", "pong"), ("pong", "ping")):
+        lambda_client.put_function_event_invoke_config(
+            FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": FN_ARN.format(other)}}
+        )
     lambda_client.invoke(FunctionName="ping", InvocationType="Event")
     lambda_mock.run_until_idle()
     ping = lambda_mock.invocations("ping")

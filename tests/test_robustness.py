@@ -149,7 +149,7 @@ def test_output_routing_outlives_the_stream_it_wrapped(monkeypatch, tmp_path):
 
     from mocklambda._runtime.capture import ThreadCapture
 
-    original = open(tmp_path / "stdout.txt", "w+")
+    original = open(tmp_path / "stdout.txt", "w+")  # noqa: SIM115 - closed by hand mid-test, on purpose
     monkeypatch.setattr(sys, "stdout", original)
     capture = ThreadCapture(threading.get_ident()).open()
     sink = capture.begin("request-1")

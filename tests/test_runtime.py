@@ -11,6 +11,7 @@ import pytest
 
 from conftest import make_zip
 from mocklambda import MockLambdaWarning
+from tests.helpers import invoke_json
 
 REPORT_ENV = """
 import os
@@ -19,16 +20,11 @@ def handler(event, context):
 """
 
 
-def call(lambda_client, name: str, payload: object = None, **kwargs) -> object:
-    response = lambda_client.invoke(FunctionName=name, Payload=json.dumps(payload or {}).encode(), **kwargs)
-    return json.loads(response["Payload"].read())
-
-
 def test_lambda_environment_exists_only_while_the_handler_runs(lambda_mock, lambda_client, create_function):
     create_function("env", REPORT_ENV, Environment={"Variables": {"TABLE": "orders"}}, MemorySize=256)
     keys = ["TABLE", "AWS_LAMBDA_FUNCTION_NAME", "AWS_REGION", "_HANDLER", "AWS_LAMBDA_FUNCTION_VERSION",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_EXECUTION_ENV"]
-    seen = call(lambda_client, "env", {"keys": keys})
+    seen = invoke_json(lambda_client, "env", {"keys": keys})
     assert seen == {  # spec 9.2
         "TABLE": "orders",
         "AWS_LAMBDA_FUNCTION_NAME": "env",
@@ -76,13 +72,13 @@ def test_context_has_the_runtime_fields(lambda_mock, lambda_client, create_funct
     assert seen["client_context"] is None
     assert seen["identity"] == [None, None]
     assert 9000 < seen["remaining"] <= 10000
-    unqualified = call(lambda_client, "ctx")
+    unqualified = invoke_json(lambda_client, "ctx")
     assert unqualified["invoked_function_arn"] == "arn:aws:lambda:us-east-1:123456789012:function:ctx"
 
 
 def test_module_state_persists_between_calls_like_a_warm_container(lambda_mock, lambda_client, create_function):
     create_function("warm", "CALLS = []\ndef handler(event, context):\n    CALLS.append(1)\n    return len(CALLS)\n")
-    assert [call(lambda_client, "warm") for _ in range(3)] == [1, 2, 3]
+    assert [invoke_json(lambda_client, "warm") for _ in range(3)] == [1, 2, 3]
 
 
 def test_functions_with_same_module_names_never_see_each_other(lambda_mock, lambda_client, create_function):
@@ -90,7 +86,7 @@ def test_functions_with_same_module_names_never_see_each_other(lambda_mock, lamb
     handler = "import helper\ndef handler(event, context):\n    return helper.name()\n"
     create_function("first", {"handler.py": handler, "helper.py": helper.format("first")})
     create_function("second", {"handler.py": handler, "helper.py": helper.format("second")})
-    assert [call(lambda_client, n) for n in ("first", "second", "first")] == ["first", "second", "first"]
+    assert [invoke_json(lambda_client, n) for n in ("first", "second", "first")] == ["first", "second", "first"]
 
 
 def test_the_tests_own_modules_of_the_same_name_are_untouched(lambda_mock, lambda_client, create_function):
@@ -101,7 +97,7 @@ def test_the_tests_own_modules_of_the_same_name_are_untouched(lambda_mock, lambd
     try:
         create_function("f", {"handler.py": "import helper\ndef handler(e, c):\n    return helper.X\n",
                               "helper.py": "X = 'from the zip'\n"})
-        assert call(lambda_client, "f") == "from the zip"
+        assert invoke_json(lambda_client, "f") == "from the zip"
         assert sys.modules["helper"] is ours
     finally:
         del sys.modules["helper"]
@@ -111,13 +107,13 @@ def test_a_published_version_keeps_its_code(lambda_mock, lambda_client, create_f
     create_function("pub", "def handler(e, c):\n    return 'one'\n")
     lambda_client.publish_version(FunctionName="pub")
     lambda_client.update_function_code(FunctionName="pub", ZipFile=make_zip({"handler.py": "def handler(e, c):\n    return 'two'\n"}))
-    assert call(lambda_client, "pub") == "two"
-    assert call(lambda_client, "pub", Qualifier="1") == "one"
+    assert invoke_json(lambda_client, "pub") == "two"
+    assert invoke_json(lambda_client, "pub", Qualifier="1") == "one"
 
 
 def test_handler_in_a_subdirectory(lambda_mock, lambda_client, create_function):
     create_function("nested", {"src/app/main.py": "def run(e, c):\n    return __name__\n"}, Handler="src/app/main.run")
-    assert call(lambda_client, "nested") == "src.app.main"
+    assert invoke_json(lambda_client, "nested") == "src.app.main"
 
 
 def test_code_from_s3(lambda_mock, lambda_client, role_arn, aws_region):
@@ -126,25 +122,25 @@ def test_code_from_s3(lambda_mock, lambda_client, role_arn, aws_region):
     s3.put_object(Bucket="artifacts", Key="fn.zip", Body=make_zip({"handler.py": "def handler(e, c):\n    return 's3'\n"}))
     lambda_client.create_function(FunctionName="froms3", Runtime="python3.12", Role=role_arn(),
                                   Handler="handler.handler", Code={"S3Bucket": "artifacts", "S3Key": "fn.zip"})
-    assert call(lambda_client, "froms3") == "s3"
+    assert invoke_json(lambda_client, "froms3") == "s3"
 
 
 def test_layers_are_importable_as_on_lambda(lambda_mock, lambda_client, create_function):
     layer = lambda_client.publish_layer_version(
         LayerName="shared",
         Content={"ZipFile": make_zip({"python/shared_lib.py": "VALUE = 'from layer'\n",
-                                      "python/lib/python%d.%d/site-packages/vendored.py" % sys.version_info[:2]: "V = 2\n"})},
+                                      f"python/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages/vendored.py": "V = 2\n"})},
         CompatibleRuntimes=["python3.11"],
     )["LayerVersionArn"]
     create_function("layered", "import shared_lib, vendored\ndef handler(e, c):\n    return [shared_lib.VALUE, vendored.V]\n",
                     Layers=[layer])
-    assert call(lambda_client, "layered") == ["from layer", 2]
+    assert invoke_json(lambda_client, "layered") == ["from layer", 2]
 
 
 def test_bound_callable_replaces_the_code(lambda_mock, lambda_client, create_function):
     create_function("bound", "def handler(e, c):\n    return 'zip'\n")
     lambda_mock.handler("bound", lambda event, context: {"bound": event, "fn": context.function_name})
-    assert call(lambda_client, "bound", {"a": 1}) == {"bound": {"a": 1}, "fn": "bound"}
+    assert invoke_json(lambda_client, "bound", {"a": 1}) == {"bound": {"a": 1}, "fn": "bound"}
 
 
 def test_bound_as_decorator(lambda_mock, lambda_client, create_function):
@@ -154,19 +150,19 @@ def test_bound_as_decorator(lambda_mock, lambda_client, create_function):
     def fake(event, context):
         return "decorated"
 
-    assert call(lambda_client, "deco") == "decorated"
+    assert invoke_json(lambda_client, "deco") == "decorated"
 
 
 def test_bound_return_value_and_side_effect_have_unittest_mock_meaning(lambda_mock, lambda_client, create_function):
     create_function("mocked", "def handler(e, c):\n    return 'zip'\n")
     mock = lambda_mock.handler("mocked", return_value={"status": "ok"})
-    assert call(lambda_client, "mocked", {"n": 1}) == {"status": "ok"}
+    assert invoke_json(lambda_client, "mocked", {"n": 1}) == {"status": "ok"}
     assert mock.call_args.args[0] == {"n": 1}
     lambda_mock.handler("mocked", side_effect=[ValueError("first fails"), "second works"])
     response = lambda_client.invoke(FunctionName="mocked")
     assert response["FunctionError"] == "Unhandled"
     assert json.loads(response["Payload"].read())["errorType"] == "ValueError"
-    assert call(lambda_client, "mocked") == "second works"
+    assert invoke_json(lambda_client, "mocked") == "second works"
 
 
 def test_non_python_runtime_without_a_bound_handler_is_a_clear_function_error(lambda_mock, lambda_client, create_function):
@@ -178,4 +174,4 @@ def test_non_python_runtime_without_a_bound_handler_is_a_clear_function_error(la
     assert payload["errorType"] == "MockLambda.NoHandler"
     assert "runtime nodejs20.x" in payload["errorMessage"]
     lambda_mock.handler("node", return_value=1)
-    assert call(lambda_client, "node") == 1
+    assert invoke_json(lambda_client, "node") == 1

@@ -7,17 +7,7 @@ import json
 import boto3
 import pytest
 
-FN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
-
-
-@pytest.fixture
-def sqs(aws_region):
-    return boto3.client("sqs", region_name=aws_region)
-
-
-def make_queue(sqs, name: str, **attributes) -> tuple[str, str]:
-    url = sqs.create_queue(QueueName=name, Attributes={k: str(v) for k, v in attributes.items()})["QueueUrl"]
-    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+from tests.helpers import make_queue
 
 
 def count(sqs, url: str) -> int:

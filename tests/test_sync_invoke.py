@@ -9,20 +9,11 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-ECHO = """
-def handler(event, context):
-    print("got", event)
-    return {"event": event, "request_id": context.aws_request_id}
-"""
-
-
-def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[int, str, str]:
-    response = excinfo.value.response
-    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"], response["Error"]["Message"]
+from tests.helpers import ECHO_AND_PRINT, error_of
 
 
 def test_success_returns_200_executed_version_and_the_handlers_result(lambda_mock, lambda_client, create_function):
-    create_function("echo", ECHO)
+    create_function("echo", ECHO_AND_PRINT)
     response = lambda_client.invoke(FunctionName="echo", Payload=b'{"n": 1}')
     assert response["StatusCode"] == 200
     assert response["ExecutedVersion"] == "$LATEST"  # spec 1.6
@@ -34,7 +25,7 @@ def test_success_returns_200_executed_version_and_the_handlers_result(lambda_moc
 
 
 def test_empty_payload_reaches_the_handler_as_an_empty_object(lambda_mock, lambda_client, create_function):
-    create_function("echo", ECHO)
+    create_function("echo", ECHO_AND_PRINT)
     body = json.loads(lambda_client.invoke(FunctionName="echo")["Payload"].read())
     assert body["event"] == {}
 
@@ -182,7 +173,7 @@ def test_tail_log_has_start_output_end_report(lambda_mock, lambda_client, create
 
 
 def test_no_log_result_without_tail(lambda_mock, lambda_client, create_function):
-    create_function("echo", ECHO)
+    create_function("echo", ECHO_AND_PRINT)
     assert "LogResult" not in lambda_client.invoke(FunctionName="echo")
 
 
@@ -195,7 +186,7 @@ def test_tail_is_the_last_4_kb(lambda_mock, lambda_client, create_function):
 
 
 def test_logs_reach_cloudwatch_logs(lambda_mock, lambda_client, create_function, aws_region):
-    create_function("echo", ECHO)
+    create_function("echo", ECHO_AND_PRINT)
     request_id = lambda_client.invoke(FunctionName="echo", Payload=b'{"x": 1}')["ResponseMetadata"]["RequestId"]
     logs = boto3.client("logs", region_name=aws_region)
     streams = logs.describe_log_streams(logGroupName="/aws/lambda/echo")["logStreams"]
@@ -238,7 +229,7 @@ def test_client_context_reaches_the_handler(lambda_mock, lambda_client, create_f
 
 
 def test_bad_client_context_is_invalid_request_content(lambda_mock, lambda_client, create_function):
-    create_function("echo", ECHO)
+    create_function("echo", ECHO_AND_PRINT)
     with pytest.raises(ClientError) as excinfo:
         lambda_client.invoke(FunctionName="echo", ClientContext=base64.b64encode(b"[1]").decode())
     assert error_of(excinfo) == (  # spec 1.12
@@ -249,7 +240,7 @@ def test_bad_client_context_is_invalid_request_content(lambda_mock, lambda_clien
 
 
 def test_payload_over_6_mb_is_413(lambda_mock, lambda_client, create_function):
-    create_function("echo", ECHO)
+    create_function("echo", ECHO_AND_PRINT)
     with pytest.raises(ClientError) as excinfo:
         lambda_client.invoke(FunctionName="echo", Payload=json.dumps("x" * (6 * 1024 * 1024)).encode())
     assert error_of(excinfo) == (  # spec 1.16
@@ -276,7 +267,7 @@ def test_payload_over_6_mb_is_413(lambda_mock, lambda_client, create_function):
     ],
 )
 def test_payload_that_is_not_json_is_invalid_request_content(lambda_mock, lambda_client, create_function, payload, detail):
-    create_function("echo", ECHO)
+    create_function("echo", ECHO_AND_PRINT)
     with pytest.raises(ClientError) as excinfo:
         lambda_client.invoke(FunctionName="echo", Payload=payload)
     status, code, message = error_of(excinfo)
@@ -285,7 +276,7 @@ def test_payload_that_is_not_json_is_invalid_request_content(lambda_mock, lambda
 
 
 def test_unknown_function_qualifier_and_region(lambda_mock, lambda_client, create_function):
-    create_function("echo", ECHO)
+    create_function("echo", ECHO_AND_PRINT)
     with pytest.raises(ClientError) as excinfo:
         lambda_client.invoke(FunctionName="doesnotexist")
     assert error_of(excinfo) == (  # spec 1.18
@@ -309,7 +300,7 @@ def test_unknown_function_qualifier_and_region(lambda_mock, lambda_client, creat
 
 
 def test_qualifier_mismatch_is_invalid_parameter(lambda_mock, lambda_client, create_function):
-    create_function("echo", ECHO)
+    create_function("echo", ECHO_AND_PRINT)
     lambda_client.publish_version(FunctionName="echo")
     with pytest.raises(ClientError) as excinfo:
         lambda_client.invoke(FunctionName="echo:1", Qualifier="$LATEST")
@@ -321,7 +312,7 @@ def test_qualifier_mismatch_is_invalid_parameter(lambda_mock, lambda_client, cre
 
 
 def test_zero_reserved_concurrency_throttles_sync_invokes(lambda_mock, lambda_client, create_function):
-    create_function("capped", ECHO)
+    create_function("capped", ECHO_AND_PRINT)
     lambda_client.put_function_concurrency(FunctionName="capped", ReservedConcurrentExecutions=0)
     with pytest.raises(ClientError) as excinfo:
         lambda_client.invoke(FunctionName="capped")

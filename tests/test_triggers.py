@@ -8,9 +8,7 @@ import re
 import boto3
 import pytest
 
-RECORD = "def handler(event, context):\n    return event\n"
-FAILS = "def handler(event, context):\n    raise RuntimeError('cannot handle ' + str(len(event)))\n"
-FN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
+from tests.helpers import ECHO, FAILS_NAMING_EVENT_SIZE, FN_ARN, TIMESTAMP, make_queue
 
 
 @pytest.fixture
@@ -34,7 +32,7 @@ def received(lambda_mock):
 def test_sns_publish_is_an_async_event_in_snss_shape(lambda_mock, lambda_client, create_function, received):
     sns = boto3.client("sns", region_name="us-east-1")
     topic = sns.create_topic(Name="orders")["TopicArn"]
-    create_function("on-order", RECORD)
+    create_function("on-order", ECHO)
     subscription = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=FN_ARN.format("on-order"))["SubscriptionArn"]
     message_id = sns.publish(TopicArn=topic, Message="hello", Subject="greeting",
                              MessageAttributes={"kind": {"DataType": "String", "StringValue": "test"}})["MessageId"]
@@ -50,17 +48,16 @@ def test_sns_publish_is_an_async_event_in_snss_shape(lambda_mock, lambda_client,
     assert sns_part["MessageId"] == message_id
     assert (sns_part["Message"], sns_part["Subject"], sns_part["TopicArn"], sns_part["Type"]) == ("hello", "greeting", topic, "Notification")
     assert sns_part["MessageAttributes"] == {"kind": {"Type": "String", "Value": "test"}}
-    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", sns_part["Timestamp"])
+    assert TIMESTAMP.match(sns_part["Timestamp"])
     assert sns_part["UnsubscribeUrl"].endswith(f"SubscriptionArn={subscription}")
 
 
 def test_sns_events_get_retries_and_the_dlq(lambda_mock, lambda_client, create_function):
     sns = boto3.client("sns", region_name="us-east-1")
     sqs = boto3.client("sqs", region_name="us-east-1")
-    dlq_url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
-    dlq = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq_url, dlq = make_queue(sqs, "dlq")
     topic = sns.create_topic(Name="orders")["TopicArn"]
-    create_function("fails", FAILS, DeadLetterConfig={"TargetArn": dlq})
+    create_function("fails", FAILS_NAMING_EVENT_SIZE, DeadLetterConfig={"TargetArn": dlq})
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=FN_ARN.format("fails"))
     sns.publish(TopicArn=topic, Message="boom")
     message = sqs.receive_message(QueueUrl=dlq_url)["Messages"][0]  # auto mode: settled before this call
@@ -71,7 +68,7 @@ def test_sns_events_get_retries_and_the_dlq(lambda_mock, lambda_client, create_f
 def test_sns_filter_policies_still_apply(lambda_mock, lambda_client, create_function):
     sns = boto3.client("sns", region_name="us-east-1")
     topic = sns.create_topic(Name="orders")["TopicArn"]
-    create_function("big-orders", RECORD)
+    create_function("big-orders", ECHO)
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=FN_ARN.format("big-orders"),
                   Attributes={"FilterPolicy": json.dumps({"size": ["big"]})})
     sns.publish(TopicArn=topic, Message="small", MessageAttributes={"size": {"DataType": "String", "StringValue": "small"}})
@@ -83,7 +80,7 @@ def test_sns_filter_policies_still_apply(lambda_mock, lambda_client, create_func
 def test_s3_notification_is_an_async_event_in_s3s_shape(lambda_mock, lambda_client, create_function):
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="uploads")
-    create_function("on-upload", RECORD)
+    create_function("on-upload", ECHO)
     s3.put_bucket_notification_configuration(
         Bucket="uploads",
         NotificationConfiguration={"LambdaFunctionConfigurations": [{
@@ -110,10 +107,9 @@ def test_s3_notification_is_an_async_event_in_s3s_shape(lambda_mock, lambda_clie
 def test_s3_removal_events_and_failures_reach_the_on_failure_destination(lambda_mock, lambda_client, create_function):
     s3 = boto3.client("s3", region_name="us-east-1")
     sqs = boto3.client("sqs", region_name="us-east-1")
-    url = sqs.create_queue(QueueName="failed")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url, arn = make_queue(sqs, "failed")
     s3.create_bucket(Bucket="archive")
-    create_function("on-delete", FAILS)
+    create_function("on-delete", FAILS_NAMING_EVENT_SIZE)
     lambda_client.put_function_event_invoke_config(
         FunctionName="on-delete", MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": arn}}
     )
@@ -132,9 +128,9 @@ def test_s3_removal_events_and_failures_reach_the_on_failure_destination(lambda_
 
 def test_eventbridge_rule_with_a_lambda_target(lambda_mock, lambda_client, create_function):
     events = boto3.client("events", region_name="us-east-1")
-    create_function("on-event", RECORD)
-    create_function("on-detail", RECORD)
-    create_function("on-constant", RECORD)
+    create_function("on-event", ECHO)
+    create_function("on-detail", ECHO)
+    create_function("on-constant", ECHO)
     events.put_rule(Name="orders", EventPattern=json.dumps({"source": ["shop"]}))
     events.put_targets(Rule="orders", Targets=[
         {"Id": "whole", "Arn": FN_ARN.format("on-event")},
@@ -173,7 +169,7 @@ def test_a_loop_through_sns_is_stopped(lambda_mock, lambda_client, create_functi
 @pytest.mark.lambda_mock(mode="manual")
 def test_scheduled_rules_fire_on_the_mocks_clock(lambda_mock, lambda_client, create_function):
     events = boto3.client("events", region_name="us-east-1")
-    create_function("tick", RECORD)
+    create_function("tick", ECHO)
     rule_arn = events.put_rule(Name="every-5-minutes", ScheduleExpression="rate(5 minutes)")["RuleArn"]
     events.put_targets(Rule="every-5-minutes", Targets=[{"Id": "t", "Arn": FN_ARN.format("tick")}])
     lambda_mock.run_until_idle()  # schedules never keep the queue busy: nothing has fired yet
@@ -195,7 +191,7 @@ def test_scheduled_rules_fire_on_the_mocks_clock(lambda_mock, lambda_client, cre
 @pytest.mark.lambda_mock(mode="manual")
 def test_cron_rules(lambda_mock, lambda_client, create_function):
     events = boto3.client("events", region_name="us-east-1")
-    create_function("nightly", RECORD)
+    create_function("nightly", ECHO)
     events.put_rule(Name="nightly", ScheduleExpression="cron(0 2 * * ? *)")
     events.put_targets(Rule="nightly", Targets=[{"Id": "t", "Arn": FN_ARN.format("nightly"), "Input": '{"job": "report"}'}])
     lambda_mock.clock.advance(3 * 86400)
@@ -229,7 +225,7 @@ def test_a_loop_through_s3_is_stopped(lambda_mock, lambda_client, create_functio
 
 def test_disabled_and_schedule_only_rules_get_no_events_and_input_path_indexes(lambda_mock, lambda_client, create_function):
     events = boto3.client("events", region_name="us-east-1")
-    create_function("on-event", RECORD)
+    create_function("on-event", ECHO)
     events.put_rule(Name="off", EventPattern=json.dumps({"source": ["shop"]}), State="DISABLED")
     events.put_rule(Name="cron", ScheduleExpression="rate(1 hour)")
     events.put_rule(Name="on", EventPattern=json.dumps({"source": ["shop"]}))
@@ -244,7 +240,7 @@ def test_disabled_and_schedule_only_rules_get_no_events_and_input_path_indexes(l
 def test_s3_sequencers_increase_for_one_key(lambda_mock, lambda_client, create_function):
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="seq")
-    create_function("on-change", RECORD)
+    create_function("on-change", ECHO)
     s3.put_bucket_notification_configuration(Bucket="seq", NotificationConfiguration={"LambdaFunctionConfigurations": [
         {"LambdaFunctionArn": FN_ARN.format("on-change"), "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]}]})
     s3.put_object(Bucket="seq", Key="k", Body=b"1")

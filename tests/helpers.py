@@ -1,0 +1,108 @@
+"""Handler sources and boto3 helpers shared by the test modules (as moto's
+``tests/test_awslambda/utilities.py``). Fixtures stay in the root ``conftest.py``.
+
+Import with ``from tests.helpers import ...``: the root ``conftest.py`` puts the repository root on
+``sys.path`` (pytest's default "prepend" import mode), so this works from any test directory, with
+``python -m pytest``, plain ``pytest`` and xdist workers alike.
+
+One name means one body everywhere: where two modules needed different handlers they get different
+names here (``FAILS`` vs ``FAILS_WITH_VALUE_ERROR``), never two bodies under one name.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from typing import Any
+
+import boto3
+
+REGION = "us-east-1"  # the root conftest's aws_region fixture gives this one
+ACCOUNT = "123456789012"  # moto's default account
+FN_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{{}}"  # FN_ARN.format(name): unqualified
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")  # ISO-8601 UTC, milliseconds (spec 3.3)
+
+# --- handler sources (handler.py, Handler "handler.handler") ---------------------------------------------------
+
+ECHO = "def handler(event, context):\n    return event\n"
+"""Returns its event unchanged."""
+
+ECHO_WITH_REQUEST_ID = "def handler(event, context):\n    return {'event': event, 'id': context.aws_request_id}\n"
+"""Returns ``{"event": <event>, "id": <the request id the handler saw>}``."""
+
+ECHO_WITH_HELLO = "def handler(event, context):\n    return {'hello': 'world', 'event': event}\n"
+"""Returns ``{"hello": "world", "event": <event>}``."""
+
+ECHO_AND_PRINT = """
+def handler(event, context):
+    print("got", event)
+    return {"event": event, "request_id": context.aws_request_id}
+"""
+"""Prints ``got <event>``; returns ``{"event": <event>, "request_id": <request id>}``."""
+
+FAILS = 'def handler(event, context):\n    raise Exception("Test exception (this is intentional)")\n'
+"""AWS's own test failure (test_lambda_destinations): ``Exception``, raised on line 2 of handler.py."""
+
+FAILS_WITH_VALUE_ERROR = "def handler(event, context):\n    raise ValueError('nope')\n"
+"""``ValueError: nope``."""
+
+FAILS_NAMING_EVENT_SIZE = "def handler(event, context):\n    raise RuntimeError('cannot handle ' + str(len(event)))\n"
+"""``RuntimeError: cannot handle <len(event)>``."""
+
+
+# --- boto3 helpers ---------------------------------------------------------------------------------------------
+
+
+def as_payload(payload: Any) -> bytes | str:
+    """An Invoke ``Payload``: bytes and str are sent as they are, anything else as its JSON (None as ``{}``)."""
+    if isinstance(payload, (bytes, str)):
+        return payload
+    return json.dumps({} if payload is None else payload).encode()
+
+
+def invoke_event(lambda_client: Any, name: str, payload: Any = b"{}", **kwargs: Any) -> dict:
+    """Invoke with InvocationType=Event; the whole response (202, empty body)."""
+    return lambda_client.invoke(FunctionName=name, InvocationType="Event", Payload=as_payload(payload), **kwargs)
+
+
+def send_event(lambda_client: Any, name: str, payload: Any = b"{}", **kwargs: Any) -> str:
+    """Invoke with InvocationType=Event; the request id (which is the invocation's id, spec 1.25)."""
+    return invoke_event(lambda_client, name, payload, **kwargs)["ResponseMetadata"]["RequestId"]
+
+
+def invoke_json(lambda_client: Any, name: str, payload: Any = None, **kwargs: Any) -> Any:
+    """A synchronous Invoke; the response body, decoded from JSON."""
+    response = lambda_client.invoke(FunctionName=name, Payload=as_payload(payload), **kwargs)
+    return json.loads(response["Payload"].read())
+
+
+def make_queue(sqs: Any, name: str, **attributes: Any) -> tuple[str, str]:
+    """A queue with the given attributes (values sent as str); its URL and ARN."""
+    extra = {"Attributes": {k: str(v) for k, v in attributes.items()}} if attributes else {}
+    url = sqs.create_queue(QueueName=name, **extra)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def receive(sqs: Any, url: str, count: int = 1) -> list[dict]:
+    """One receive of up to 10 messages with all their message attributes; asserts exactly ``count`` came."""
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+    found = messages.get("Messages", [])
+    assert len(found) == count, found
+    return found
+
+
+def error_of(excinfo: Any) -> tuple[int, str, str]:
+    """The HTTP status, error code and message of a ``pytest.raises(ClientError)``."""
+    response = excinfo.value.response
+    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"], response["Error"]["Message"]
+
+
+def metric_total(lam: Any, metric: str, function: str, statistic: str = "Sum") -> float:
+    """A function's ``AWS/Lambda`` metric in CloudWatch, over the hour either side of the mock's clock."""
+    now = lam.clock.now()
+    points = boto3.client("cloudwatch", region_name=REGION).get_metric_statistics(
+        Namespace="AWS/Lambda", MetricName=metric, Dimensions=[{"Name": "FunctionName", "Value": function}],
+        StartTime=now - timedelta(hours=1), EndTime=now + timedelta(hours=1), Period=7200, Statistics=[statistic],
+    )["Datapoints"]
+    return sum(point[statistic] for point in points)
