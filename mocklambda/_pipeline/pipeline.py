@@ -42,6 +42,7 @@ class Pipeline:
                                 Concurrency(realtime, directory.account_concurrency_limit), self.telemetry)
         self._dispatcher = dispatcher
         self.queue = EventQueue(
+            # the finisher comes after the queue: a Lambda destination re-enters accept, which queues
             self.clock, dispatcher.attempt, lambda event: self._finisher.finish(event),
             # virtual modes run warm attempts on the thread that moves the clock (see Runtime.inline_batch)
             around_run=nullcontext if realtime else self.runtime.inline_batch,
