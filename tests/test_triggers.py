@@ -8,6 +8,7 @@ import re
 import boto3
 import pytest
 
+from mocklambda import MockLambdaWarning
 from tests.helpers import ECHO, FAILS_NAMING_EVENT_SIZE, FN_ARN, TIMESTAMP, make_queue
 
 
@@ -249,3 +250,14 @@ def test_s3_sequencers_increase_for_one_key(lambda_mock, lambda_client, create_f
     lambda_mock.run_until_idle()
     sequencers = [i.payload["Records"][0]["s3"]["object"]["sequencer"] for i in lambda_mock.invocations("on-change")]
     assert len(sequencers) == 3 and sequencers == sorted(sequencers) and len(set(sequencers)) == 3
+
+
+@pytest.mark.parametrize("expression", ["rate(0 minutes)", "cron(*/0 * * * ? *)", "cron(1,,2 * * * ? *)"])
+def test_a_schedule_mocklambda_cannot_run_is_warned_about_never_raised_into_put_rule(lambda_mock, expression):
+    """moto accepts these expressions; mocklambda says the rule will not fire (it raised
+    ZeroDivisionError / ValueError out of put_rule before)."""
+    events = boto3.client("events", region_name="us-east-1")
+    with pytest.warns(MockLambdaWarning, match="will not fire"):
+        events.put_rule(Name="odd", ScheduleExpression=expression)
+    lambda_mock.clock.advance(3600)
+    assert lambda_mock.invocations() == []

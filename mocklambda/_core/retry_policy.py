@@ -38,7 +38,7 @@ def after_function_error(function_errors: int, age: float, settings: RetrySettin
 
 def after_throttle(throttles: int, age: float, settings: RetrySettings) -> Decision:
     """Throttles and system errors go back to the queue without using a retry (spec 2.5)."""
-    delay = min(BACKOFF_MAX, BACKOFF_START * 2 ** (throttles - 1))
+    delay = min(BACKOFF_MAX, BACKOFF_START * 2 ** min(throttles - 1, 32))  # 2**32 s is past any cap
     if age + delay >= settings.max_event_age:
         return Decision(condition="EventAgeExceeded")
     return Decision(delay=delay)

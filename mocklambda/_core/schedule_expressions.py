@@ -23,19 +23,21 @@ def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) 
     if text in ("*", "?"):
         return None
     values: set[int] = set()
-    for part in text.split(","):
+    for item in text.split(","):
+        part, stepped, step_text = item.partition("/")
         step = 1
-        if "/" in part:
-            part, step_text = part.split("/", 1)
+        if stepped:
+            if not step_text.isdigit() or int(step_text) == 0:
+                raise UnsupportedSchedule(f"the step in '{text}' must be a number above 0")
             step = int(step_text)
-        if part in ("*", ""):
+        if part == "*" or (stepped and part == ""):
             start, end = low, high
         elif "-" in part:
             first, last = part.split("-", 1)
             start, end = _value(first, names), _value(last, names)
         else:
-            start = _value(part, names)
-            end = high if step > 1 else start
+            start = _value(part, names)  # an empty item is refused here
+            end = high if stepped else start  # '5/1' and '5/10' run from 5 to the field's end
         if not (low <= start <= high and low <= end <= high):
             raise UnsupportedSchedule(f"value out of range in '{text}'")
         values.update(range(start, end + 1, step))
@@ -54,7 +56,11 @@ def _value(text: str, names: dict[str, int] | None) -> int:
 def period(expression: str) -> float | None:
     """Seconds between runs of a ``rate(...)`` expression, else None."""
     match = _RATE.match(expression.strip())
-    return int(match.group(1)) * _UNITS[match.group(2)] if match else None
+    if not match:
+        return None
+    if int(match.group(1)) == 0:
+        raise UnsupportedSchedule(f"a rate must be above 0: {expression!r}")
+    return int(match.group(1)) * _UNITS[match.group(2)]
 
 
 def next_run(expression: str, after: datetime, created: datetime) -> datetime:
