@@ -66,7 +66,8 @@ class FunctionDirectory(Protocol):
     """What the pipeline reads of functions and their settings."""
 
     def function(self, function_arn: str) -> FunctionSnapshot:
-        """The version a (qualified or bare) function ARN names; ``LookupError`` if it is gone."""
+        """The version a (qualified or bare) function ARN names; raises AWS's not-found error if
+        it is gone."""
 
     def async_config(self, function: FunctionSnapshot, invoked_arn: str) -> AsyncConfig: ...
 

@@ -20,3 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run(host=args.host, port=args.port, time_scale=args.time_scale)
     return 0
 
+
+if __name__ == "__main__":  # python -m mocklambda.cli (python -m mocklambda goes through __main__)
+    raise SystemExit(main())
+

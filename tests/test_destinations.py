@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import boto3
 
-from tests.helpers import ECHO_WITH_HELLO, FAILS, FN_ARN, TIMESTAMP, make_queue, metric_total, receive, send_event
+from tests.helpers import ECHO, ECHO_WITH_HELLO, FAILS, FN_ARN, TIMESTAMP, make_queue, metric_total, receive, send_event
 
 
 def test_success_record_reaches_sqs_in_awss_shape(lambda_mock, lambda_client, create_function, sqs):
@@ -272,3 +272,20 @@ def test_fifo_and_too_small_queues_refuse_records_and_dead_letters(lambda_mock, 
     lambda_client.put_function_event_invoke_config(FunctionName="fits", DestinationConfig={"OnSuccess": {"Destination": small_arn}})
     send_event(lambda_client, "fits")
     assert json.loads(receive(sqs, small)[0]["Body"])["requestContext"]["condition"] == "Success"
+
+
+def test_a_lambda_destination_deleted_meanwhile_is_an_inspectable_delivery_failure(lambda_mock, lambda_client,
+                                                                                  create_function):
+    create_function("dst", ECHO)
+    create_function("fails", FAILS)
+    lambda_client.put_function_event_invoke_config(
+        FunctionName="fails", MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": FN_ARN.format("dst")}},
+    )
+    lambda_client.delete_function(FunctionName="dst")
+    send_event(lambda_client, "fails")
+    lambda_mock.run_until_idle()
+    [invocation] = lambda_mock.invocations("fails")
+    assert invocation.condition == "RetriesExhausted" and invocation.delivered_to == ()  # spec 3.14: the record is lost, and counted
+    assert invocation.delivery_errors[0].startswith(FN_ARN.format("dst") + ": UnknownFunctionException")
+    assert "Function not found" in invocation.delivery_errors[0]

@@ -62,3 +62,9 @@ def test_not_idle_error_is_an_assertion_and_a_mock_lambda_error(lambda_client, c
         assert "1 event(s)" in str(caught.value)
         lam.run_until_idle()
         lam.assert_idle()
+
+
+def test_a_body_that_stopped_the_mock_itself_keeps_its_own_error():
+    with pytest.raises(ValueError, match="after stopping"), mock_lambda(mode="manual") as lam:
+        lam.stop()
+        raise ValueError("after stopping")

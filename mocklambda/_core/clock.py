@@ -34,7 +34,7 @@ class Clock:
     real; ``advance(seconds)`` moves it forward and runs every queued attempt that comes due, in
     order."""
 
-    def __init__(self, rate: float = 0.0, start: datetime | None = None) -> None:
+    def __init__(self, start: datetime | None = None, *, rate: float = 0.0) -> None:
         if not rate >= 0:
             raise MockLambdaError(f"a clock's rate must be >= 0 (0 is virtual time), got {rate!r}")
         self.rate = float(rate)
@@ -47,6 +47,12 @@ class Clock:
     @property
     def is_virtual(self) -> bool:
         return self.rate == 0.0
+
+    @property
+    def time_scale(self) -> float | None:
+        """Wall seconds per AWS second on a scaled clock (``mock_lambda(time_scale=...)``);
+        None on a virtual one."""
+        return None if self.rate == 0.0 else 1.0 / self.rate
 
     def on_advance(self, listener: Callable[[float], None]) -> None:
         """``listener(offset)`` runs what is due up to ``offset`` when ``advance`` is called."""

@@ -61,14 +61,20 @@ def make_mock_aws_lambda_aware(start_mock: Callable[[], Callable[[], None] | Non
     def start(self: Any, *args: Any, **kwargs: Any) -> None:
         START.original(self, *args, **kwargs)
         if MockAWS._nested_count == 1 and not stops:
-            stop_mock = start_mock()
+            try:
+                stop_mock = start_mock()
+            except BaseException:
+                STOP.original(self)  # moto is not left started by a mock that could not start
+                raise
             if stop_mock is not None:
                 stops.append(stop_mock)
 
     def stop(self: Any, *args: Any, **kwargs: Any) -> None:
-        if MockAWS._nested_count == 1 and stops:
-            stops.pop()()
-        STOP.original(self, *args, **kwargs)
+        try:
+            if MockAWS._nested_count == 1 and stops:
+                stops.pop()()
+        finally:
+            STOP.original(self, *args, **kwargs)
 
     START, STOP = Patch(MockAWS, "start", start), Patch(MockAWS, "stop", stop)
     for patch in (START, STOP):

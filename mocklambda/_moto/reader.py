@@ -131,10 +131,9 @@ class MotoFunctions:
     """The pipeline's ``FunctionDirectory``, over moto's Lambda backends."""
 
     def function(self, function_arn: str) -> FunctionSnapshot:
-        try:
-            return snapshot(function_by_arn(function_arn))
-        except UnknownFunctionException as error:
-            raise LookupError(f"no function {function_arn}") from error
+        """Raises moto's ``UnknownFunctionException`` (AWS's ResourceNotFoundException) if it is
+        gone: its text is what a failed delivery records."""
+        return snapshot(function_by_arn(function_arn))
 
     def async_config(self, function: FunctionSnapshot, invoked_arn: str) -> AsyncConfig:
         """The invoked qualifier's configuration, read from moto once per generation."""

@@ -35,7 +35,7 @@ class Pipeline:
                  bindings: Bindings, faults: Faults) -> None:
         self.mode = mode
         realtime = mode == "realtime"
-        self.clock = Clock(rate=1.0 / time_scale if realtime else 0.0)
+        self.clock = Clock(rate=1.0 / time_scale if realtime else 0.0)  # AWS seconds per wall second
         self.runtime = Runtime()
         self.telemetry = Telemetry(sinks)
         dispatcher = Dispatcher(self.clock, directory, self.runtime, bindings, faults,
@@ -53,7 +53,7 @@ class Pipeline:
                                   self.runtime.leave_handlers)
         self.sqs_poller = SqsPoller(self.queue, directory, dispatcher.run_now, self.telemetry, clients)
         self.scheduled_rules = ScheduledRules(self.queue, schedules)
-        self.realtime = RealtimeRunner(self.queue, time_scale) if realtime else None
+        self.realtime = RealtimeRunner(self.queue) if realtime else None
         self._started = False
 
     # -- lifecycle ---------------------------------------------------------------------------

@@ -15,9 +15,8 @@ WORKERS = 64  # attempts running at once
 
 
 class RealtimeRunner:
-    def __init__(self, queue: EventQueue, time_scale: float) -> None:
+    def __init__(self, queue: EventQueue) -> None:
         self._queue = queue
-        self._time_scale = time_scale
         self._running = threading.BoundedSemaphore(WORKERS)
         self._busy = 0  # attempts popped and not yet over
         self._busy_lock = threading.Lock()
@@ -75,7 +74,7 @@ class RealtimeRunner:
                     continue
                 self._done()
                 due = queue.next_due(include_background=True)
-                wait = 0.5 if due is None else min(0.5, max(0.0, (due - clock.offset()) * self._time_scale))
+                wait = 0.5 if due is None else min(0.5, max(0.0, (due - clock.offset()) / clock.rate))
                 with queue.wakeup:
                     queue.wakeup.wait(wait)
 

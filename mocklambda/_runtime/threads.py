@@ -33,12 +33,6 @@ def current_chain() -> Chain | None:
     return getattr(_chain_state, "chain", None)
 
 
-def caller_chain() -> Chain | None:
-    """The chain a new invocation made from this thread extends: the running handler's, or None
-    for a triggering event from the test."""
-    return current_chain() if in_handler() else None
-
-
 def become_handler_thread(chain: Chain | None) -> None:
     _state.in_handler = True
     _chain_state.chain = chain

@@ -427,3 +427,9 @@ def test_snapshot_shows_an_events_progress() -> None:
     assert [attempt.at for attempt in done.attempts] == [START, START + timedelta(seconds=60)]
     assert (scripted.queue.snapshot(failing).status, scripted.queue.snapshot(failing).condition) == (
         "failed", "RetriesExhausted")
+
+
+def test_a_clock_takes_its_start_first_and_tells_its_time_scale() -> None:
+    assert Clock(START).now() == START  # the start stays the first argument, as before the rate came
+    assert Clock(START).time_scale is None  # virtual
+    assert Clock(START, rate=100.0).time_scale == 0.01  # mock_lambda(mode="realtime", time_scale=0.01)
