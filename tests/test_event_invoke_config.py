@@ -74,10 +74,11 @@ def test_put_update_and_list_on_a_missing_function(lambda_mock, lambda_client):
         assert error_of(excinfo) == (404, "ResourceNotFoundException", "The function doesn't exist.")
 
 
-def test_put_needs_at_least_one_setting(fn, lambda_client):
+@pytest.mark.parametrize("function_name", ["existing", "doesnotexist"])
+def test_put_needs_at_least_one_setting_before_the_function_is_looked_up(fn, lambda_client, function_name):
     with pytest.raises(ClientError) as excinfo:
-        lambda_client.put_function_event_invoke_config(FunctionName=fn)
-    assert error_of(excinfo) == (  # spec 5.4
+        lambda_client.put_function_event_invoke_config(FunctionName=fn if function_name == "existing" else function_name)
+    assert error_of(excinfo) == (  # spec 5.4: a 400 even for a function that does not exist
         400, "InvalidParameterValueException", "You must specify at least one of error handling or destination setting.",
     )
 

@@ -408,3 +408,25 @@ def test_the_comparison_finds_each_kind_of_difference(change, problem):
     shape = Shape(ordered=True)
     shape.compare(json.dumps(different), RECORD)
     assert len(shape.problems) == 1 and problem in shape.problems[0], shape.problems
+
+
+def test_a_result_over_the_size_limit_is_awss_function_error(lambda_mock, lambda_client, create_function):
+    """TestLambdaBaseFeatures::test_lambda_too_large_response: a result over 6 MB is an Unhandled
+    Function.ResponseSizeTooLarge (spec 1.14), and an asynchronous event is retried like any
+    function error (spec 2.2)."""
+    golden = recorded(LAMBDA, LAMBDA_TEST + "TestLambdaBaseFeatures::test_lambda_too_large_response")
+    create_function("too-large", "def handler(event, context):\n    return 'x' * (6 * 1024 * 1024 + 200)\n")
+    for key in ("invoke_result", "invoke_result_2"):
+        assert_shape([(as_recorded(lambda_client.invoke(FunctionName="too-large")), golden[key])])
+    lambda_client.put_function_event_invoke_config(FunctionName="too-large", MaximumRetryAttempts=1)
+    send_event(lambda_client, "too-large")
+    lambda_mock.run_until_idle()
+    [invocation] = lambda_mock.invocations("too-large")
+    assert invocation.condition == "RetriesExhausted"
+    assert [a.error_type for a in invocation.attempts] == ["Function.ResponseSizeTooLarge"] * 2
+
+
+def test_a_result_just_under_the_limit_is_returned(lambda_mock, lambda_client, create_function):
+    create_function("large", "def handler(event, context):\n    return 'x' * (6 * 1024 * 1024 - 100)\n")
+    response = lambda_client.invoke(FunctionName="large")
+    assert "FunctionError" not in response and len(response["Payload"].read()) == 6 * 1024 * 1024 - 98

@@ -116,8 +116,12 @@ def check_destinations(body: dict[str, Any], function_name: str, lambda_exists: 
                 raise aws_errors.invalid_parameter(f"The destination ARN {arn} is invalid.")
 
 
-def _settings_given(body: dict[str, Any]) -> bool:
-    return any(key in body for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"))
+def check_settings_given(body: dict[str, Any]) -> None:
+    """Put with no setting at all is refused (spec 5.4)."""
+    if not any(key in body for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")):
+        raise aws_errors.invalid_parameter(
+            "You must specify at least one of error handling or destination setting."
+        )
 
 
 def function_missing() -> aws_errors.AwsError:
@@ -136,10 +140,7 @@ class EventInvokeConfigStore:
 
     def put(self, name: str, qualifier: str, qualified_arn: str, body: dict[str, Any]) -> EventInvokeConfig:
         """Put replaces: settings left out are removed (spec 5.2)."""
-        if not _settings_given(body):
-            raise aws_errors.invalid_parameter(
-                "You must specify at least one of error handling or destination setting."
-            )
+        check_settings_given(body)
         config = EventInvokeConfig(
             function_arn=qualified_arn,
             last_modified=round(time.time(), 3),

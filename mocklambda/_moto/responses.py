@@ -19,7 +19,13 @@ from moto.awslambda.urls import url_bases as moto_url_bases
 from moto.awslambda.urls import url_paths as moto_url_paths
 
 from .._core import aws_errors, invoke_request
-from .._core.event_invoke_config import EventInvokeConfigStore, check_destinations, check_ranges, function_missing
+from .._core.event_invoke_config import (
+    EventInvokeConfigStore,
+    check_destinations,
+    check_ranges,
+    check_settings_given,
+    function_missing,
+)
 from .._core.recursion import ALLOW, TERMINATE
 from .._model import tail
 from . import active
@@ -208,6 +214,8 @@ class AsyncLambdaResponse(LambdaResponse):
         body = json.loads(self._raw_body() or b"{}") if operation != "list" else {}
         if operation != "list":
             check_ranges(body)
+        if operation == "put":
+            check_settings_given(body)  # before the function is looked up (spec 5.4)
         try:
             fn = backend.get_function(ref.name, ref.qualifier if operation != "list" else None)
         except UnknownFunctionException:

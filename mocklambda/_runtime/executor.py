@@ -35,6 +35,7 @@ except ImportError:  # pragma: no cover
 
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit for the init phase of on-demand functions
 STOP_GRACE_SECONDS = 1.0  # how long stop() waits for a timed-out handler to notice
+RESPONSE_LIMIT = 6_291_556  # a result's size limit, in bytes, as AWS's own message states it (spec 1.14)
 
 
 class _Outcome:
@@ -282,6 +283,13 @@ class Runtime:
             except (TypeError, ValueError) as exc:
                 message = f"Unable to marshal response: {exc}"
                 outcome.error = runtime_error("Runtime.MarshalError", message, request_id, [])
+            if len(outcome.payload) > RESPONSE_LIMIT:  # test_lambda_too_large_response
+                outcome.payload = b""
+                outcome.error = {
+                    "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                                    f"({RESPONSE_LIMIT} bytes).",
+                    "errorType": "Function.ResponseSizeTooLarge",
+                }
         except Interrupted:  # it landed outside the handler's own code (or at once, on a handler thread)
             if deadline is not None:
                 watchdog.finish(deadline)  # type: ignore[union-attr]
