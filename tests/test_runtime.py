@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 import boto3
 import pytest
@@ -175,3 +176,30 @@ def test_non_python_runtime_without_a_bound_handler_is_a_clear_function_error(la
     assert "runtime nodejs20.x" in payload["errorMessage"]
     lambda_mock.handler("node", return_value=1)
     assert invoke_json(lambda_client, "node") == 1
+
+
+@pytest.mark.parametrize("code, reason", [
+    ("", "Runtime exited without providing a reason"),
+    ("0", "Runtime exited without providing a reason"),
+    ("3", "Runtime exited with error: exit status 3"),
+])
+def test_sys_exit_while_the_module_is_imported_is_a_runtime_exit_error(lambda_mock, lambda_client, create_function,
+                                                                        code, reason):
+    """spec 2.3 / 9.6: the runtime process exits during init; a function error, never a 200 with an
+    empty body, and nothing after it waits (a healthy function's cold start runs at once)."""
+    create_function("exits", f"import sys\nsys.exit({code})\ndef handler(event, context):\n    return 1\n")
+    create_function("healthy", "def handler(event, context):\n    return 'fine'\n")
+    response = lambda_client.invoke(FunctionName="exits")
+    payload = json.loads(response["Payload"].read())
+    assert response.get("FunctionError") == "Unhandled"
+    assert payload == {"errorType": "Runtime.ExitError",
+                       "errorMessage": f"RequestId: {response['ResponseMetadata']['RequestId']} Error: {reason}"}
+    started = time.monotonic()
+    assert invoke_json(lambda_client, "healthy") == "fine"
+    assert time.monotonic() - started < 2  # it used to wait for the dead handler thread's timeout
+    lambda_client.put_function_event_invoke_config(FunctionName="exits", MaximumRetryAttempts=2)
+    lambda_client.invoke(FunctionName="exits", InvocationType="Event", Payload=b"{}")
+    lambda_mock.run_until_idle()
+    [invocation] = lambda_mock.invocations("exits")
+    assert invocation.condition == "RetriesExhausted"  # spec 2.2: retried like any function error
+    assert [a.error_type for a in invocation.attempts] == ["Runtime.ExitError"] * 3

@@ -253,6 +253,9 @@ class Runtime:
                 init_started = time.perf_counter()
                 try:
                     container.handler_fn = container.initialise()
+                except SystemExit as exc:  # sys.exit() while importing: the runtime exits (spec 9.6)
+                    self._failed(container, outcome, exc, request_id)
+                    return False
                 finally:
                     outcome.init_ms = (time.perf_counter() - init_started) * 1000
             if watchdog is not None:

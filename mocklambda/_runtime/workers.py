@@ -3,6 +3,7 @@ warm attempts on the thread draining the queue."""
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Callable
@@ -74,4 +75,7 @@ class Worker:
             job = self._jobs.get()
             if job is None:
                 return
-            job()
+            # the job has said how it ended; the thread must not die with whatever escaped it, or the
+            # next invocation handed to it would wait for ever
+            with contextlib.suppress(BaseException):
+                job()
