@@ -289,3 +289,21 @@ def test_a_lambda_destination_deleted_meanwhile_is_an_inspectable_delivery_failu
     assert invocation.condition == "RetriesExhausted" and invocation.delivered_to == ()  # spec 3.14: the record is lost, and counted
     assert invocation.delivery_errors[0].startswith(FN_ARN.format("dst") + ": UnknownFunctionException")
     assert "Function not found" in invocation.delivery_errors[0]
+
+
+def test_records_and_dead_letters_in_sqs_carry_an_aws_trace_header(lambda_mock, lambda_client, create_function, sqs):
+    """spec 3.9 (test_retries, test_maxeventage, test_dead_letter_queue): what Lambda sends to SQS
+    has the AWSTraceHeader system attribute, and no message attributes on records."""
+    records_url, records_arn = make_queue(sqs, "records")
+    dlq_url, dlq_arn = make_queue(sqs, "dlq")
+    create_function("fails", FAILS, DeadLetterConfig={"TargetArn": dlq_arn})
+    lambda_client.put_function_event_invoke_config(
+        FunctionName="fails", MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": records_arn}})
+    send_event(lambda_client, "fails")
+    messages = {url: sqs.receive_message(QueueUrl=url, AttributeNames=["All"], MessageAttributeNames=["All"])
+                ["Messages"][0] for url in (records_url, dlq_url)}
+    for message in messages.values():
+        assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0",
+                            message["Attributes"]["AWSTraceHeader"])
+    assert "MessageAttributes" not in messages[records_url]  # a record has none (spec 3.9)
+    assert set(messages[dlq_url]["MessageAttributes"]) == {"RequestID", "ErrorCode", "ErrorMessage"}  # spec 4.4

@@ -4,6 +4,8 @@ pipeline's ``Sinks``."""
 
 from __future__ import annotations
 
+import secrets
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -104,6 +106,13 @@ class MotoSinks:
                 logs_backend.put_log_events(group_name, stream, events[start:start + 10000])
 
 
+def _trace_header() -> str:
+    """An X-Ray trace header as Lambda stamps on what it sends to SQS (``Root``, ``Parent``,
+    ``Sampled``; the ids are random, as they are for each delivery on AWS)."""
+    return (f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};"
+            "Sampled=0")
+
+
 def _send_sqs_message(account: str, region: str, queue_name: str, body: str,
                       message_attributes: dict[str, Any] | None = None) -> None:
     """moto's SendMessage, without its cost: moto's ``send_message`` builds every queue attribute
@@ -117,6 +126,7 @@ def _send_sqs_message(account: str, region: str, queue_name: str, body: str,
         return
     backend._validate_message(queue, body, 0)
     message = Message(str(mock_random.uuid4()), body)
+    message.system_attributes = {"AWSTraceHeader": sqs_attribute("String", _trace_header())}  # spec 3.9
     if message_attributes:
         message.message_attributes = message_attributes
     message.mark_sent(delay_seconds=queue_delay_seconds(queue))
