@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import moto
 from moto import settings
 
 
 def sqs_attribute(data_type: str, value: str) -> dict[str, str]:
     """Early moto 5.1 releases keep SQS attributes as data_type/string_value, later ones by the API names."""
     return {"DataType": data_type, "StringValue": value, "data_type": data_type, "string_value": value}
+
+
+def sqs_trace_header_on_request() -> bool:
+    """moto 5.2 returns a message's AWSTraceHeader when ReceiveMessage asks for it, as AWS does;
+    moto 5.1 returns it in every answer, so a header added there would show where AWS shows none."""
+    major, minor = (int(part) for part in moto.__version__.split(".")[:2])
+    return (major, minor) >= (5, 2)
 
 
 def queue_delay_seconds(queue: Any) -> int:

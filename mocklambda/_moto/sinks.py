@@ -21,7 +21,9 @@ from moto.sqs.models import Message, sqs_backends
 from .._core.records import EVENTBRIDGE_SOURCE, FAILURE_DETAIL_TYPE, SUCCESS_DETAIL_TYPE, DeadLetter, s3_key
 from .._model import Arn, ExecutionResult, FunctionSnapshot
 from .._ports import StatisticSet
-from .compat import queue_delay_seconds, sqs_attribute
+from .compat import queue_delay_seconds, sqs_attribute, sqs_trace_header_on_request
+
+TRACE_HEADER = sqs_trace_header_on_request()
 
 
 class MotoSinks:
@@ -126,7 +128,8 @@ def _send_sqs_message(account: str, region: str, queue_name: str, body: str,
         return
     backend._validate_message(queue, body, 0)
     message = Message(str(mock_random.uuid4()), body)
-    message.system_attributes = {"AWSTraceHeader": sqs_attribute("String", _trace_header())}  # spec 3.9
+    if TRACE_HEADER:  # spec 3.9
+        message.system_attributes = {"AWSTraceHeader": sqs_attribute("String", _trace_header())}
     if message_attributes:
         message.message_attributes = message_attributes
     message.mark_sent(delay_seconds=queue_delay_seconds(queue))
