@@ -126,15 +126,19 @@ def test_code_from_s3(lambda_mock, lambda_client, role_arn, aws_region):
     assert invoke_json(lambda_client, "froms3") == "s3"
 
 
-def test_layers_are_importable_as_on_lambda(lambda_mock, lambda_client, create_function):
+@pytest.mark.parametrize("runtime", ["python3.11", "python3.12", "python3.13"])
+def test_layers_are_importable_as_on_lambda(lambda_mock, lambda_client, create_function, runtime):
+    """A layer's site-packages is the one of the function's Runtime, not the test interpreter's
+    (issue 12 item 6): a layer built for python3.12 imports whatever Python runs the tests."""
     layer = lambda_client.publish_layer_version(
         LayerName="shared",
         Content={"ZipFile": make_zip({"python/shared_lib.py": "VALUE = 'from layer'\n",
-                                      f"python/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages/vendored.py": "V = 2\n"})},
-        CompatibleRuntimes=["python3.11"],
+                                      f"python/lib/{runtime}/site-packages/vendored.py": "V = 2\n",
+                                      "python/lib/python3.9/site-packages/vendored.py": "V = 'wrong version'\n"})},
+        CompatibleRuntimes=[runtime],
     )["LayerVersionArn"]
     create_function("layered", "import shared_lib, vendored\ndef handler(e, c):\n    return [shared_lib.VALUE, vendored.V]\n",
-                    Layers=[layer])
+                    Layers=[layer], Runtime=runtime)
     assert invoke_json(lambda_client, "layered") == ["from layer", 2]
 
 

@@ -36,7 +36,8 @@ class Container:
 
     def __init__(self, function: FunctionSnapshot, bound: Handler | None) -> None:
         self.function = function
-        self.bundle = None if bound is not None else CodeBundle(function.code_zip, list(function.layer_zips))
+        self.bundle = None if bound is not None else CodeBundle(function.code_zip, list(function.layer_zips),
+                                                                function.runtime)
         self.modules = ModuleSpace(self.bundle)
         self.handler_fn: Handler | None = bound
         now = datetime.now(timezone.utc)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import re
 import shutil
 import sys
 import tempfile
@@ -21,7 +22,16 @@ from types import ModuleType
 
 from ..errors import warn
 
-PY_SITE = f"python/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
+_RUNTIME_VERSION = re.compile(r"^python(\d+\.\d+)$")
+
+
+def layer_site_packages(runtime: str | None) -> str:
+    """A layer's ``python/lib/pythonX.Y/site-packages`` for the function's own Runtime (a layer
+    built for python3.12 imports for a python3.12 function whatever interpreter runs the tests);
+    the test interpreter's version when the runtime names none."""
+    match = _RUNTIME_VERSION.match(runtime or "")
+    version = match.group(1) if match else f"{sys.version_info.major}.{sys.version_info.minor}"
+    return f"python/lib/python{version}/site-packages"
 # Packages a deployment zip often vendors that must stay the test's own: they carry moto's hooks
 # (a vendored boto3 would reach the real AWS) or are already in use by them.
 NEVER_SHADOWED = frozenset({"boto3", "botocore", "s3transfer", "moto", "urllib3", "jmespath", "dateutil", "six"})
@@ -54,7 +64,7 @@ def _top_level_names(directory: Path) -> set[str]:
 class CodeBundle:
     """A function's deployment package and layers, extracted once."""
 
-    def __init__(self, code_zip: bytes, layer_zips: list[bytes]) -> None:
+    def __init__(self, code_zip: bytes, layer_zips: list[bytes], runtime: str | None = None) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="mocklambda-"))
         self.task_dir = self.root / "task"
         self.opt_dir = self.root / "opt"
@@ -74,7 +84,7 @@ class CodeBundle:
         self.search_path = [
             str(self.task_dir),
             str(self.opt_dir / "python"),
-            str(self.opt_dir / PY_SITE),
+            str(self.opt_dir / layer_site_packages(runtime)),
         ]
         self.module_names: set[str] = set()
         for directory in self.search_path:
