@@ -69,6 +69,11 @@ class FunctionDirectory(Protocol):
         """The version a (qualified or bare) function ARN names; raises AWS's not-found error if
         it is gone."""
 
+    def function_now(self, invoked_arn: str) -> FunctionSnapshot | None:
+        """What an asynchronous event invoked by ``invoked_arn`` runs now, or None if it is gone
+        (queued events run the function as it is when their attempt comes, as AWS recorded in
+        ``test_async_invoke_queue_upon_function_update``)."""
+
     def async_config(self, function: FunctionSnapshot, invoked_arn: str) -> AsyncConfig: ...
 
     def recursion_config(self, function: FunctionSnapshot) -> str:

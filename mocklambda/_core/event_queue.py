@@ -31,7 +31,8 @@ from .recursion import RECURSION_CONDITION
 from .retry_policy import Decision, RetrySettings, after_function_error, after_throttle
 
 MAX_ATTEMPTS_PER_SETTLE = 1_000_000
-OutcomeKind = Literal["run", "throttle", "system_error", "zero_concurrency", "recursive_loop"]
+OutcomeKind = Literal["run", "throttle", "system_error", "zero_concurrency", "recursive_loop", "function_deleted"]
+FUNCTION_DELETED = "FunctionDeleted"  # our condition (no AWS one): the event's function went before it ran
 Item = QueuedEvent | Timer
 
 
@@ -239,6 +240,9 @@ class EventQueue:
         age = now - event.enqueued_at
         if outcome.kind == "zero_concurrency":  # spec 2.9: no attempt, no retry
             self._final(event, "ZeroReservedConcurrency")
+            return
+        if outcome.kind == "function_deleted":  # nothing left to run it, nor to deliver to
+            self._final(event, FUNCTION_DELETED)
             return
         if outcome.kind == "recursive_loop":  # spec 7.2: stopped, straight to DLQ / on-failure
             self._final(event, RECURSION_CONDITION)

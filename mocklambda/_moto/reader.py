@@ -24,6 +24,7 @@ BACKEND_DICTS: tuple[Any, ...] = (lambda_backends, lambda_simple_backends)
 _generation = 0  # moves whenever a Lambda request other than Invoke is served
 _snapshots: dict[int, tuple[int, LambdaFunction, FunctionSnapshot]] = {}
 _configs: dict[tuple[str, str, str, str], tuple[int, AsyncConfig]] = {}
+_current: dict[str, FunctionSnapshot | None] = {}  # invoked ARN -> what it runs now (this generation)
 
 
 def configuration_may_change() -> None:
@@ -31,11 +32,13 @@ def configuration_may_change() -> None:
     global _generation
     _generation += 1
     _snapshots.clear()
+    _current.clear()
 
 
 def forget_all() -> None:
     _configs.clear()
     _snapshots.clear()
+    _current.clear()
 
 
 def backend_for(account_id: str, region: str) -> LambdaBackend:
@@ -134,6 +137,20 @@ class MotoFunctions:
         """Raises moto's ``UnknownFunctionException`` (AWS's ResourceNotFoundException) if it is
         gone: its text is what a failed delivery records."""
         return snapshot(function_by_arn(function_arn))
+
+    def function_now(self, invoked_arn: str) -> FunctionSnapshot | None:
+        """What an event invoked by ``invoked_arn`` runs at this moment (``$LATEST`` as it is
+        now, an alias's current version), or None if that is gone; read once per generation."""
+        if invoked_arn in _current:
+            return _current[invoked_arn]
+        generation = _generation  # read before moto is: a change meanwhile makes this entry stale
+        try:
+            function: FunctionSnapshot | None = snapshot(function_by_arn(invoked_arn))
+        except (UnknownFunctionException, ValueError, IndexError):
+            function = None
+        if generation == _generation:
+            _current[invoked_arn] = function
+        return function
 
     def async_config(self, function: FunctionSnapshot, invoked_arn: str) -> AsyncConfig:
         """The invoked qualifier's configuration, read from moto once per generation."""

@@ -73,8 +73,13 @@ class Dispatcher:
         return self._runtime.execute(function, request, self._bindings.find(function), inline)
 
     def attempt(self, event: QueuedEvent) -> AttemptOutcome:
-        """One attempt of a queued event; the queue decides what follows from its outcome."""
-        function = event.function
+        """One attempt of a queued event; the queue decides what follows from its outcome. It
+        runs the function as it is now: ``$LATEST`` events and their retries pick up code and
+        configuration deployed since they were queued; an alias's, its current version."""
+        function = self._directory.function_now(event.request.invoked_arn)
+        if function is None:
+            return AttemptOutcome("function_deleted")
+        event.function = function
         config = self._directory.async_config(function, event.request.invoked_arn)
         settings = config.settings
         now = self._clock.now()

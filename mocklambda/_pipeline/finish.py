@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from .._core.clock import Clock
+from .._core.event_queue import FUNCTION_DELETED
 from .._core.records import dead_letter, invocation_record
 from .._model import Arn, QueuedEvent
 from .._ports import FunctionDirectory, Sinks
@@ -27,6 +28,8 @@ class Finisher:
         self._leave_handlers = leave_handlers  # puts the test's process state back (see Runtime)
 
     def finish(self, event: QueuedEvent) -> None:
+        if event.condition == FUNCTION_DELETED:  # its configuration, destinations and DLQ went with it
+            return
         at = self._clock.now()
         succeeded = event.condition == "Success"
         if not succeeded:
