@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
@@ -129,20 +129,36 @@ class InvocationRequest:
 
 
 class LogFrame(NamedTuple):
-    """What Lambda writes around a run's own output: START / output / END / REPORT (spec 1.9)."""
+    """One run's log as Lambda writes it around the function's own events: INIT_START and the
+    init phase's output on a cold start, then START / events / END / REPORT (spec 1.9, 9.7)."""
 
     request_id: str
     version: str
-    body: str
+    events: Sequence[str]  # one per stdout line, logging record or runtime error report
     duration_ms: float
     memory_size: int
     max_memory_mb: int
     init_duration_ms: float | None
+    init_events: Sequence[str] = ()  # what the module wrote while it was imported
+    init_start: str | None = None  # the INIT_START line of a cold start
+
+    def cloudwatch_events(self) -> list[str]:
+        """The messages of the CloudWatch Logs events, as recorded in test_invocation_type_event_error."""
+        events = [self.init_start] if self.init_start else []
+        events += self.init_events
+        events.append(f"START RequestId: {self.request_id} Version: {self.version}\n")
+        events += self.events
+        events.append(f"END RequestId: {self.request_id}\n")
+        events.append(self._report())
+        return events
 
     def text(self) -> str:
-        body = self.body
-        if body and not body.endswith("\n"):
-            body += "\n"
+        """The log as ``LogType=Tail`` shows it: every event on its own lines, no INIT_START."""
+        lines = [*self.init_events, f"START RequestId: {self.request_id} Version: {self.version}\n", *self.events]
+        return "".join(line if line.endswith("\n") else line + "\n" for line in lines) + (
+            f"END RequestId: {self.request_id}\n{self._report()}")
+
+    def _report(self) -> str:
         report = (
             f"REPORT RequestId: {self.request_id}\tDuration: {self.duration_ms:.2f} ms\t"
             f"Billed Duration: {max(1, int(-(-self.duration_ms // 1)))} ms\t"
@@ -150,12 +166,7 @@ class LogFrame(NamedTuple):
         )
         if self.init_duration_ms is not None:
             report += f"Init Duration: {self.init_duration_ms:.2f} ms\t"
-        return (
-            f"START RequestId: {self.request_id} Version: {self.version}\n"
-            f"{body}"
-            f"END RequestId: {self.request_id}\n"
-            f"{report}\n"
-        )
+        return report + "\n"
 
 
 def tail(log: str) -> str:
@@ -169,7 +180,7 @@ def tail(log: str) -> str:
 class ExecutionResult:
     """What one invocation produced (a plain slotted class: one is made per attempt)."""
 
-    __slots__ = ("payload", "error_type", "error_message", "framed_log", "log_stream")
+    __slots__ = ("payload", "error_type", "error_message", "framed_log", "log_stream", "_log_text")
 
     def __init__(self, payload: bytes, error_type: str | None, error_message: str | None,
                  framed_log: str | LogFrame, log_stream: str) -> None:
@@ -178,6 +189,7 @@ class ExecutionResult:
         self.error_message = error_message
         self.framed_log = framed_log  # the log, or its frame (made into text when first read)
         self.log_stream = log_stream
+        self._log_text: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -185,11 +197,17 @@ class ExecutionResult:
 
     @property
     def log(self) -> str:
-        """START / output / END / REPORT as Lambda writes them (most logs are only read in bulk,
-        when they are written to CloudWatch Logs, so they are framed then)."""
-        if isinstance(self.framed_log, LogFrame):
-            self.framed_log = self.framed_log.text()
-        return self.framed_log
+        """START / output / END / REPORT as ``LogType=Tail`` shows them (most logs are only read
+        in bulk, when they are written to CloudWatch Logs, so they are framed then)."""
+        if self._log_text is None:
+            framed = self.framed_log
+            self._log_text = framed.text() if isinstance(framed, LogFrame) else framed
+        return self._log_text
+
+    def log_events(self) -> list[str]:
+        """The CloudWatch Logs events' messages."""
+        framed = self.framed_log
+        return framed.cloudwatch_events() if isinstance(framed, LogFrame) else framed.splitlines(keepends=True)
 
 
 def decoded(payload: bytes) -> Any:

@@ -17,6 +17,7 @@ Spec: ``shared/reference/aws-lambda-async-spec.md`` §3 (records), §4 (dead-let
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import json
@@ -192,9 +193,14 @@ def raising_on_line(line: int, source: str) -> str:
 # the event (or the SNS message it carries) has "raise_error" (test_assess_lambda_destination_invocation,
 # test_dead_letter_queue, test_sns_topic_as_lambda_dead_letter_queue).
 INTEGRATION = raising_on_line(55, '''
+import logging
 CONTEXT = ["invoked_function_arn", "function_version", "function_name", "memory_limit_in_mb",
            "aws_request_id", "log_group_name", "log_stream_name", "client_context"]
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
 def handler(event, context):
+    print("Lambda log message - print function")
+    logger.info("Lambda log message - logging module")
     messages = [record["Sns"]["Message"] for record in event.get("Records", []) if "Sns" in record]
     if "raise_error" in event or any("raise_error" in message for message in messages):
         raise Exception("Test exception (this is intentional)")
@@ -293,6 +299,8 @@ def test_zero_reserved_concurrency_is_awss(lambda_mock, lambda_client, create_fu
     assert shape.bound["<uuid:2>"] == accepted["ResponseMetadata"]["RequestId"]
 
 
+LOG_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")  # the runtime's log line time, "date" when recorded
+
 # --- §4 dead-letter queues ------------------------------------------------------------------------------------------
 
 
@@ -306,9 +314,14 @@ def test_sqs_dead_letter_message_is_awss(lambda_mock, lambda_client, create_func
     request_id = send_event(lambda_client, "dlq-fn", {"raise_error": 1})
     received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
     invoked = lambda_client.invoke(FunctionName="dlq-fn", Payload=b'{"raise_error": 1}', LogType="Tail")
+    # LogType=Tail, START to END (the recording leaves REPORT out): print and logging lines, then the
+    # error report with its frames indented with U+00A0 (spec 1.9, 9.7)
+    lines = base64.b64decode(invoked["LogResult"]).decode("utf-8").splitlines()
+    lines = [LOG_TIME.sub("date", line) for line in lines[:next(i for i, x in enumerate(lines) if x.startswith("END")) + 1]]
     shape = assert_shape([
         (as_recorded(received), golden["receive_result"]),
         (as_recorded(invoked), golden["invoke_result"]),
+        ({"result": lines}, golden["log_result"]),
     ])
     assert shape.bound["<request-id:1>"] == request_id  # RequestID: the invocation's id (spec 4.5)
     assert shape.bound["<uuid:4>"] == invoked["ResponseMetadata"]["RequestId"]
@@ -349,15 +362,16 @@ def test_sns_dead_letter_topic_message_is_awss(lambda_mock, lambda_client, creat
 # --- §1/§9 synchronous error payloads ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("runtime", ["python3.10", "python3.11", "python3.12", "python3.13", "python3.14"])
+@pytest.mark.parametrize("runtime", ["python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
+                                     "python3.14"])
 def test_uncaught_exception_payload_is_awss(lambda_mock, lambda_client, create_function, runtime):
     """test_uncaught_exception_invoke: ``FunctionError: Unhandled`` and the error object's fields, in AWS's order."""
     golden = recorded(COMMON, COMMON_TEST + f"test_uncaught_exception_invoke[{runtime}]")
     create_function("uncaught", 'def handler(event, context):\n    raise Exception("Failed: " + event["error_msg"])\n',
                     Runtime=runtime)
     invoked = lambda_client.invoke(FunctionName="uncaught", Payload=json.dumps({"error_msg": "some_error_msg"}))
-    shape = assert_shape([(as_recorded(invoked), golden["error_result"])])
-    assert shape.bound["<uuid:2>"] == invoked["ResponseMetadata"]["RequestId"]
+    shape = assert_shape([(as_recorded(invoked), golden["error_result"])])  # python3.8's has no requestId
+    assert shape.bound.get("<uuid:2>", invoked["ResponseMetadata"]["RequestId"]) == invoked["ResponseMetadata"]["RequestId"]
 
 
 def test_handler_error_payload_is_awss(lambda_mock, lambda_client, create_function):
@@ -366,6 +380,29 @@ def test_handler_error_payload_is_awss(lambda_mock, lambda_client, create_functi
     source = 'def handler(event, context):\n    raise Exception("Handler fails")\n'
     create_function("handler-error", {"lambda_handler_error.py": source}, Handler="lambda_handler_error.handler")
     assert_shape([(as_recorded(lambda_client.invoke(FunctionName="handler-error")), golden["invocation_error"])])
+
+
+FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line \d+, in (?P<name>\S+)\n')
+
+
+def test_init_error_stack_trace_shows_the_runtimes_frames(lambda_mock, lambda_client, create_function):
+    """TestLambdaErrors::test_lambda_runtime_error: an exception at import time reports the import's
+    frames as they are on Lambda (the standard library under /var/lang/lib/python3.13, no ``^^^``
+    lines, nothing of mocklambda), ending in the module's own line; ``requestId`` is empty. Line
+    numbers inside importlib are the test interpreter's."""
+    golden = recorded(LAMBDA, LAMBDA_TEST + "TestLambdaErrors::test_lambda_runtime_error")["invocation_error"]
+    create_function("init-error", {"lambda_runtime_error.py": 'raise Exception("Runtime startup fails")\n'},
+                    Handler="lambda_runtime_error.handler", Runtime="python3.13")
+    invoked = as_recorded(lambda_client.invoke(FunctionName="init-error"))
+    payload, expected = json.loads(invoked.pop("Payload")), golden["Payload"]
+    assert invoked == {key: value for key, value in golden.items() if key != "Payload"}
+    assert list(payload) == list(expected) and payload["requestId"] == expected["requestId"] == ""
+    assert (payload["errorType"], payload["errorMessage"]) == (expected["errorType"], expected["errorMessage"])
+    frames = [FRAME.match(frame) for frame in payload["stackTrace"]]
+    assert [(m["file"], m["name"]) for m in frames if m] == [
+        (m["file"], m["name"]) for m in map(FRAME.match, expected["stackTrace"]) if m]
+    assert payload["stackTrace"][-1] == expected["stackTrace"][-1]
+    assert not any("^" in frame for frame in payload["stackTrace"])
 
 
 def test_timeout_payload_is_awss(lambda_mock, lambda_client, create_function):

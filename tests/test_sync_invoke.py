@@ -197,8 +197,8 @@ def test_logs_reach_cloudwatch_logs(lambda_mock, lambda_client, create_function,
         e["message"]
         for e in logs.get_log_events(logGroupName="/aws/lambda/echo", logStreamName=streams[0]["logStreamName"])["events"]
     ]
-    assert messages[0] == f"START RequestId: {request_id} Version: $LATEST"
-    assert "got {'x': 1}" in messages
+    assert messages[0].startswith("INIT_START Runtime Version: python:3.11.")  # a cold start (spec 9.7)
+    assert messages[1:3] == [f"START RequestId: {request_id} Version: $LATEST\n", "got {'x': 1}\n"]
 
 
 def test_dry_run_validates_and_runs_nothing(lambda_mock, lambda_client, create_function):

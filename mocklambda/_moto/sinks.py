@@ -93,7 +93,7 @@ class MotoSinks:
         streams: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
         for function, result in logs:
             key = (function.account_id, function.region, function.log_group, result.log_stream)
-            streams.setdefault(key, []).extend({"timestamp": now, "message": line} for line in result.log.splitlines())
+            streams.setdefault(key, []).extend({"timestamp": now, "message": event} for event in result.log_events())
         for (account, region), datums in data.items():
             backend = cloudwatch_backends[account][region]
             for start in range(0, len(datums), 1000):

@@ -1,4 +1,5 @@
-"""What a handler prints and logs, captured per invocation (``_model.LogFrame`` frames it)."""
+"""What a handler prints and logs, captured per invocation as the log events CloudWatch Logs
+receives from Lambda's Python runtime (spec 9.7; ``_model.LogFrame`` frames them)."""
 
 from __future__ import annotations
 
@@ -13,22 +14,65 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 
-class _ThreadRoutedStream(io.TextIOBase):
-    """Stands in for sys.stdout/sys.stderr: a handler thread's writes go to its invocation log
-    (and still reach the real stream, so pytest shows them); every other thread is untouched."""
+class LogSink:
+    """One invocation's log events. A line written to stdout or stderr is one event (Lambda reads
+    those streams line by line); a logging record, or the runtime's error report, is one event
+    whatever lines it holds (the runtime frames each one)."""
 
-    def __init__(self, original: TextIO) -> None:
-        self.original = original
-        self.sinks: dict[int, list[str] | None] = {}
+    __slots__ = ("events", "_partial")
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+        self._partial = ""
+
+    def write(self, text: str) -> None:
+        if "\n" not in text:
+            self._partial += text
+            return
+        *lines, self._partial = (self._partial + text).split("\n")
+        self.events.extend([line + "\n" for line in lines])
+
+    def record(self, event: str) -> None:
+        """A framed event: it ends the line being written, if any."""
+        self.end_line()
+        self.events.append(event)
+
+    def end_line(self) -> None:
+        if self._partial:
+            self.events.append(self._partial)
+            self._partial = ""
+
+    def take(self) -> list[str]:
+        """Every event so far (a last line without its newline too)."""
+        self.end_line()
+        return self.events
+
+
+class _ThreadRoutedStream(io.TextIOBase):
+    """Stands in for sys.stdout / sys.stderr: a handler thread's writes go to its invocation's
+    log (and still reach the real stream, so pytest shows them); every other thread is untouched.
+
+    There is one per stream for the life of the process, and it stays usable after it is taken
+    out of ``sys``: a logging handler that a function's module made at import time
+    (``StreamHandler(sys.stdout)``, as Powertools, python-json-logger and structlog do) keeps
+    writing to it, warm invocation after invocation and mock after mock, and is captured each time."""
+
+    def __init__(self, name: str) -> None:
+        self.name_in_sys = name
+        self.original: TextIO = getattr(sys, name)
+        self.sinks: dict[int, LogSink | None] = {}
 
     def write(self, text: str) -> int:
         sink = self.sinks.get(threading.get_ident())
         if sink is not None:
-            sink.append(text)
-        return self.original.write(text)
+            sink.write(text)
+        try:
+            return self.original.write(text)
+        except ValueError:  # closed (pytest closes its capture files at a test's end): the process's own
+            return getattr(sys, f"__{self.name_in_sys}__").write(text)  # type: ignore[no-any-return]
 
     def flush(self) -> None:
-        with contextlib.suppress(ValueError):  # closed meanwhile (pytest closes its capture files at a test's end)
+        with contextlib.suppress(ValueError):
             self.original.flush()
 
     def close(self) -> None:
@@ -39,13 +83,13 @@ class _ThreadRoutedStream(io.TextIOBase):
 
 
 class _LambdaLogFormatter(logging.Formatter):
-    """The Lambda Python runtime's text format: ``[INFO]\\t<time>Z\\t<request id>\\t<message>``."""
+    """The Lambda Python runtime's text format: ``[INFO]\\t<time>Z\\t<request id>\\t<message>\\n``."""
 
     def converter(self, seconds: float | None) -> time.struct_time:
         return time.gmtime(seconds)
 
     def __init__(self) -> None:
-        super().__init__("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+        super().__init__("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
                          "%Y-%m-%dT%H:%M:%S")
 
 
@@ -53,7 +97,7 @@ class _SinkHandler(logging.Handler):
     def __init__(self, thread_id: int) -> None:
         super().__init__()
         self.thread_id = thread_id
-        self.sink: list[str] | None = None
+        self.sink: LogSink | None = None
         self.request_id = ""
         self.setFormatter(_LambdaLogFormatter())
 
@@ -61,11 +105,12 @@ class _SinkHandler(logging.Handler):
         sink = self.sink
         if sink is not None and record.thread == self.thread_id:
             record.aws_request_id = self.request_id  # as the runtime's log filter does
-            sink.append(self.format(record) + "\n")
+            sink.record(self.format(record))
 
 
 _install_lock = threading.Lock()
 _log_handlers: dict[int, logging.Handler] = {}
+_STREAMS = {name: _ThreadRoutedStream(name) for name in ("stdout", "stderr")}
 
 
 class ThreadCapture:
@@ -79,19 +124,19 @@ class ThreadCapture:
 
     def open(self) -> ThreadCapture:
         with _install_lock:
-            for name in ("stdout", "stderr"):
-                stream = getattr(sys, name)
-                if not isinstance(stream, _ThreadRoutedStream):
-                    stream = _ThreadRoutedStream(stream)
+            for name, stream in _STREAMS.items():
+                current = getattr(sys, name)
+                if current is not stream:
+                    stream.original = current
                     setattr(sys, name, stream)
                 self.streams.append(stream)
             _log_handlers[self.thread_id] = self.handler
         logging.getLogger().addHandler(self.handler)
         return self
 
-    def begin(self, request_id: str) -> list[str]:
-        """A new invocation: what the thread writes from now on is collected in the list returned."""
-        sink: list[str] = []
+    def begin(self, request_id: str) -> LogSink:
+        """A new invocation: what the thread writes from now on is collected in the sink returned."""
+        sink = LogSink()
         for stream in self.streams:
             stream.sinks[self.thread_id] = sink
         self.handler.sink, self.handler.request_id = sink, request_id
@@ -110,7 +155,7 @@ class ThreadCapture:
 
 
 @contextmanager
-def capture_output(thread_id: int, request_id: str) -> Iterator[list[str]]:
+def capture_output(thread_id: int, request_id: str) -> Iterator[LogSink]:
     """Collect what ``thread_id`` prints or logs while the block runs."""
     capture = ThreadCapture(thread_id).open()
     try:
@@ -124,12 +169,9 @@ def release_capture(thread_id: int | None) -> None:
     out), and put sys.stdout / sys.stderr back once nothing is captured."""
     with _install_lock:
         handler = _log_handlers.pop(thread_id, None) if thread_id is not None else None
-        for name in ("stdout", "stderr"):
-            stream = getattr(sys, name)
-            if isinstance(stream, _ThreadRoutedStream):
-                stream.sinks.pop(thread_id, None)  # type: ignore[arg-type]
-                if not stream.sinks:
-                    setattr(sys, name, stream.original)
+        for name, stream in _STREAMS.items():
+            stream.sinks.pop(thread_id, None)  # type: ignore[arg-type]
+            if not stream.sinks and getattr(sys, name) is stream:
+                setattr(sys, name, stream.original)
     if handler is not None:
         logging.getLogger().removeHandler(handler)
-

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import contextvars
 import importlib
+import sysconfig
 import traceback
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from .._model import FunctionSnapshot
@@ -26,9 +28,18 @@ class InitError(Exception):
         self.payload = payload
 
 
-def runtime_error(error_type: str, message: str, request_id: str, stack: list[str]) -> dict[str, Any]:
-    """An error object as the runtime reports it (``errorMessage``, ``errorType``, ...)."""
+def runtime_error(error_type: str, message: str, request_id: str, stack: list[str],
+                  runtime: str | None = None) -> dict[str, Any]:
+    """An error object as the runtime reports it (``errorMessage``, ``errorType``, ...); the
+    python3.8 runtime's has no ``requestId`` (recorded in test_uncaught_exception_invoke[python3.8])."""
+    if runtime in RUNTIMES_WITHOUT_REQUEST_ID:
+        return {"errorMessage": message, "errorType": error_type, "stackTrace": stack}
     return {"errorMessage": message, "errorType": error_type, "requestId": request_id, "stackTrace": stack}
+
+
+RUNTIMES_WITHOUT_REQUEST_ID = frozenset({"python3.8", "python3.7", "python3.6", "python2.7"})
+_HOST_STDLIB = sysconfig.get_paths()["stdlib"]
+_OURS = str(Path(__file__).resolve().parents[1])  # mocklambda's own frames never show
 
 
 class Container:
@@ -91,10 +102,19 @@ class Container:
         return env
 
     def stack(self, tb: Any, skip: int = 0) -> list[str]:
-        frames = traceback.extract_tb(tb)[skip:]
-        for frame in frames:
-            frame.filename = self.aws_path(frame.filename)
-        return traceback.format_list(frames)
+        """``stackTrace`` as the runtime formats it: (file, line, name, code) tuples, so no
+        ``^^^`` lines, with the paths the files have on Lambda (the standard library's under
+        ``/var/lang/lib/pythonX.Y`` for the function's Runtime)."""
+        lib = f"/var/lang/lib/{(self.function.runtime or 'python3')[:10]}"
+        frames = []
+        for frame in traceback.extract_tb(tb)[skip:]:
+            filename = frame.filename
+            if filename.startswith(_OURS):
+                continue
+            if filename.startswith(_HOST_STDLIB):
+                filename = lib + filename[len(_HOST_STDLIB):]
+            frames.append((self.aws_path(filename), frame.lineno, frame.name, frame.line))
+        return traceback.format_list(frames)  # type: ignore[arg-type]
 
     def initialise(self) -> Handler:
         """Import the handler module, as the runtime's bootstrap does (spec 9.4)."""
@@ -102,27 +122,27 @@ class Container:
         try:
             module_name, function_name = handler.rsplit(".", 1)
         except ValueError as exc:
-            raise InitError(runtime_error("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {exc}", "", [])) \
-                from None
+            raise self._init_error("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {exc}") from None
         try:
             if self.bundle is not None and self.bundle.bad_zip:
                 raise ImportError(f"No module named '{module_name}'")
             module = importlib.import_module(module_name.replace("/", "."))
         except ImportError as exc:
-            raise InitError(
-                runtime_error("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}", "", [])
-            ) from None
+            raise self._init_error("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}") \
+                from None
         except SyntaxError as exc:
             source = (exc.text or "").strip()
             stack = [f'  File "{self.aws_path(exc.filename or "")}" Line {exc.lineno}\n    {source}\n']
-            message = f"Syntax error in module '{module_name}': {exc}"
-            raise InitError(runtime_error("Runtime.UserCodeSyntaxError", message, "", stack)) from None
+            raise self._init_error("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}",
+                                   stack) from None
         except Exception as exc:  # an exception raised by the module's own top-level code
-            stack = self.stack(exc.__traceback__, skip=1)
-            raise InitError(runtime_error(type(exc).__name__, str(exc), "", stack)) from None
+            raise self._init_error(type(exc).__name__, str(exc), self.stack(exc.__traceback__, skip=1)) from None
         try:
             handler_fn: Handler = getattr(module, function_name)
             return handler_fn
         except AttributeError:
             message = f"Handler '{function_name}' missing on module '{module_name}'"
-            raise InitError(runtime_error("Runtime.HandlerNotFound", message, "", [])) from None
+            raise self._init_error("Runtime.HandlerNotFound", message) from None
+
+    def _init_error(self, error_type: str, message: str, stack: list[str] | None = None) -> InitError:
+        return InitError(runtime_error(error_type, message, "", stack or [], self.function.runtime))

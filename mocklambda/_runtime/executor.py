@@ -8,6 +8,7 @@ away, so the next invocation starts cold, as on Lambda.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import json
 import threading
 import time
@@ -18,7 +19,7 @@ from typing import Any
 
 from .._model import ExecutionResult, FunctionSnapshot, InvocationRequest, LogFrame
 from ..errors import warn
-from .capture import capture_output, release_capture
+from .capture import LogSink, capture_output, release_capture
 from .codec import decode_event, marshal
 from .container import Container, Handler, InitError, runtime_error
 from .context import ClientContext, LambdaContext
@@ -35,20 +36,23 @@ except ImportError:  # pragma: no cover
 
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit for the init phase of on-demand functions
 STOP_GRACE_SECONDS = 1.0  # how long stop() waits for a timed-out handler to notice
+RUNTIME_VERSION_NUMBER = 1  # INIT_START's "python:3.12.v1": ours, AWS's numbers are not public
 RESPONSE_LIMIT = 6_291_556  # a result's size limit, in bytes, as AWS's own message states it (spec 1.14)
 
 
 class _Outcome:
     """What one invocation produced; ``started`` / ``done`` only when it runs on a handler thread."""
 
-    __slots__ = ("payload", "error", "log_lines", "init_ms", "sink", "started", "done", "discard_container")
+    __slots__ = ("payload", "error", "runtime_events", "init_ms", "init_events", "sink", "started", "done",
+                 "discard_container")
 
     def __init__(self, threaded: bool) -> None:
         self.payload = b""
         self.error: dict[str, Any] | None = None
-        self.log_lines: list[str] = []
+        self.runtime_events: list[str] = []  # what the runtime itself logs: an error report, a timeout
         self.init_ms: float | None = None
-        self.sink: Any = None
+        self.init_events = 0  # how many of the sink's events the init phase wrote
+        self.sink: LogSink | None = None
         self.started = threading.Event() if threaded else None
         self.done = threading.Event() if threaded else None
         self.discard_container = False
@@ -213,16 +217,19 @@ class Runtime:
             "errorMessage": f"RequestId: {request_id} Error: Task timed out after {function.timeout:.2f} seconds",
         }
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-        outcome.log_lines.append(f"{stamp} {request_id} Task timed out after {function.timeout:.2f} seconds\n")
+        outcome.runtime_events.append(f"{stamp} {request_id} Task timed out after {function.timeout:.2f} seconds\n")
 
     def _result(self, container: Container, function: FunctionSnapshot, request: InvocationRequest, outcome: _Outcome,
                 started: float, cold: bool) -> ExecutionResult:
         duration_ms = (time.perf_counter() - started) * 1000 - (outcome.init_ms or 0.0)
         if outcome.discard_container:
             self._discard(container)
-        body = "".join(outcome.sink) + "".join(outcome.log_lines) if outcome.sink else "".join(outcome.log_lines)
-        log = LogFrame(request.request_id, function.version, body, max(duration_ms, 0.01), function.memory_size,
-                       _max_memory_mb(function.memory_size), outcome.init_ms if cold else None)
+        written = outcome.sink.take() if outcome.sink is not None else []
+        init = outcome.init_events
+        log = LogFrame(request.request_id, function.version, written[init:] + outcome.runtime_events,
+                       max(duration_ms, 0.01), function.memory_size, _max_memory_mb(function.memory_size),
+                       outcome.init_ms if cold else None, written[:init],
+                       init_start_line(function) if cold and container.bundle is not None else None)
         if outcome.error is not None:
             payload = json.dumps(outcome.error).encode("utf-8")
             return ExecutionResult(payload, outcome.error["errorType"], outcome.error["errorMessage"], log,
@@ -258,6 +265,9 @@ class Runtime:
                     return False
                 finally:
                     outcome.init_ms = (time.perf_counter() - init_started) * 1000
+                    if outcome.sink is not None:  # the init phase's output is logged before START
+                        outcome.sink.end_line()
+                        outcome.init_events = len(outcome.sink.events)
             if watchdog is not None:
                 deadline = watchdog.arm(function.timeout)
                 context._deadline = deadline.at
@@ -285,7 +295,7 @@ class Runtime:
                 outcome.payload = marshal(result, function.runtime)
             except (TypeError, ValueError) as exc:
                 message = f"Unable to marshal response: {exc}"
-                outcome.error = runtime_error("Runtime.MarshalError", message, request_id, [])
+                outcome.error = runtime_error("Runtime.MarshalError", message, request_id, [], function.runtime)
             if len(outcome.payload) > RESPONSE_LIMIT:  # test_lambda_too_large_response
                 outcome.payload = b""
                 outcome.error = {
@@ -319,7 +329,7 @@ class Runtime:
             outcome.discard_container = True
             return False
         stack = container.stack(exc.__traceback__, skip=1)
-        outcome.error = runtime_error(type(exc).__name__, str(exc), request_id, stack)
+        outcome.error = runtime_error(type(exc).__name__, str(exc), request_id, stack, container.function.runtime)
         if not isinstance(exc, Exception):  # KeyboardInterrupt, CancelledError, ...: the runtime dies
             outcome.discard_container = True
         return False
@@ -343,21 +353,41 @@ class Runtime:
         error: dict[str, Any] = {"errorMessage": message, "errorType": "MockLambda.NoHandler",
                                  "requestId": request.request_id,
                  "stackTrace": []}
-        log = LogFrame(request.request_id, function.version, _error_log(error), 0.01, function.memory_size,
-                       _max_memory_mb(function.memory_size), None).text()
+        log = LogFrame(request.request_id, function.version, [_error_log(error)], 0.01, function.memory_size,
+                       _max_memory_mb(function.memory_size), None)
         return ExecutionResult(json.dumps(error).encode(), error["errorType"], message, log, "")
 
 
 def _log_error(outcome: _Outcome) -> None:
     """The runtime logs an error that has a stack trace (not a timeout or an exit)."""
     if outcome.error is not None and "stackTrace" in outcome.error:
-        outcome.log_lines.append(_error_log(outcome.error))
+        outcome.runtime_events.append(_error_log(outcome.error))
 
 
 def _error_log(error: dict[str, Any]) -> str:
-    lines = [f"[ERROR] {error['errorType']}: {error['errorMessage']}", "Traceback (most recent call last):"]
-    lines += [frame.rstrip("\n") for frame in error.get("stackTrace", [])]
-    return "\n".join(lines) + "\n"
+    """The runtime's error report: one event, its frames indented with U+00A0, no final newline
+    (spec 9.7; recorded in test_invocation_type_event_error)."""
+    description = "[ERROR]"
+    if error.get("errorType"):
+        description += " " + error["errorType"]
+    if error.get("errorMessage"):
+        description += (":" if error.get("errorType") else "") + " " + error["errorMessage"]
+    lines = [description, "Traceback (most recent call last):"]
+    for frame in error.get("stackTrace", []):
+        lines += [_NBSP * (len(line) - len(line.lstrip(" "))) + line.lstrip(" ") for line in frame.splitlines()] or [""]
+    return "\n".join(lines)
+
+
+_NBSP = "\u00a0"
+
+
+def init_start_line(function: FunctionSnapshot) -> str:
+    """INIT_START, as Lambda logs it before a cold start's init phase."""
+    runtime = function.runtime or "python3"
+    version = f"{runtime[:6]}:{runtime[6:]}.v{RUNTIME_VERSION_NUMBER}"
+    digest = hashlib.sha256(version.encode()).hexdigest()
+    return (f"INIT_START Runtime Version: {version}\tRuntime Version ARN: "
+            f"arn:aws:lambda:{function.region}::runtime:{digest}\n")
 
 
 _peak_rss = (0.0, 1)  # (when it was read, MB): the process's peak, read at most every 50 ms

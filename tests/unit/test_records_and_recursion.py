@@ -575,25 +575,28 @@ def test_error_responses_use_each_shapes_casing(error: aws_errors.AwsError, stat
 
 
 @pytest.mark.parametrize(
-    ("body", "duration", "init", "expected_body", "report_tail"),
+    ("events", "duration", "init", "expected_body", "report_tail"),
     [
-        ("hello", 12.5, None, "hello\n", "Duration: 12.50 ms\tBilled Duration: 13 ms\t"),
-        ("line\n", 0.2, 100.25, "line\n", "Duration: 0.20 ms\tBilled Duration: 1 ms\t"),
-        ("", 3.0, None, "", "Duration: 3.00 ms\tBilled Duration: 3 ms\t"),
+        (["hello"], 12.5, None, "hello\n", "Duration: 12.50 ms\tBilled Duration: 13 ms\t"),
+        (["line\n", "[ERROR] E: x\nTraceback (most recent call last):"], 0.2, 100.25,
+         "line\n[ERROR] E: x\nTraceback (most recent call last):\n", "Duration: 0.20 ms\tBilled Duration: 1 ms\t"),
+        ([], 3.0, None, "", "Duration: 3.00 ms\tBilled Duration: 3 ms\t"),
     ],
 )
-def test_log_frame_text(body: str, duration: float, init: float | None, expected_body: str, report_tail: str) -> None:
-    frame = LogFrame("req-1", "$LATEST", body, duration, 128, 40, init)
+def test_log_frame_text(events: list[str], duration: float, init: float | None, expected_body: str,
+                        report_tail: str) -> None:
+    frame = LogFrame("req-1", "$LATEST", events, duration, 128, 40, init)
     report = (f"REPORT RequestId: req-1\t{report_tail}Memory Size: 128 MB\tMax Memory Used: 40 MB\t"
               + (f"Init Duration: {init:.2f} ms\t" if init is not None else ""))
     assert frame.text() == f"START RequestId: req-1 Version: $LATEST\n{expected_body}END RequestId: req-1\n{report}\n"
 
 
-def test_a_result_frames_its_log_when_first_read() -> None:
-    frame = LogFrame("req-1", "1", "out", 1.0, 128, 40, None)
+def test_a_result_frames_its_log_when_first_read_and_keeps_its_events() -> None:
+    frame = LogFrame("req-1", "1", ["out\n"], 1.0, 128, 40, None)
     result = ExecutionResult(b"null", None, None, frame, "stream")
     assert not result.failed and error_result().failed
-    assert result.log == frame.text() and result.framed_log == frame.text()
+    assert result.log == frame.text() and result.log is result.log
+    assert result.log_events() == frame.cloudwatch_events()  # reading the text loses no event boundary
 
 
 @pytest.mark.parametrize(
