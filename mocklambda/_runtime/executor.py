@@ -24,6 +24,7 @@ from .codec import decode_event, marshal
 from .container import Container, Handler, InitError, runtime_error
 from .context import ClientContext, LambdaContext
 from .environment import lambda_environment, set_python_environment_variable, trace_id
+from .interrupts import ctrl_c_pending
 from .sandbox import CodeBundle
 from .threads import become_handler_thread, exclusive, in_handler, leave_handler_thread
 from .watchdog import Interrupted, Watchdog
@@ -172,8 +173,8 @@ class Runtime:
         started = time.perf_counter()
         become_handler_thread(request.chain)
         try:
-            timed_out = self._call_handler(container, event, context, outcome, function, request.request_id,
-                                           self._watchdog)
+            timed_out = self._call_handler_contained(container, event, context, outcome, function,
+                                                     request.request_id, self._watchdog)
         finally:
             leave_handler_thread()
             capture.end()
@@ -244,10 +245,28 @@ class Runtime:
         try:
             with capture_output(threading.get_ident(), request.request_id) as sink:
                 outcome.sink = sink
-                self._call_handler(container, event, context, outcome, function, request.request_id, None)
+                self._call_handler_contained(container, event, context, outcome, function, request.request_id, None)
         finally:
             outcome.started.set()
             outcome.done.set()
+
+    def _call_handler_contained(self, container: Container, event: Any, context: LambdaContext, outcome: _Outcome,
+                                function: FunctionSnapshot, request_id: str, watchdog: Watchdog | None) -> bool:
+        """``_call_handler``, and what the runtime process does when an exception escapes its own
+        reporting (an exception whose ``__str__`` raises, ...): it exits, and Lambda reports
+        ``Runtime.ExitError`` (spec 9.6). The container goes with it."""
+        try:
+            return self._call_handler(container, event, context, outcome, function, request_id, watchdog)
+        except Interrupted:  # the timeout landed in our own code: whoever waits reports it
+            return watchdog is not None
+        except BaseException as exc:
+            if watchdog is not None and isinstance(exc, KeyboardInterrupt) and ctrl_c_pending():
+                raise  # Ctrl-C on the test's own thread: it stops the test run
+            outcome.payload = b""
+            outcome.error = {"errorType": "Runtime.ExitError",
+                             "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status 1"}
+            outcome.discard_container = True
+            return False
 
     def _call_handler(self, container: Container, event: Any, context: LambdaContext, outcome: _Outcome,
                       function: FunctionSnapshot, request_id: str, watchdog: Watchdog | None) -> bool:
@@ -281,7 +300,7 @@ class Runtime:
             except BaseException as exc:
                 if deadline is not None and not watchdog.finish(deadline):  # type: ignore[union-attr]
                     return True  # interrupted at the timeout, whatever the handler made of that
-                if watchdog is not None and isinstance(exc, KeyboardInterrupt):
+                if watchdog is not None and isinstance(exc, KeyboardInterrupt) and ctrl_c_pending():
                     raise  # Ctrl-C on the test's own thread: it stops the test run, as before
                 if self._failed(container, outcome, exc, request_id):
                     return True
@@ -296,6 +315,9 @@ class Runtime:
             except (TypeError, ValueError) as exc:
                 message = f"Unable to marshal response: {exc}"
                 outcome.error = runtime_error("Runtime.MarshalError", message, request_id, [], function.runtime)
+            except Exception as exc:  # RecursionError, a __float__ that raises...: the runtime reports it as is
+                outcome.error = runtime_error(type(exc).__name__, str(exc), request_id,
+                                              container.stack(exc.__traceback__), function.runtime)
             if len(outcome.payload) > RESPONSE_LIMIT:  # test_lambda_too_large_response
                 outcome.payload = b""
                 outcome.error = {

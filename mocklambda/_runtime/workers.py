@@ -12,6 +12,7 @@ from contextlib import ExitStack
 from .capture import ThreadCapture
 from .container import Container
 from .environment import lambda_environment
+from .interrupts import noting_ctrl_c
 from .threads import exclusive
 
 
@@ -32,6 +33,7 @@ class InlineBatch:
     def enter(self, container: Container) -> ThreadCapture:
         if self.capture is None:
             self.sandbox.enter_context(exclusive())  # handler code runs one invocation tree at a time
+            self.sandbox.enter_context(noting_ctrl_c())
             self.capture = ThreadCapture(self.thread_id).open()
         if self.container is not container:
             self.leave_container()
