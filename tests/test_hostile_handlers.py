@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import signal
 import threading
 
@@ -92,3 +93,77 @@ def test_ctrl_c_during_a_drain_still_stops_the_run(lambda_mock, lambda_client, c
     lambda_mock.handler("sleepy", return_value=1)
     lambda_mock.run_until_idle()  # nothing was lost
     assert lambda_mock.invocations("sleepy")[1].status == "succeeded"
+
+
+READS_ITS_CONFIG = """
+import os
+import sys
+
+def handler(event, context):
+    with open("config.json") as shipped:
+        config = shipped.read()
+    here = os.getcwd()
+    os.chdir("/")
+    return {"config": config, "cwd": here, "task_root": os.environ["LAMBDA_TASK_ROOT"]}
+"""
+
+
+def test_handlers_run_in_their_task_root_and_a_chdir_does_not_leak(lambda_mock, lambda_client, create_function):
+    """Issue 13 item 2: the working directory is LAMBDA_TASK_ROOT while the handler runs."""
+    before = os.getcwd()
+    create_function("configured", {"handler.py": READS_ITS_CONFIG, "config.json": '{"stage": "test"}'})
+    for _ in range(2):  # cold (on a handler thread), then warm
+        result = json.loads(lambda_client.invoke(FunctionName="configured")["Payload"].read())
+        assert result["config"] == '{"stage": "test"}' and result["cwd"] == result["task_root"]
+        assert os.getcwd() == before
+    send_event(lambda_client, "configured")
+    send_event(lambda_client, "configured")  # warm attempts, inline on this thread
+    lambda_mock.run_until_idle()
+    assert [i.attempts[0].result["config"] for i in lambda_mock.invocations()] == ['{"stage": "test"}'] * 2
+    assert os.getcwd() == before
+
+
+RUNS_ASYNCIO = """
+import asyncio
+
+async def work(value):
+    await asyncio.sleep(0)
+    return value * 2
+
+def handler(event, context):
+    return asyncio.run(work(event["value"]))
+"""
+
+
+async def test_asyncio_run_in_a_handler_works_when_the_test_is_async(lambda_mock, lambda_client, create_function):
+    """Issue 13 item 3: warm attempts do not run on the test's event-loop thread."""
+    create_function("asynchronous", RUNS_ASYNCIO)
+    for value in range(3):
+        send_event(lambda_client, "asynchronous", {"value": value})
+    lambda_mock.run_until_idle()
+    assert [i.attempts[0].result for i in lambda_mock.invocations()] == [0, 2, 4]
+
+
+MOVES_THE_CLOCK = """
+import mocklambda_handle
+
+def handler(event, context):
+    if event.get("advance"):
+        mocklambda_handle.lam.clock.advance(60)
+    else:
+        mocklambda_handle.lam.run_until_idle()
+"""
+
+
+@pytest.mark.parametrize("payload", [{"advance": True}, {}])
+def test_a_handler_moving_the_mocks_time_gets_an_error_that_says_why(lambda_mock, lambda_client, create_function,
+                                                                     monkeypatch, payload):
+    """Issue 13 item 8: not a wait until the handler's timeout."""
+    import types
+    monkeypatch.setitem(sys.modules, "mocklambda_handle", types.SimpleNamespace(lam=lambda_mock))
+    create_function("impatient", MOVES_THE_CLOCK, Timeout=30)
+    for _ in range(2):  # cold on a handler thread, then warm
+        response = lambda_client.invoke(FunctionName="impatient", Payload=json.dumps(payload))
+        error = json.loads(response["Payload"].read())
+        assert error["errorType"] == "MockLambdaError"
+        assert "was called from handler code" in error["errorMessage"]

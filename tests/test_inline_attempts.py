@@ -254,28 +254,6 @@ def test_a_handler_that_catches_its_timeout_still_times_out(lambda_mock, lambda_
     assert [a.error_type for a in lambda_mock.invocations()[1].attempts] == ["Sandbox.Timedout"]  # spec 9.5
 
 
-def test_ctrl_c_during_a_warm_attempt_stops_the_drain_and_loses_no_event(lambda_client, create_function):
-    from mocklambda import mock_lambda
-
-    with mock_lambda(mode="manual") as lam:
-        create_function("interrupted", """
-pressed = []
-def handler(event, context):
-    if event.get("press") and not pressed:
-        pressed.append(1)
-        raise KeyboardInterrupt  # as Ctrl-C does on the thread running it
-    return event
-""")
-        send_event(lambda_client, "interrupted", {"warm": 1})
-        lam.run_until_idle()
-        send_event(lambda_client, "interrupted", {"press": 1})
-        with pytest.raises(KeyboardInterrupt):
-            lam.run_until_idle()
-        assert lam.invocations()[1].status == "queued"
-        lam.run_until_idle()
-        assert lam.invocations()[1].condition == "Success"
-
-
 @pytest.mark.lambda_mock(mode="manual")
 def test_a_handlers_context_variables_and_decimal_context_stay_its_own(lambda_mock, lambda_client, create_function):
     import decimal

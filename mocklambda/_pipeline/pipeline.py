@@ -17,6 +17,7 @@ from .._model import Chain, ExecutionResult, FunctionSnapshot, Invocation, Queue
 from .._ports import FunctionDirectory, ScheduleSource, Sinks, SqsMapping
 from .._runtime.executor import Runtime
 from .._runtime.threads import current_chain, in_handler
+from ..errors import MockLambdaError
 from .accept import Acceptor
 from .attempt import Bindings, Dispatcher, Faults
 from .concurrency import Concurrency
@@ -48,6 +49,7 @@ class Pipeline:
             around_run=nullcontext if realtime else self.runtime.inline_batch,
             before_timer=self.runtime.leave_handlers,
         )
+        self.clock.on_advance(self._run_due)  # the queue's own listener, refused to handler code
         self.acceptor = Acceptor(self.queue, directory, self.telemetry, duplicate_rate, seed)
         self._finisher = Finisher(self.clock, directory, sinks, self.acceptor, self.telemetry,
                                   self.runtime.leave_handlers)
@@ -79,10 +81,15 @@ class Pipeline:
     # -- looking -----------------------------------------------------------------------------
 
     def run_until_idle(self, timeout: float) -> None:
+        _refuse_in_handler("lam.run_until_idle()")
         if self.realtime is None:
             self.queue.run_until_idle()
         else:
             self.realtime.run_until_idle(timeout, self.timeline)
+
+    def _run_due(self, until: float) -> None:
+        _refuse_in_handler("lam.clock.advance()")
+        self.queue.run_due(until)
 
     def invocations(self, function_name: str | None = None) -> list[Invocation]:
         events = list(self.queue.events)
@@ -131,3 +138,12 @@ class Pipeline:
 
     def track_schedule(self, rule_arn: str, expression: str) -> None:
         self.scheduled_rules.track(rule_arn, expression)
+
+
+def _refuse_in_handler(call: str) -> None:
+    """Handler code moving the mock's time would wait for the queue its own attempt is part of."""
+    if in_handler():
+        raise MockLambdaError(
+            f"{call} was called from handler code: the queue runs handlers, so a handler cannot wait "
+            "for it. Call it from the test, after the invoke that runs this handler."
+        )

@@ -57,6 +57,11 @@ class Container:
         self._own_context_vars = contextvars.Context()
         self._context_vars = [self._own_context_vars]  # the sandbox's own contextvars, while not in use
 
+    @property
+    def task_root(self) -> str | None:
+        """``LAMBDA_TASK_ROOT``: the working directory while its handler runs (None when bound)."""
+        return str(self.bundle.task_dir) if self.bundle is not None else None
+
     def aws_path(self, filename: str) -> str:
         return self.bundle.aws_path(filename) if self.bundle else filename
 

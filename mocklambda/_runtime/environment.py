@@ -3,6 +3,7 @@ and the per-invocation trace id (spec 9.2)."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import random
@@ -32,6 +33,26 @@ def lambda_environment(values: Mapping[str, str]) -> Iterator[None]:
             for key, value in before.items():
                 if data.get(key) != value:
                     os.environ[decode(key)] = os.environ.decodevalue(value)
+
+
+@contextmanager
+def working_directory(path: str | None) -> Iterator[None]:
+    """A handler runs in its task root, as on Lambda (``open("config.json")`` finds the file its
+    zip ships); whatever directory it changes to is undone after."""
+    if path is None:
+        yield
+        return
+    try:
+        before: str | None = os.getcwd()
+    except OSError:  # the test's own directory is gone: nothing to go back to
+        before = None
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        if before is not None:
+            with contextlib.suppress(OSError):
+                os.chdir(before)
 
 
 def set_python_environment_variable(key: bytes, value: str) -> None:

@@ -7,6 +7,7 @@ away, so the next invocation starts cold, as on Lambda.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import hashlib
 import json
@@ -23,7 +24,7 @@ from .capture import LogSink, capture_output, release_capture
 from .codec import decode_event, marshal
 from .container import Container, Handler, InitError, runtime_error
 from .context import ClientContext, LambdaContext
-from .environment import lambda_environment, set_python_environment_variable, trace_id
+from .environment import lambda_environment, set_python_environment_variable, trace_id, working_directory
 from .interrupts import ctrl_c_pending
 from .sandbox import CodeBundle
 from .threads import become_handler_thread, exclusive, in_handler, leave_handler_thread
@@ -142,7 +143,8 @@ class Runtime:
         container = self._container(function, bound)
         batch = getattr(self._local, "batch", None)
         if batch is not None and not in_handler():
-            if inline and container.handler_fn is not None:
+            # not on a thread running an event loop (an async test): asyncio.run() in the handler would fail
+            if inline and container.handler_fn is not None and asyncio._get_running_loop() is None:
                 return self._execute_inline(batch, container, function, request)
             batch.leave_container()  # a handler thread starts from the test's state, not a container's
         with exclusive():  # handler code runs one invocation tree at a time (process-wide state)
@@ -191,7 +193,8 @@ class Runtime:
         context = self._context(container, function, request)
         event = decode_event(request.payload)
         started = time.perf_counter()
-        with lambda_environment(container.environment()), container.modules.active():
+        with lambda_environment(container.environment()), container.modules.active(), \
+                working_directory(container.task_root):
             with self._lock:
                 worker = self._idle.pop() if self._idle else Worker()
             worker.thread.name = f"mocklambda:{function.name}:{request.request_id}"

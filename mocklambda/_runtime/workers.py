@@ -11,7 +11,7 @@ from contextlib import ExitStack
 
 from .capture import ThreadCapture
 from .container import Container
-from .environment import lambda_environment
+from .environment import lambda_environment, working_directory
 from .interrupts import noting_ctrl_c
 from .threads import exclusive
 
@@ -40,6 +40,7 @@ class InlineBatch:
             applied = ExitStack()
             applied.enter_context(lambda_environment(container.environment()))
             applied.enter_context(container.modules.active())
+            applied.enter_context(working_directory(container.task_root))
             self.applied, self.container = applied, container
         return self.capture
 
