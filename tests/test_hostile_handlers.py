@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import signal
+import sys
 import threading
 
 import pytest
