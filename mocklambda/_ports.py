@@ -131,4 +131,11 @@ class Intake(Protocol):
 
     def sqs_mapping_changed(self, mapping_uuid: str) -> None: ...
 
+    def sqs_visibility_changed(self, receipt_handle: str, seconds: int) -> bool:
+        """``ChangeMessageVisibility``: True when a mapping holds the message and keeps it hidden
+        until its new deadline on the mock's clock (moto is then to keep it hidden)."""
+
+    def sqs_message_deleted(self, receipt_handle: str) -> None:
+        """``DeleteMessage``: a mapping holding the message no longer shows it again."""
+
     def track_schedule(self, rule_arn: str, expression: str) -> None: ...

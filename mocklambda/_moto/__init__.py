@@ -5,7 +5,8 @@ imports it.
 installation) and ``uninstall()`` undoes them, in reverse. The adapters: ``backend`` (the swapped
 Lambda backend and its stores), ``responses`` and ``stubber`` (the HTTP surface and the fast
 Invoke path), ``reader`` (functions and settings, cached), ``sources`` and ``eventbridge``
-(where moto invokes functions), ``sinks`` (where outcomes land), ``lifecycle`` (mock_aws itself),
+(where moto invokes functions), ``sqs_visibility`` (what handlers do to messages a mapping
+holds), ``sinks`` (where outcomes land), ``lifecycle`` (mock_aws itself),
 ``compat`` (version shims).
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import threading
 
-from . import active, backend, eventbridge, reader, sources, stubber
+from . import active, backend, eventbridge, reader, sources, sqs_visibility, stubber
 from .compat import request_handler
 from .eventbridge import MotoSchedules
 from .lifecycle import (
@@ -31,6 +32,7 @@ from .sinks import MotoSinks
 PATCHES: tuple[Patch, ...] = (
     *backend.PATCHES,
     *sources.PATCHES,
+    *sqs_visibility.PATCHES,
     *eventbridge.PATCHES,
     *stubber.PATCHES,
 )

@@ -71,6 +71,7 @@ class Pipeline:
             if self.realtime is not None:
                 self.realtime.stop()
             self.queue.run_until_idle()
+            self.sqs_poller.release()
             self.telemetry.flush()
         finally:
             self._started = False
@@ -135,6 +136,12 @@ class Pipeline:
     def sqs_mapping_changed(self, mapping_uuid: str) -> None:
         """A new or re-enabled SQS mapping starts polling: messages already waiting are read."""
         self.sqs_poller.wake(mapping_uuid)
+
+    def sqs_visibility_changed(self, receipt_handle: str, seconds: int) -> bool:
+        return self.sqs_poller.visibility_changed(receipt_handle, seconds)
+
+    def sqs_message_deleted(self, receipt_handle: str) -> None:
+        self.sqs_poller.message_deleted(receipt_handle)
 
     def track_schedule(self, rule_arn: str, expression: str) -> None:
         self.scheduled_rules.track(rule_arn, expression)

@@ -1,15 +1,21 @@
 """SQS event source mappings, polled as Lambda's pollers do, on the mock's clock.
 
-A batch that fails is not deleted: it becomes visible again after the queue's visibility timeout
-(virtual), is received again, and after ``maxReceiveCount`` receives the queue's own redrive
-policy moves it to its dead-letter queue, all in milliseconds. Everything here goes through
-boto3, so moto's SQS does the receiving, counting and redriving exactly as it answers any client.
+A batch that fails is not deleted: each of its messages becomes visible again when its visibility
+timeout (virtual) has passed, the queue's own or the one a handler set with
+``ChangeMessageVisibility``, is received again, and after ``maxReceiveCount`` receives the queue's
+own redrive policy moves it to its dead-letter queue, all in milliseconds. Everything here goes
+through boto3, so moto's SQS does the receiving, counting and redriving exactly as it answers any
+client; only *when* a held message shows again is decided here (``_core.sqs_inflight``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import itertools
 import json
+import math
+import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +23,7 @@ from typing import Any
 from .._core.event_queue import EventQueue
 from .._core.recursion import admit
 from .._core.service_events import batch_item_failures, sqs_event
+from .._core.sqs_inflight import HOLD, Held, InFlight
 from .._model import Arn, Chain, ExecutionResult, FunctionSnapshot, InvocationRequest
 from .._ports import FunctionDirectory, SqsMapping
 from ..errors import warn
@@ -41,6 +48,8 @@ class SqsPoller:
         self._scheduled: dict[str, float] = {}  # mapping -> due of its next poll
         self._chains: dict[str, Chain] = {}  # message id -> the chain of the handler that sent it
         self._waiting_since: dict[str, float] = {}  # mapping -> when its batching window opened
+        self._in_flight = InFlight()
+        self._lock = threading.Lock()  # handlers' threads change visibility while timers show messages
 
     def message_sent(self, mapping: SqsMapping, message_id: str, chain: Chain | None) -> None:
         if chain is not None:
@@ -58,6 +67,41 @@ class SqsPoller:
         self._scheduled[mapping_uuid] = due
         self._queue.call_at(due, lambda: self._poll(mapping_uuid, due), f"poll of SQS mapping {mapping_uuid}")
 
+    # -- what handlers (or tests) do to the messages a mapping holds ---------------------------------
+
+    def visibility_changed(self, receipt_handle: str, seconds: int) -> bool:
+        """``ChangeMessageVisibility`` on a message: True when the mapping holds it and keeps it
+        hidden until its new (virtual) deadline; False when it is not the mapping's, or is visible
+        again now (then the mapping polls for it)."""
+        now = self._clock.offset()
+        with self._lock:
+            held = self._in_flight.change(receipt_handle, now, seconds)
+            if held is None:
+                return False
+            if held.deadline > now:
+                if not held.running:  # waiting to show: a new deadline, a new timer
+                    self._show_at([held])
+                return True
+            self._in_flight.forget(receipt_handle)
+        self.wake(held.mapping_uuid)
+        return False
+
+    def message_deleted(self, receipt_handle: str) -> None:
+        """``DeleteMessage`` (by the handler itself, or by the mapping): nothing to show again."""
+        with self._lock:
+            self._in_flight.forget(receipt_handle)
+
+    def release(self) -> None:
+        """The mock stops: each message still held goes back to moto with the visibility time it
+        had left, now counted by moto's own clock."""
+        now = self._clock.offset()
+        with self._lock:
+            released = self._in_flight.release()
+        for held in released:
+            self._set_visibility(held, math.ceil(max(0.0, held.deadline - now)))
+
+    # -- polling ---------------------------------------------------------------------------------------
+
     def _poll(self, mapping_uuid: str, due: float) -> None:
         if self._scheduled.get(mapping_uuid) != due:
             return  # superseded by an earlier poll
@@ -70,9 +114,7 @@ class SqsPoller:
         url = sqs.get_queue_url(QueueName=queue_arn.resource)["QueueUrl"]
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout", "RedrivePolicy"])
         redrives = "RedrivePolicy" in attributes["Attributes"]
-        # a queue without redrive would redeliver a failing message at once, forever, at the same
-        # virtual instant; hold it back at least a second so the clock must move for it to return
-        visibility = max(int(attributes["Attributes"]["VisibilityTimeout"]), 0 if redrives else 1)
+        visibility = int(attributes["Attributes"]["VisibilityTimeout"])
         opened = self._waiting_since.get(mapping_uuid)
         if mapping.batching_window and opened is not None and due < opened + mapping.batching_window:
             waiting = int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
@@ -81,32 +123,26 @@ class SqsPoller:
                 self.wake(mapping_uuid, delay=opened + mapping.batching_window - due)
                 return
         self._waiting_since.pop(mapping_uuid, None)
-        messages = self._receive(sqs, url, mapping.batch_size, visibility)
+        messages = self._receive(sqs, url, mapping.batch_size)
         if not messages:
             return
+        now = self._clock.offset()
+        # a queue without redrive would redeliver a failing message at once, forever, at the same
+        # virtual instant; hold it back at least a second so the clock must move for it to return
+        floor = 0.0 if redrives else 1.0
+        with self._lock:
+            for message in messages:
+                self._in_flight.receive(Held(mapping_uuid, url, queue_arn.region, message["ReceiptHandle"],
+                                             now + max(visibility, floor), floor))
         try:
-            self._deliver(mapping, sqs, url, messages, visibility, redrives)
+            self._deliver(mapping, sqs, url, messages)
         except Exception as error:  # a fault of ours: the batch returns to the queue, nothing is lost
             warn(f"mocklambda could not deliver an SQS batch from {queue_arn.resource}: "
                  f"{type(error).__name__}: {error}")
-            self._later(mapping_uuid, url, messages, visibility, background=not redrives, queue=queue_arn.resource)
+            self._settle(messages)
         self.wake(mapping_uuid)  # the rest of the queue: failed messages are invisible meanwhile
 
-    def _later(self, mapping_uuid: str, url: str, messages: list[dict[str, Any]], visibility: int,
-               background: bool, queue: str) -> None:
-        """Failed messages become visible again once the (virtual) visibility timeout has passed;
-        without a redrive policy that waits for the clock to move (the queue would redeliver them
-        until their retention period ends)."""
-        self._queue.call_at(
-            self._clock.offset() + visibility,
-            lambda: self._reappear(mapping_uuid, url, messages),
-            f"{len(messages)} message(s) visible again on {queue}",
-            background=background,
-        )
-
-    def _deliver(self, mapping: SqsMapping, sqs: Any, url: str, messages: list[dict[str, Any]], visibility: int,
-                 redrives: bool) -> None:
-        mapping_uuid = mapping.uuid
+    def _deliver(self, mapping: SqsMapping, sqs: Any, url: str, messages: list[dict[str, Any]]) -> None:
         queue_arn = Arn.parse(mapping.queue_arn)
         function = self._directory.function(mapping.function_arn)
         parent = next((self._chains[m["MessageId"]] for m in messages if m["MessageId"] in self._chains), None)
@@ -126,27 +162,49 @@ class SqsPoller:
             failed = batch_item_failures(result.payload, ids) if mapping.report_batch_item_failures else None
             done = [m for m in messages if failed is None or m["MessageId"] not in failed]
         self._delete(sqs, url, done)
-        kept = [m for m in messages if m not in done]
-        if kept:
-            self._later(mapping_uuid, url, kept, visibility, background=not redrives, queue=queue_arn.resource)
+        self._settle([m for m in messages if m not in done])
 
-    def _reappear(self, mapping_uuid: str, url: str, messages: list[dict[str, Any]]) -> None:
-        mapping = self._directory.sqs_mapping(mapping_uuid)
-        if mapping is None:
-            return
-        sqs = self._clients("sqs", Arn.parse(mapping.queue_arn).region)
-        for message in messages:
-            with contextlib.suppress(Exception):  # deleted or moved meanwhile
-                sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
-        self.wake(mapping_uuid)
+    def _settle(self, messages: list[dict[str, Any]]) -> None:
+        """The run is over: each message kept waits for its deadline (a message the handler
+        deleted, or made visible again, is no longer held)."""
+        with self._lock:
+            settled = self._in_flight.settle([m["ReceiptHandle"] for m in messages])
+            self._show_at(settled)
+
+    def _show_at(self, held: list[Held]) -> None:
+        """One timer for each deadline (and kind): at it, the messages still due are shown."""
+        def key(h: Held) -> tuple[float, bool]:
+            return h.deadline, h.background
+        for (deadline, background), group in itertools.groupby(sorted(held, key=key), key=key):
+            members = list(group)
+            queue = members[0].queue_url.rsplit("/", 1)[-1]
+            self._queue.call_at(deadline, functools.partial(self._show, [h.receipt_handle for h in members]),
+                                f"{len(members)} message(s) visible again on {queue}", background=background)
+
+    def _show(self, receipt_handles: list[str]) -> None:
+        """Make those still due visible in moto, and poll for them (a mapping deleted meanwhile
+        polls no more, but its messages are shown all the same)."""
+        with self._lock:
+            due = self._in_flight.due(receipt_handles, self._clock.offset())
+        for held in due:
+            self._set_visibility(held, 0)
+        for mapping_uuid in dict.fromkeys(h.mapping_uuid for h in due):
+            self.wake(mapping_uuid)
+
+    def _set_visibility(self, held: Held, seconds: int) -> None:
+        sqs = self._clients("sqs", held.region)
+        with contextlib.suppress(Exception):  # deleted, purged or moved meanwhile
+            sqs.change_message_visibility(QueueUrl=held.queue_url, ReceiptHandle=held.receipt_handle,
+                                          VisibilityTimeout=seconds)
 
     @staticmethod
-    def _receive(sqs: Any, url: str, batch_size: int, visibility: int) -> list[dict[str, Any]]:
+    def _receive(sqs: Any, url: str, batch_size: int) -> list[dict[str, Any]]:
+        """Received messages stay hidden in moto (``HOLD``) until the poller shows them."""
         messages: list[dict[str, Any]] = []
         while len(messages) < batch_size:
             response = sqs.receive_message(
                 QueueUrl=url, MaxNumberOfMessages=min(RECEIVE_LIMIT, batch_size - len(messages)),
-                VisibilityTimeout=visibility, AttributeNames=["All"], MessageAttributeNames=["All"],
+                VisibilityTimeout=HOLD, AttributeNames=["All"], MessageAttributeNames=["All"],
             )
             received = response.get("Messages", [])
             if not received:
@@ -162,3 +220,4 @@ class SqsPoller:
             ])
             for message in chunk:
                 self._chains.pop(message["MessageId"], None)
+                self.message_deleted(message["ReceiptHandle"])
