@@ -17,7 +17,7 @@ from ._core.clock import Clock
 from ._model import Invocation
 from ._pipeline.attempt import Bindings, Faults
 from ._pipeline.pipeline import Pipeline
-from ._runtime import threads
+from ._runtime import process_state, threads
 from .errors import MockLambdaError, NotIdleError, warn
 
 Mode = Literal["auto", "manual", "realtime"]
@@ -78,6 +78,7 @@ class LambdaMock:
             self._stop_moto = _moto.start_moto()
         _moto.install()
         threads.install()
+        process_state.install()
         _moto.active.push(self._pipeline)
         started_recently.append(self)
         self._started = True
@@ -103,11 +104,14 @@ class LambdaMock:
                 raise
             warn(f"mock_lambda could not settle its queue after the test failed: {type(error).__name__}: {error}")
         finally:
-            _moto.active.remove(self._pipeline)
-            _moto.uninstall()
-            threads.uninstall()
-            self._pipeline.close()
-            self._started = False
+            try:  # handler code still running (timed out, or threads it started) ends while moto is ours
+                self._pipeline.close()
+            finally:
+                _moto.active.remove(self._pipeline)
+                _moto.uninstall()
+                threads.uninstall()
+                process_state.uninstall()
+                self._started = False
             if self._stop_moto is not None:
                 stop_moto, self._stop_moto = self._stop_moto, None
                 stop_moto()

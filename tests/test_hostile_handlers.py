@@ -167,3 +167,118 @@ def test_a_handler_moving_the_mocks_time_gets_an_error_that_says_why(lambda_mock
         error = json.loads(response["Payload"].read())
         assert error["errorType"] == "MockLambdaError"
         assert "was called from handler code" in error["errorMessage"]
+
+
+GRACEFUL_SHUTDOWN = """
+import signal
+
+def on_sigterm(signum, frame):
+    print("[runtime] cleaning up")
+
+previous = signal.signal(signal.SIGTERM, on_sigterm)
+
+def handler(event, context):
+    return {"installed": signal.getsignal(signal.SIGTERM) is on_sigterm, "previous": str(previous)}
+"""
+
+
+def test_a_module_level_sigterm_handler_works(lambda_mock, lambda_client, create_function):
+    """Issue 13 item 4: AWS's graceful-shutdown sample; handler code sees its own handler, the test
+    process keeps its own."""
+    before = signal.getsignal(signal.SIGTERM)
+    create_function("graceful", GRACEFUL_SHUTDOWN)
+    for _ in range(2):  # cold on a handler thread, then warm
+        response = lambda_client.invoke(FunctionName="graceful")
+        assert "FunctionError" not in response
+        assert json.loads(response["Payload"].read())["installed"] is True
+    send_event(lambda_client, "graceful")
+    lambda_mock.run_until_idle()  # warm and inline, on the main thread
+    assert lambda_mock.invocations()[0].attempts[0].result["installed"] is True
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+SETS_AN_ALARM = "import signal\ndef handler(event, context):\n    signal.alarm(5)\n"
+
+
+def test_an_alarm_in_handler_code_is_refused_saying_why(lambda_mock, lambda_client, create_function):
+    create_function("alarmed", SETS_AN_ALARM)
+    error = json.loads(lambda_client.invoke(FunctionName="alarmed")["Payload"].read())
+    assert error["errorType"] == "MockLambdaError" and "signal.alarm() in handler code" in error["errorMessage"]
+    assert signal.alarm(0) == 0  # nothing pending in the test's process
+
+
+CHANGES_LOGGING = """
+import logging, sys
+
+root = logging.getLogger()
+root.setLevel(logging.DEBUG)
+root.addHandler(logging.StreamHandler(sys.stderr))
+
+def handler(event, context):
+    logging.disable(logging.CRITICAL)
+    return 1
+"""
+
+
+def test_what_a_handler_does_to_logging_is_undone_when_the_mock_stops(lambda_client, create_function):
+    """Issue 13 item 5: the root logger's level and handlers and logging.disable."""
+    import logging
+
+    from mocklambda import mock_lambda
+
+    root = logging.getLogger()
+    level, handlers, disabled = root.level, list(root.handlers), logging.root.manager.disable
+    with mock_lambda() as lam:
+        create_function("noisy", CHANGES_LOGGING)
+        lambda_client.invoke(FunctionName="noisy")  # cold, on a handler thread
+        send_event(lambda_client, "noisy")
+        lam.run_until_idle()  # warm, inline on this thread
+        assert root.level == logging.DEBUG  # in force while the mock runs, as in the sandbox on AWS
+    assert (root.level, root.handlers, logging.root.manager.disable) == (level, handlers, disabled)
+
+
+STARTS_A_THREAD = """
+import threading, time, boto3, os
+
+def keep_sending(url):
+    sqs = boto3.client("sqs")
+    while True:
+        sqs.send_message(QueueUrl=url, MessageBody="late")
+        time.sleep(0.05)
+
+def handler(event, context):
+    threading.Thread(target=keep_sending, args=(os.environ["QUEUE"],), name="leftover", daemon=True).start()
+"""
+
+
+def test_threads_a_handler_started_end_with_the_mock(lambda_client, create_function, sqs):
+    """Issue 13 item 6: none is alive after stop(), none writes into the next mock's moto state."""
+    import time
+
+    from mocklambda import mock_lambda
+
+    with mock_lambda():
+        url = sqs.create_queue(QueueName="out")["QueueUrl"]
+        create_function("spawner", STARTS_A_THREAD, Environment={"Variables": {"QUEUE": url}})
+        lambda_client.invoke(FunctionName="spawner")
+        time.sleep(0.2)
+        assert sqs.receive_message(QueueUrl=url).get("Messages")  # it is running
+    assert not [t for t in threading.enumerate() if t.name == "leftover"]
+    with mock_lambda():
+        url = sqs.create_queue(QueueName="out")["QueueUrl"]
+        time.sleep(0.2)
+        assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+
+
+REPLACES_STDOUT = "import io, sys\ndef handler(event, context):\n    sys.stdout = io.StringIO()\n    sys.stderr = io.StringIO()\n"
+
+
+def test_a_replaced_stdout_is_put_back(lambda_mock, lambda_client, create_function):
+    """Issue 13 item 5: a handler's sys.stdout / sys.stderr do not outlive it."""
+    stdout, stderr = sys.stdout, sys.stderr
+    create_function("rude", REPLACES_STDOUT)
+    lambda_client.invoke(FunctionName="rude")  # cold, on a handler thread
+    assert (sys.stdout, sys.stderr) == (stdout, stderr)
+    send_event(lambda_client, "rude")
+    lambda_mock.run_until_idle()  # warm, inline on this thread
+    assert (sys.stdout, sys.stderr) == (stdout, stderr)

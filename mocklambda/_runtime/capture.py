@@ -108,6 +108,7 @@ class _SinkHandler(logging.Handler):
             sink.record(self.format(record))
 
 
+CAPTURE_HANDLER = _SinkHandler  # the type of the mock's own root-logger handlers
 _install_lock = threading.Lock()
 _log_handlers: dict[int, logging.Handler] = {}
 _STREAMS = {name: _ThreadRoutedStream(name) for name in ("stdout", "stderr")}
@@ -171,7 +172,11 @@ def release_capture(thread_id: int | None) -> None:
         handler = _log_handlers.pop(thread_id, None) if thread_id is not None else None
         for name, stream in _STREAMS.items():
             stream.sinks.pop(thread_id, None)  # type: ignore[arg-type]
-            if not stream.sinks and getattr(sys, name) is stream:
-                setattr(sys, name, stream.original)
+            current = getattr(sys, name)
+            # replaced by the handler code that ran on this thread: undone
+            replaced_here = current is not stream and current is not stream.original and \
+                thread_id == threading.get_ident()
+            if current is stream or replaced_here:
+                setattr(sys, name, stream if stream.sinks else stream.original)
     if handler is not None:
         logging.getLogger().removeHandler(handler)

@@ -14,20 +14,21 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from typing import Any
 
 from .._model import ExecutionResult, FunctionSnapshot, InvocationRequest, LogFrame
 from ..errors import warn
-from .capture import LogSink, capture_output, release_capture
+from .capture import CAPTURE_HANDLER, LogSink, capture_output, release_capture
 from .codec import decode_event, marshal
 from .container import Container, Handler, InitError, runtime_error
 from .context import ClientContext, LambdaContext
 from .environment import lambda_environment, set_python_environment_variable, trace_id, working_directory
 from .interrupts import ctrl_c_pending
+from .process_state import LoggingChanges
 from .sandbox import CodeBundle
-from .threads import become_handler_thread, exclusive, in_handler, leave_handler_thread
+from .threads import become_handler_thread, exclusive, in_handler, leave_handler_thread, stop_handler_threads
 from .watchdog import Interrupted, Watchdog
 from .workers import InlineBatch, Worker
 
@@ -72,6 +73,7 @@ class Runtime:
         self._warned: set[str] = set()
         self._local = threading.local()
         self._watchdog = Watchdog()
+        self._logging_changes = LoggingChanges(CAPTURE_HANDLER)
 
     def close(self) -> None:
         """Wait briefly for handlers that timed out, then delete every extracted package."""
@@ -91,6 +93,10 @@ class Runtime:
             worker.thread.join(STOP_GRACE_SECONDS)
         for bundle in bundles:
             bundle.remove()
+        self._logging_changes.undo()
+        for thread in stop_handler_threads(STOP_GRACE_SECONDS):
+            warn(f"thread {thread.name}, started by handler code, was still running when the mock stopped "
+                 "(blocked in a call that cannot be interrupted)")
 
     def _container(self, function: FunctionSnapshot, bound: Handler | None) -> Container:
         key = (function.configuration_key, id(bound) if bound else None)
@@ -119,7 +125,7 @@ class Runtime:
         if getattr(self._local, "batch", None) is not None:
             yield
             return
-        batch = self._local.batch = InlineBatch()
+        batch = self._local.batch = InlineBatch(self._logging_changes.watching)
         try:
             yield
         finally:
@@ -194,7 +200,8 @@ class Runtime:
         event = decode_event(request.payload)
         started = time.perf_counter()
         with lambda_environment(container.environment()), container.modules.active(), \
-                working_directory(container.task_root):
+                working_directory(container.task_root), \
+                nullcontext() if in_handler() else self._logging_changes.watching():
             with self._lock:
                 worker = self._idle.pop() if self._idle else Worker()
             worker.thread.name = f"mocklambda:{function.name}:{request.request_id}"

@@ -9,7 +9,10 @@ their own handler holds.
 
 from __future__ import annotations
 
+import ctypes
 import threading
+import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -21,6 +24,7 @@ _sandbox = threading.RLock()
 _install_lock = threading.Lock()
 _install_count = 0
 _original_start = threading.Thread.start
+_started_by_handlers: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 
 
 def in_handler() -> bool:
@@ -56,15 +60,39 @@ def exclusive() -> Iterator[None]:
 
 def _start_inheriting(thread: threading.Thread) -> None:
     if in_handler():
+        _started_by_handlers.add(thread)
         chain = current_chain()
         run = thread.run
 
         def run_as_part_of_the_handler() -> None:
             become_handler_thread(chain)
-            run()
+            try:
+                run()
+            except HandlerThreadStopped:  # its mock stopped: it ends quietly
+                pass
 
         thread.run = run_as_part_of_the_handler  # type: ignore[method-assign]
     _original_start(thread)
+
+
+class HandlerThreadStopped(BaseException):
+    """Raised in a thread that handler code started and that outlived its mock."""
+
+
+def stop_handler_threads(grace: float) -> list[threading.Thread]:
+    """End the threads handler code started, at their next Python instruction (one blocked in a
+    C call, such as ``time.sleep``, when it returns), so that none outlives the mock and writes
+    into the next test's state; returns those still alive after ``grace`` seconds."""
+    threads = [thread for thread in list(_started_by_handlers) if thread.is_alive()]
+    _started_by_handlers.clear()
+    for thread in threads:
+        if thread.ident is not None:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
+                                                       ctypes.py_object(HandlerThreadStopped))
+    deadline = time.monotonic() + grace
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return [thread for thread in threads if thread.is_alive()]
 
 
 def install() -> None:

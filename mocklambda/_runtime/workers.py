@@ -7,7 +7,7 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 
 from .capture import ThreadCapture
 from .container import Container
@@ -23,7 +23,8 @@ class InlineBatch:
     when something runs on a handler thread, before the mock's own work that reads them (see
     ``Runtime.leave_handlers``), and when the batch ends."""
 
-    def __init__(self) -> None:
+    def __init__(self, watch: Callable[[], AbstractContextManager[None]]) -> None:
+        self._watch = watch  # what handler code does to process-wide state, watched while the batch runs
         self.thread_id = threading.get_ident()
         self.container: Container | None = None
         self.applied: ExitStack | None = None
@@ -34,6 +35,7 @@ class InlineBatch:
         if self.capture is None:
             self.sandbox.enter_context(exclusive())  # handler code runs one invocation tree at a time
             self.sandbox.enter_context(noting_ctrl_c())
+            self.sandbox.enter_context(self._watch())
             self.capture = ThreadCapture(self.thread_id).open()
         if self.container is not container:
             self.leave_container()
