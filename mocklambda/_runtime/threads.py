@@ -9,6 +9,7 @@ their own handler holds.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import threading
 import time
@@ -66,10 +67,8 @@ def _start_inheriting(thread: threading.Thread) -> None:
 
         def run_as_part_of_the_handler() -> None:
             become_handler_thread(chain)
-            try:
+            with contextlib.suppress(HandlerThreadStopped):  # its mock stopped: it ends quietly
                 run()
-            except HandlerThreadStopped:  # its mock stopped: it ends quietly
-                pass
 
         thread.run = run_as_part_of_the_handler  # type: ignore[method-assign]
     _original_start(thread)
