@@ -290,6 +290,7 @@ class QueuedEvent:
     throttles: int = 0
     last_result: ExecutionResult | None = None
     stopped_as_recursive: bool = False
+    sequence: int = 0  # acceptance order: what orders items due at one instant
 
     @property
     def request_id(self) -> str:
@@ -316,3 +317,4 @@ class Timer:
     callback: Callable[[], None]
     description: str
     background: bool = False  # background work never keeps run_until_idle going (see call_at)
+    sequence: int = 0  # creation order, among the items due at one instant

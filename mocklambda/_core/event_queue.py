@@ -56,12 +56,19 @@ class Calendar:
         self._slots: dict[float, deque[tuple[int, Item]]] = {}
 
     def push(self, due: float, sequence: int, item: Item) -> None:
+        """Within one due time items run by ``sequence`` (acceptance order): a retry pushed long
+        ago and an event accepted before it was but requeued since run in acceptance order."""
         slot = self._slots.get(due)
         if slot is None:  # the time first: a push cut short (by a handler's timeout) loses nothing
             heapq.heappush(self._times, due)
             self._slots[due] = deque(((sequence, item),))
-        else:
+        elif not slot or slot[-1][0] <= sequence:  # the common case: pushed in acceptance order
             slot.append((sequence, item))
+        else:
+            position = len(slot)
+            while position and slot[position - 1][0] > sequence:
+                position -= 1
+            slot.insert(position, (sequence, item))
 
     def __bool__(self) -> bool:
         times = self._times
@@ -122,14 +129,14 @@ class EventQueue:
     # -- accepting ---------------------------------------------------------------------------
 
     def submit(self, function: FunctionSnapshot, request: InvocationRequest) -> QueuedEvent:
-        event = QueuedEvent(function, request, enqueued_at=self.clock.offset())
+        event = QueuedEvent(function, request, enqueued_at=self.clock.offset(), sequence=next(self._sequence))
         with self._heap_lock:
             self.events.append(event)
             self._push(event, event.enqueued_at)
         return event
 
     def _push(self, item: Item, due: float) -> None:
-        self._queue.push(due, next(self._sequence), item)
+        self._queue.push(due, item.sequence, item)
         self.wakeup.notify_all()
 
     def call_at(self, due: float, callback: Callable[[], None], description: str,
@@ -138,10 +145,10 @@ class EventQueue:
 
         Background work (a schedule, a message that a queue would redeliver forever) runs when
         the clock passes its time, but ``run_until_idle`` does not move the clock to reach it."""
-        timer = Timer(callback, description, background)
+        timer = Timer(callback, description, background, next(self._sequence))
         with self._heap_lock:
             if background:
-                heapq.heappush(self._background, (max(due, self.clock.offset()), next(self._sequence), timer))
+                heapq.heappush(self._background, (max(due, self.clock.offset()), timer.sequence, timer))
                 self.wakeup.notify_all()
             else:
                 self._push(timer, max(due, self.clock.offset()))

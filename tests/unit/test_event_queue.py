@@ -8,6 +8,8 @@ from datetime import timedelta
 from itertools import pairwise
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mocklambda._core import event_queue
 from mocklambda._core.clock import Clock
@@ -297,13 +299,13 @@ def test_timers_run_in_order_with_attempts() -> None:
     scripted = ScriptedQueue()
     scripted.submit("e", then="fail")
     scripted.queue.call_at(30, note(scripted, "t30"), "t30")
-    scripted.queue.call_at(60, note(scripted, "t60"), "t60")  # queued before e's retry at 60: runs first
+    scripted.queue.call_at(60, note(scripted, "t60"), "t60")  # made after e was accepted: runs after its retry
     scripted.queue.call_at(500, note(scripted, "t500"), "t500")  # a timer keeps run_until_idle going
     assert [(due, timer.description) for due, timer in scripted.queue.pending_timers()] == [
         (30, "t30"), (60, "t60"), (500, "t500"),
     ]
     scripted.queue.run_until_idle()
-    assert scripted.calls == [("e", 0), ("t30", 30), ("t60", 60), ("e", 60), ("e", 180), ("t500", 500)]
+    assert scripted.calls == [("e", 0), ("t30", 30), ("e", 60), ("t60", 60), ("e", 180), ("t500", 500)]
     assert scripted.queue.pending_timers() == []
 
 
@@ -433,3 +435,29 @@ def test_a_clock_takes_its_start_first_and_tells_its_time_scale() -> None:
     assert Clock(START).now() == START  # the start stays the first argument, as before the rate came
     assert Clock(START).time_scale is None  # virtual
     assert Clock(START, rate=100.0).time_scale == 0.01  # mock_lambda(mode="realtime", time_scale=0.01)
+
+
+def test_items_due_at_one_instant_run_in_acceptance_order_whenever_they_were_pushed() -> None:
+    """Issue 13 item 14 (README: by due time, then by acceptance): a retry pushed early and an
+    event accepted before it but pushed later, both due at one instant."""
+    calendar = Calendar()
+    calendar.push(63.0, 5, "retry of the event accepted fifth")  # type: ignore[arg-type]
+    calendar.push(63.0, 2, "event accepted second, requeued later")  # type: ignore[arg-type]
+    calendar.push(63.0, 9, "ninth")  # type: ignore[arg-type]
+    calendar.push(63.0, 1, "first")  # type: ignore[arg-type]
+    assert [calendar.pop()[1] for _ in range(4)] == [
+        "first", "event accepted second, requeued later", "retry of the event accepted fifth", "ninth"]
+
+
+@given(st.lists(st.tuples(st.sampled_from([0.0, 1.0, 63.0]), st.integers(0, 50)), max_size=40))
+def test_the_calendar_pops_by_due_time_then_sequence(pushes: list[tuple[float, int]]) -> None:
+    """Property: whatever order items are pushed in, they come out sorted by (due, sequence),
+    equal keys in push order."""
+    calendar = Calendar()
+    for index, (due, sequence) in enumerate(pushes):
+        calendar.push(due, sequence, index)  # type: ignore[arg-type]
+    popped = []
+    while calendar:
+        popped.append(calendar.pop())
+    expected = sorted(((due, sequence, index) for index, (due, sequence) in enumerate(pushes)))
+    assert popped == [(due, index) for due, _, index in expected]
