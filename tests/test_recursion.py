@@ -115,3 +115,30 @@ def test_a_loop_through_lambda_destinations_is_stopped(lambda_mock, lambda_clien
     ping = lambda_mock.invocations("ping")
     assert sum(1 for i in ping if i.condition == "Success") == 16
     assert ping[-1].condition == "RecursiveInvocationException"
+
+
+IDEMPOTENT_SELF_INVOKING = """
+import json, boto3
+seen = set()
+def handler(event, context):
+    n = event["n"]
+    if n not in seen:  # a duplicate delivery does nothing twice (spec 2.8)
+        seen.add(n)
+        boto3.client("lambda").invoke(FunctionName=context.function_name, InvocationType="Event",
+                                      Payload=json.dumps({"n": n + 1}))
+    return n
+"""
+
+
+def test_a_duplicate_delivery_of_a_stopped_event_is_stopped_too(lambda_client, create_function):
+    """Issue 13 item 15: with every event delivered twice, the 17th invocation of the loop and its
+    duplicate are both stopped (spec 7.2, 2.8)."""
+    from mocklambda import mock_lambda
+
+    with mock_lambda(duplicate_rate=1.0, seed=1) as lam:
+        create_function("loop", IDEMPOTENT_SELF_INVOKING)
+        lambda_client.invoke(FunctionName="loop", InvocationType="Event", Payload=json.dumps({"n": 1}))
+        lam.run_until_idle()
+        seventeenth = [i for i in lam.invocations("loop") if i.payload["n"] == 17]
+        assert [(i.condition, i.attempts) for i in seventeenth] == [("RecursiveInvocationException", ())] * 2
+        assert max(i.payload["n"] for i in lam.invocations("loop") if i.attempts) == 16

@@ -33,5 +33,6 @@ class Acceptor:
         event.stopped_as_recursive = not admitted
         self._telemetry.count(function, "AsyncEventsReceived", 1, self._queue.clock.now())
         if self._duplicate_rate and self._random.random() < self._duplicate_rate:
-            self._queue.submit(function, request)  # at-least-once: the same event delivered twice (spec 2.8)
+            duplicate = self._queue.submit(function, request)  # at-least-once: delivered twice (spec 2.8)
+            duplicate.stopped_as_recursive = event.stopped_as_recursive  # the same event: stopped too
         return event
