@@ -264,7 +264,8 @@ def test_record_relayed_by_sns_is_signed_and_the_lambda_event_too(lambda_mock, l
 
 def test_sns_to_sqs_keeps_subject_signature_version_2_and_raw_delivery(lambda_mock, sqs, aws_region):
     """What the topic and subscription say: a Subject goes after TopicArn; SignatureVersion "2"
-    (SetTopicAttributes) signs with SHA256; raw delivery hands the message over bare."""
+    (SetTopicAttributes) signs with SHA256; raw delivery hands the message over bare; a FIFO topic
+    still delivers (moto's way)."""
     sns = boto3.client("sns", region_name=aws_region)
     topic = sns.create_topic(Name="notes")["TopicArn"]
     sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue="2")
@@ -280,6 +281,12 @@ def test_sns_to_sqs_keeps_subject_signature_version_2_and_raw_delivery(lambda_mo
     assert envelope["SignatureVersion"] == "2"
     verify_sns_signature(envelope)
     assert receive(sqs, raw_url)[0]["Body"] == "déjà vu"
+    fifo_topic = sns.create_topic(Name="notes.fifo", Attributes={"FifoTopic": "true",
+                                                                 "ContentBasedDeduplication": "true"})["TopicArn"]
+    fifo_url, fifo_arn = make_queue(sqs, "notes.fifo", FifoQueue="true", ContentBasedDeduplication="true")
+    sns.subscribe(TopicArn=fifo_topic, Protocol="sqs", Endpoint=fifo_arn)
+    sns.publish(TopicArn=fifo_topic, Message="in order", MessageGroupId="group")
+    assert json.loads(receive(sqs, fifo_url)[0]["Body"])["Message"] == "in order"  # FIFO topics: moto's envelope
 
 
 def test_dead_letter_error_message_is_cut_at_1_kb(lambda_mock, lambda_client, create_function, sqs):

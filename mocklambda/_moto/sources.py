@@ -19,7 +19,7 @@ from .._core.recursion import RECURSION_MESSAGE
 from .._core.service_events import SnsNotification, s3_event, sns_event, sqs_body
 from .._model import Arn
 from . import active, sns_signing
-from .compat import sns_raw_delivery
+from .compat import sns_fifo_topic, sns_raw_delivery
 from .patches import Patch
 from .reader import function_by_arn, snapshot, sqs_mapping_settings
 
@@ -53,10 +53,12 @@ def _invoke_lambda_in_process(fn: LambdaFunction, event: Any = None) -> tuple[st
 def _sns_publish(subscription: Any, message: str, message_id: str, subject: str | None = None,
                  message_attributes: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> None:
     """An SNS subscription's delivery: a Lambda subscriber gets an asynchronous event; an SQS one
-    (raw delivery off) SNS's envelope as AWS writes it, signed as the Lambda event is (spec 8.2)."""
+    (standard topic, raw delivery off) SNS's envelope as AWS writes it, signed as the Lambda event
+    is (spec 8.2). FIFO topics (never a Lambda destination) stay moto's."""
     intake = active.current()
-    raw = subscription.protocol == "sqs" and sns_raw_delivery(subscription)
-    if intake is None or subscription.protocol not in ("lambda", "sqs") or raw:
+    moto_delivers = subscription.protocol == "sqs" and (
+        sns_raw_delivery(subscription) or sns_fifo_topic(subscription.topic))
+    if intake is None or subscription.protocol not in ("lambda", "sqs") or moto_delivers:
         SNS_PUBLISH.original(subscription, message, message_id, subject, message_attributes, *args, **kwargs)
         return
     matcher = getattr(subscription, "_filter_policy_matcher", None)
