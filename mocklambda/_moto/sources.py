@@ -64,8 +64,7 @@ def _sns_publish(subscription: Any, message: str, message_id: str, subject: str 
     matcher = getattr(subscription, "_filter_policy_matcher", None)
     if matcher is not None and not matcher.matches(message_attributes, message):
         return
-    group_id, deduplication_id, structure = (list(args) + [None] * 3)[:3]
-    structure = kwargs.get("message_structure", structure)
+    structure = kwargs.get("message_structure") or (args[2] if len(args) > 2 else None)
     if structure == "json":
         message = subscription._parse_message_structure(message, subscription.protocol)
     notification = SnsNotification(
@@ -76,12 +75,9 @@ def _sns_publish(subscription: Any, message: str, message_id: str, subject: str 
     if subscription.protocol == "lambda":
         enqueue_from_service(subscription.endpoint, sns_event(notification, sns_signing.sign(notification)))
         return
-    queue = Arn.parse(subscription.endpoint)
-    sqs_backends[queue.account][queue.region].send_message(
-        queue.resource, sqs_body(notification, sns_signing.sign(notification)),
-        group_id=kwargs.get("group_id", group_id), deduplication_id=kwargs.get("deduplication_id", deduplication_id),
-        validate_group_id=False,
-    )
+    queue = Arn.parse(subscription.endpoint)  # a standard queue: SNS subscribes no FIFO queue to a standard topic
+    sqs_backends[queue.account][queue.region].send_message(queue.resource,
+                                                           sqs_body(notification, sns_signing.sign(notification)))
 
 
 def _signature_version(topic: Any) -> str:
