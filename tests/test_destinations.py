@@ -3,6 +3,7 @@ test_lambda_destinations / test_sns.lambda_dlq_subset snapshots)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from datetime import timedelta
@@ -10,6 +11,10 @@ from datetime import timedelta
 import boto3
 import moto
 import pytest
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from tests.helpers import ECHO, ECHO_WITH_HELLO, FAILS, FN_ARN, TIMESTAMP, make_queue, metric_total, receive, send_event
 
@@ -183,6 +188,105 @@ def test_sns_dead_letter_topic(lambda_mock, lambda_client, create_function, sqs,
         "ErrorMessage": {"Type": "String", "Value": "Test exception (this is intentional)"},
         "RequestID": {"Type": "String", "Value": request_id},
     }
+
+
+# SNS's envelope for an SQS subscriber, in SNS's order (docs "Fanout to Amazon SQS queues"; the
+# recording sorts its keys): Subject only when published with one, MessageAttributes only when set.
+ENVELOPE_KEYS = ["Type", "MessageId", "TopicArn", "Message", "Timestamp", "SignatureVersion", "Signature",
+                 "SigningCertURL", "UnsubscribeURL"]
+
+
+def verify_sns_signature(envelope: dict) -> None:
+    """SNS's documented check: the certificate at SigningCertURL (moto serves it) verifies the
+    Signature over Message, MessageId, Subject (if any), Timestamp, TopicArn and Type, one name and
+    value a line: SHA1withRSA for SignatureVersion "1", SHA256withRSA for "2". Raises if not."""
+    certificate = x509.load_pem_x509_certificate(requests.get(envelope["SigningCertURL"], timeout=5).content)
+    fields = [name for name in ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type") if name in envelope]
+    signed = "".join(f"{name}\n{envelope[name]}\n" for name in fields).encode()
+    algorithm = {"1": hashes.SHA1(), "2": hashes.SHA256()}[envelope["SignatureVersion"]]
+    certificate.public_key().verify(base64.b64decode(envelope["Signature"]), signed, padding.PKCS1v15(), algorithm)
+
+
+def test_dead_letter_relayed_by_sns_to_sqs_carries_snss_envelope(lambda_mock, lambda_client, create_function, sqs,
+                                                                  aws_region):
+    """DLQ = an SNS topic, read through a queue subscribed to it (raw delivery off): the body is
+    SNS's envelope as AWS writes it, signed with SignatureVersion "1" and the same certificate as
+    the SNS event the function itself got (test_sns.lambda_dlq_subset: ``<signing-cert-file:1>``
+    inside and out; spec 4.4, 4.5, 8.2)."""
+    sns = boto3.client("sns", region_name=aws_region)
+    dlq_topic = sns.create_topic(Name="dlq")["TopicArn"]
+    url, queue_arn = make_queue(sqs, "dlq-reader")
+    subscription = sns.subscribe(TopicArn=dlq_topic, Protocol="sqs", Endpoint=queue_arn)["SubscriptionArn"]
+    source_topic = sns.create_topic(Name="orders")["TopicArn"]
+    create_function("fails", FAILS, DeadLetterConfig={"TargetArn": dlq_topic})
+    sns.subscribe(TopicArn=source_topic, Protocol="lambda", Endpoint=FN_ARN.format("fails"))
+    sns.publish(TopicArn=source_topic, Message="order 1")
+    body = receive(sqs, url)[0]["Body"]
+    envelope = json.loads(body)
+    assert list(envelope) == [*ENVELOPE_KEYS, "MessageAttributes"]
+    assert body.startswith('{\n  "Type" : "Notification",\n  "MessageId" : "') and body.endswith("\n  }\n}")
+    assert '\n    "ErrorCode" : {"Type":"Number","Value":"200"}' in body  # one compact line per attribute
+    event = lambda_mock.invocations("fails")[0].payload
+    assert json.loads(envelope["Message"]) == event  # the event as-is (spec 4.4)
+    assert envelope["SignatureVersion"] == event["Records"][0]["Sns"]["SignatureVersion"] == "1"
+    assert envelope["SigningCertURL"] == event["Records"][0]["Sns"]["SigningCertUrl"]
+    assert re.fullmatch(rf"https://sns\.{aws_region}\.amazonaws\.com/SimpleNotificationService-[0-9a-f]{{32}}\.pem",
+                        envelope["SigningCertURL"])
+    assert envelope["UnsubscribeURL"] == (f"https://sns.{aws_region}.amazonaws.com/?Action=Unsubscribe"
+                                          f"&SubscriptionArn={subscription}")
+    assert (envelope["TopicArn"], envelope["Type"]) == (dlq_topic, "Notification") and TIMESTAMP.match(envelope["Timestamp"])
+    verify_sns_signature(envelope)
+
+
+def test_record_relayed_by_sns_is_signed_and_the_lambda_event_too(lambda_mock, lambda_client, create_function, sqs,
+                                                                    aws_region):
+    """An OnFailure record through an SNS topic: the envelope has no MessageAttributes (the record
+    has none, spec 3.9-3.10), its signature and the function's own SNS event's both verify."""
+    sns = boto3.client("sns", region_name=aws_region)
+    records = sns.create_topic(Name="records")["TopicArn"]
+    url, queue_arn = make_queue(sqs, "record-reader")
+    sns.subscribe(TopicArn=records, Protocol="sqs", Endpoint=queue_arn)
+    create_function("fails", FAILS)
+    lambda_client.put_function_event_invoke_config(FunctionName="fails", MaximumRetryAttempts=0,
+                                                   DestinationConfig={"OnFailure": {"Destination": records}})
+    request_id = send_event(lambda_client, "fails")
+    envelope = json.loads(receive(sqs, url)[0]["Body"])
+    assert list(envelope) == ENVELOPE_KEYS
+    assert json.loads(envelope["Message"])["requestContext"]["requestId"] == request_id
+    verify_sns_signature(envelope)
+    source = sns.create_topic(Name="source")["TopicArn"]
+    sns.subscribe(TopicArn=source, Protocol="lambda", Endpoint=FN_ARN.format("fails"))
+    sns.publish(TopicArn=source, Message="hello", Subject="greeting")
+    lambda_mock.run_until_idle()
+    sns_event = lambda_mock.invocations("fails")[-1].payload["Records"][0]["Sns"]
+    verify_sns_signature({**sns_event, "SigningCertURL": sns_event["SigningCertUrl"]})
+
+
+def test_sns_to_sqs_keeps_subject_signature_version_2_and_raw_delivery(lambda_mock, sqs, aws_region):
+    """What the topic and subscription say: a Subject goes after TopicArn; SignatureVersion "2"
+    (SetTopicAttributes) signs with SHA256; raw delivery hands the message over bare; a FIFO topic
+    still delivers (moto's way)."""
+    sns = boto3.client("sns", region_name=aws_region)
+    topic = sns.create_topic(Name="notes")["TopicArn"]
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue="2")
+    url, queue_arn = make_queue(sqs, "enveloped")
+    raw_url, raw_arn = make_queue(sqs, "raw")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=raw_arn, Attributes={"RawMessageDelivery": "true"})
+    sns.publish(TopicArn=topic, Message="déjà vu", Subject="note")
+    body = receive(sqs, url)[0]["Body"]
+    envelope = json.loads(body)
+    assert list(envelope) == [*ENVELOPE_KEYS[:3], "Subject", *ENVELOPE_KEYS[3:]]
+    assert '"Message" : "déjà vu"' in body  # as SNS writes it: not \u-escaped
+    assert envelope["SignatureVersion"] == "2"
+    verify_sns_signature(envelope)
+    assert receive(sqs, raw_url)[0]["Body"] == "déjà vu"
+    fifo_topic = sns.create_topic(Name="notes.fifo", Attributes={"FifoTopic": "true",
+                                                                 "ContentBasedDeduplication": "true"})["TopicArn"]
+    fifo_url, fifo_arn = make_queue(sqs, "notes.fifo", FifoQueue="true", ContentBasedDeduplication="true")
+    sns.subscribe(TopicArn=fifo_topic, Protocol="sqs", Endpoint=fifo_arn)
+    sns.publish(TopicArn=fifo_topic, Message="in order", MessageGroupId="group")
+    assert json.loads(receive(sqs, fifo_url)[0]["Body"])["Message"] == "in order"  # FIFO topics: moto's envelope
 
 
 def test_dead_letter_error_message_is_cut_at_1_kb(lambda_mock, lambda_client, create_function, sqs):

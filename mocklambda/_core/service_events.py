@@ -1,4 +1,5 @@
-"""The events AWS services hand to Lambda, in AWS's shapes (spec §8): pure builders."""
+"""The events AWS services hand to Lambda, in AWS's shapes (spec §8), and the envelope SNS wraps
+a message in for an SQS subscriber: pure builders."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import itertools
 import json
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -15,48 +17,113 @@ from .._model import Arn
 from .records import iso_millis
 
 
-def sns_event(
-    *,
-    subscription_arn: str,
-    topic_arn: str,
-    message_id: str,
-    message: str,
-    subject: str | None,
-    message_attributes: dict[str, Any] | None,
-    at: datetime,
-) -> dict[str, Any]:
-    """``Records[].Sns`` as SNS delivers to a Lambda subscription (spec 8.2), keys in AWS's order."""
-    region = Arn.parse(topic_arn).region
+@dataclass(frozen=True)
+class SnsNotification:
+    """One SNS message as a subscription delivers it (``Type: Notification``). Lambda gets it as
+    an event (``sns_event``), an SQS queue as its envelope (``sqs_body``), both signed alike."""
+
+    topic_arn: str
+    subscription_arn: str
+    message_id: str
+    message: str
+    subject: str | None
+    message_attributes: dict[str, Any]
+    timestamp: str  # ISO-8601 UTC with milliseconds
+    signature_version: str = "1"  # the topic's SignatureVersion: "1" SHA1withRSA, "2" SHA256withRSA
+
+    @property
+    def region(self) -> str:
+        return Arn.parse(self.topic_arn).region
+
+    @property
+    def signing_cert_url(self) -> str:
+        return sns_signing_cert_url(self.region)
+
+    @property
+    def unsubscribe_url(self) -> str:
+        return f"https://sns.{self.region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={self.subscription_arn}"
+
+    def attributes(self) -> dict[str, dict[str, str]]:
+        """Message attributes in SNS's form: ``{"Type": ..., "Value": ...}``, values as text."""
+        return {name: {"Type": value.get("Type") or value.get("DataType"), "Value": _text(value)}
+                for name, value in self.message_attributes.items()}
+
+    def string_to_sign(self) -> str:
+        """What SNS signs: these fields, name then value, one a line, Subject only when there is one."""
+        fields = [("Message", self.message), ("MessageId", self.message_id)]
+        if self.subject is not None:
+            fields.append(("Subject", self.subject))
+        fields += [("Timestamp", self.timestamp), ("TopicArn", self.topic_arn), ("Type", "Notification")]
+        return "".join(f"{name}\n{value}\n" for name, value in fields)
+
+
+def _text(attribute: dict[str, Any]) -> str:
+    value = attribute.get("Value", attribute.get("StringValue", attribute.get("BinaryValue")))
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def sns_signing_cert_url(region: str) -> str:
+    """The region's signing certificate: one per region, as SNS's (not one per message)."""
     endpoint = f"https://sns.{region}.amazonaws.com"
-    attributes = {
-        name: {"Type": value.get("Type") or value.get("DataType"),
-               "Value": value.get("Value", value.get("StringValue"))}
-        for name, value in (message_attributes or {}).items()
-    }
-    certificate = uuid.uuid5(uuid.NAMESPACE_URL, endpoint).hex
-    signature = base64.b64encode(hashlib.sha256(f"{message_id}{message}".encode()).digest() * 8).decode()
+    return f"{endpoint}/SimpleNotificationService-{uuid.uuid5(uuid.NAMESPACE_URL, endpoint).hex}.pem"
+
+
+def sns_event(notification: SnsNotification, signature: str) -> dict[str, Any]:
+    """``Records[].Sns`` as SNS delivers to a Lambda subscription (spec 8.2), keys in AWS's order."""
     return {
         "Records": [
             {
                 "EventVersion": "1.0",
-                "EventSubscriptionArn": subscription_arn,
+                "EventSubscriptionArn": notification.subscription_arn,
                 "EventSource": "aws:sns",
                 "Sns": {
-                    "SignatureVersion": "1",
-                    "Timestamp": iso_millis(at),
+                    "SignatureVersion": notification.signature_version,
+                    "Timestamp": notification.timestamp,
                     "Signature": signature,
-                    "SigningCertUrl": f"{endpoint}/SimpleNotificationService-{certificate}.pem",
-                    "MessageId": message_id,
-                    "Message": message,
-                    "MessageAttributes": attributes,
+                    "SigningCertUrl": notification.signing_cert_url,
+                    "MessageId": notification.message_id,
+                    "Message": notification.message,
+                    "MessageAttributes": notification.attributes(),
                     "Type": "Notification",
-                    "UnsubscribeUrl": f"{endpoint}/?Action=Unsubscribe&SubscriptionArn={subscription_arn}",
-                    "TopicArn": topic_arn,
-                    "Subject": subject,
+                    "UnsubscribeUrl": notification.unsubscribe_url,
+                    "TopicArn": notification.topic_arn,
+                    "Subject": notification.subject,
                 },
             }
         ]
     }
+
+
+def sqs_body(notification: SnsNotification, signature: str) -> str:
+    """The body SNS writes to a subscribed SQS queue (raw delivery off): its JSON envelope, in
+    SNS's field order and layout (``"Key" : value`` lines; each attribute on one compact line);
+    ``Subject`` and ``MessageAttributes`` only when the message has them."""
+    fields: list[tuple[str, str]] = [
+        ("Type", "Notification"), ("MessageId", notification.message_id), ("TopicArn", notification.topic_arn),
+    ]
+    if notification.subject is not None:
+        fields.append(("Subject", notification.subject))
+    fields += [
+        ("Message", notification.message), ("Timestamp", notification.timestamp),
+        ("SignatureVersion", notification.signature_version), ("Signature", signature),
+        ("SigningCertURL", notification.signing_cert_url), ("UnsubscribeURL", notification.unsubscribe_url),
+    ]
+    lines = [f"  {_json(name)} : {_json(value)}" for name, value in fields]
+    attributes = notification.attributes()
+    if attributes:
+        entries = ",\n".join(
+            f'    {_json(name)} : {{"Type":{_json(value["Type"])},"Value":{_json(value["Value"])}}}'
+            for name, value in attributes.items()
+        )
+        lines.append(f'  "MessageAttributes" : {{\n{entries}\n  }}')
+    return "{\n" + ",\n".join(lines) + "\n}"
+
+
+def _json(text: str) -> str:
+    """A JSON string as SNS writes it: non-ASCII characters as they are, not escaped."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 _SEQUENCE = itertools.count()

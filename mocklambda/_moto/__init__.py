@@ -6,15 +6,15 @@ installation) and ``uninstall()`` undoes them, in reverse. The adapters: ``backe
 Lambda backend and its stores), ``responses`` and ``stubber`` (the HTTP surface and the fast
 Invoke path), ``reader`` (functions and settings, cached), ``sources`` and ``eventbridge``
 (where moto invokes functions), ``sqs_visibility`` (what handlers do to messages a mapping
-holds), ``sinks`` (where outcomes land), ``lifecycle`` (mock_aws itself),
-``compat`` (version shims).
+holds), ``sinks`` (where outcomes land), ``cloudformation`` (the Lambda resources of stacks),
+``lifecycle`` (mock_aws itself), ``compat`` (version shims).
 """
 
 from __future__ import annotations
 
 import threading
 
-from . import active, backend, eventbridge, reader, sources, sqs_visibility, stubber
+from . import active, backend, cloudformation, eventbridge, reader, sources, sqs_visibility, stubber
 from .compat import request_handler
 from .eventbridge import MotoSchedules
 from .lifecycle import (
@@ -35,6 +35,7 @@ PATCHES: tuple[Patch, ...] = (
     *sqs_visibility.PATCHES,
     *eventbridge.PATCHES,
     *stubber.PATCHES,
+    *cloudformation.PATCHES,
 )
 
 _lock = threading.Lock()

@@ -8,14 +8,23 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+from moto.awslambda.exceptions import UnknownFunctionException
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
-from .._core.event_invoke_config import EventInvokeConfigStore
+from .._core.event_invoke_config import (
+    EventInvokeConfig,
+    EventInvokeConfigStore,
+    check_destinations,
+    check_ranges,
+    check_settings_given,
+    function_missing,
+)
+from .._core.invoke_request import FunctionRef
 from . import active
 from .compat import adopt_backend
 from .patches import Patch
-from .reader import BACKEND_DICTS, backend_for, configuration_may_change
+from .reader import BACKEND_DICTS, backend_for, configuration_may_change, lambda_exists
 
 F = TypeVar("F", bound=Callable[..., Any])
 SIMPLE_INVOKE = LambdaSimpleBackend.invoke  # a test that patches it (moto's own suite does) keeps it
@@ -58,6 +67,22 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
         if store is None:
             store = self.__dict__["_mocklambda_eic"] = EventInvokeConfigStore()
         return cast(EventInvokeConfigStore, store)
+
+    @invalidates_caches
+    def save_event_invoke_config(self, operation: str, ref: FunctionRef, qualified_arn: str,
+                                 body: dict[str, Any]) -> EventInvokeConfig:
+        """PutFunctionEventInvokeConfig (replaces) or Update... (merges), with AWS's checks in
+        AWS's order (spec 3.14, 5.2-5.4, 5.9, 5.10); CloudFormation's resource makes the same call."""
+        check_ranges(body)
+        if operation == "put":
+            check_settings_given(body)  # before the function is looked up (spec 5.4)
+        try:
+            fn = self.get_function(ref.name, ref.qualifier)
+        except UnknownFunctionException:
+            raise function_missing() from None
+        check_destinations(body, fn.function_name, lambda_exists)
+        method = self.event_invoke_configs.put if operation == "put" else self.event_invoke_configs.update
+        return method(fn.function_name, ref.qualifier or "$LATEST", qualified_arn, body)
 
     @property
     def dead_letter_targets(self) -> dict[str, str]:

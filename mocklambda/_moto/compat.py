@@ -21,6 +21,16 @@ def sqs_trace_header_on_request() -> bool:
     return (major, minor) >= (5, 2)
 
 
+def sns_raw_delivery(subscription: Any) -> bool:
+    """A subscription's RawMessageDelivery: moto 5.2 keeps a bool, 5.1 the text it was set to."""
+    return subscription.attributes.get("RawMessageDelivery") in (True, "true")
+
+
+def sns_fifo_topic(topic: Any) -> bool:
+    """Whether a topic is FIFO: moto 5.2 keeps a bool, 5.1 the text "true" / "false"."""
+    return getattr(topic, "fifo_topic", False) in (True, "true")
+
+
 def queue_delay_seconds(queue: Any) -> int:
     """A queue's DelaySeconds (an attribute moto sets from the queue's attributes)."""
     return int(getattr(queue, "delay_seconds", 0) or 0)

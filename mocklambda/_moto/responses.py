@@ -19,18 +19,12 @@ from moto.awslambda.urls import url_bases as moto_url_bases
 from moto.awslambda.urls import url_paths as moto_url_paths
 
 from .._core import aws_errors, invoke_request
-from .._core.event_invoke_config import (
-    EventInvokeConfigStore,
-    check_destinations,
-    check_ranges,
-    check_settings_given,
-    function_missing,
-)
+from .._core.event_invoke_config import EventInvokeConfigStore, function_missing
 from .._core.recursion import ALLOW, TERMINATE
 from .._model import tail
 from . import active
 from .backend import AsyncLambdaBackend
-from .reader import configuration_may_change, lambda_exists, resolve, snapshot, unqualified_arn
+from .reader import configuration_may_change, resolve, snapshot, unqualified_arn
 
 Response = tuple[int, dict[str, str], Any]
 R = TypeVar("R", bound=Callable[..., Response])
@@ -211,24 +205,18 @@ class AsyncLambdaResponse(LambdaResponse):
         if operation == "delete":
             store.delete(ref.name, qualifier, qualified_arn)
             return 204, {"status": "204"}, ""
-        body = json.loads(self._raw_body() or b"{}") if operation != "list" else {}
         if operation != "list":
-            check_ranges(body)
-        if operation == "put":
-            check_settings_given(body)  # before the function is looked up (spec 5.4)
+            body = json.loads(self._raw_body() or b"{}")
+            config = backend.save_event_invoke_config(operation, ref, qualified_arn, body)
+            return 200, JSON_200, json.dumps(config.to_json())
         try:
-            fn = backend.get_function(ref.name, ref.qualifier if operation != "list" else None)
+            fn = backend.get_function(ref.name)
         except UnknownFunctionException:
             raise function_missing() from None
-        if operation == "list":
-            max_items = self.querystring.get("MaxItems", [None])[0]
-            marker = self.querystring.get("Marker", [None])[0]
-            listing = store.list(fn.function_name, marker, int(max_items) if max_items else None)
-            return 200, JSON_200, json.dumps(listing)
-        check_destinations(body, fn.function_name, lambda_exists)
-        method = store.put if operation == "put" else store.update
-        config = method(fn.function_name, qualifier, qualified_arn, body)
-        return 200, JSON_200, json.dumps(config.to_json())
+        max_items = self.querystring.get("MaxItems", [None])[0]
+        marker = self.querystring.get("Marker", [None])[0]
+        listing = store.list(fn.function_name, marker, int(max_items) if max_items else None)
+        return 200, JSON_200, json.dumps(listing)
 
     @staticmethod
     def _enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:

@@ -1,6 +1,7 @@
 """Where moto invokes functions, handed to the running mock as AWS would (spec §8): SNS
 subscriptions, S3 notifications and SQS mappings asynchronously or by polling, and moto's own
-internal invocations (its SQS mapping runner, SecretsManager rotation, ...) in-process."""
+internal invocations (its SQS mapping runner, SecretsManager rotation, ...) in-process. SNS's
+deliveries to SQS queues go here too, so that both carry SNS's own envelope and signature."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ import moto.s3.notifications as s3_notifications
 from moto.awslambda.exceptions import UnknownFunctionException
 from moto.awslambda.models import LambdaFunction
 from moto.sns.models import Subscription
-from moto.sqs.models import Queue
+from moto.sqs.models import Queue, sqs_backends
 
+from .._core.records import iso_millis
 from .._core.recursion import RECURSION_MESSAGE
-from .._core.service_events import s3_event, sns_event
-from . import active
+from .._core.service_events import SnsNotification, s3_event, sns_event, sqs_body
+from .._model import Arn
+from . import active, sns_signing
+from .compat import sns_fifo_topic, sns_raw_delivery
 from .patches import Patch
 from .reader import function_by_arn, snapshot, sqs_mapping_settings
 
@@ -48,8 +52,13 @@ def _invoke_lambda_in_process(fn: LambdaFunction, event: Any = None) -> tuple[st
 
 def _sns_publish(subscription: Any, message: str, message_id: str, subject: str | None = None,
                  message_attributes: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> None:
+    """An SNS subscription's delivery: a Lambda subscriber gets an asynchronous event; an SQS one
+    (standard topic, raw delivery off) SNS's envelope as AWS writes it, signed as the Lambda event
+    is (spec 8.2). FIFO topics (never a Lambda destination) stay moto's."""
     intake = active.current()
-    if intake is None or subscription.protocol != "lambda":
+    moto_delivers = subscription.protocol == "sqs" and (
+        sns_raw_delivery(subscription) or sns_fifo_topic(subscription.topic))
+    if intake is None or subscription.protocol not in ("lambda", "sqs") or moto_delivers:
         SNS_PUBLISH.original(subscription, message, message_id, subject, message_attributes, *args, **kwargs)
         return
     matcher = getattr(subscription, "_filter_policy_matcher", None)
@@ -58,11 +67,22 @@ def _sns_publish(subscription: Any, message: str, message_id: str, subject: str 
     structure = kwargs.get("message_structure") or (args[2] if len(args) > 2 else None)
     if structure == "json":
         message = subscription._parse_message_structure(message, subscription.protocol)
-    event = sns_event(
-        subscription_arn=subscription.arn, topic_arn=subscription.topic.arn, message_id=message_id,
-        message=message, subject=subject, message_attributes=message_attributes, at=intake.clock.now(),
+    notification = SnsNotification(
+        topic_arn=subscription.topic.arn, subscription_arn=subscription.arn, message_id=message_id,
+        message=message, subject=subject or None, message_attributes=message_attributes or {},
+        timestamp=iso_millis(intake.clock.now()), signature_version=_signature_version(subscription.topic),
     )
-    enqueue_from_service(subscription.endpoint, event)
+    if subscription.protocol == "lambda":
+        enqueue_from_service(subscription.endpoint, sns_event(notification, sns_signing.sign(notification)))
+        return
+    queue = Arn.parse(subscription.endpoint)  # a standard queue: SNS subscribes no FIFO queue to a standard topic
+    sqs_backends[queue.account][queue.region].send_message(queue.resource,
+                                                           sqs_body(notification, sns_signing.sign(notification)))
+
+
+def _signature_version(topic: Any) -> str:
+    """The topic's SignatureVersion attribute (SetTopicAttributes): "1" unless set to "2"."""
+    return "2" if str(getattr(topic, "signature_version", "1")) == "2" else "1"
 
 
 def _s3_invoke(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
