@@ -5,15 +5,15 @@ imports it.
 installation) and ``uninstall()`` undoes them, in reverse. The adapters: ``backend`` (the swapped
 Lambda backend and its stores), ``responses`` and ``stubber`` (the HTTP surface and the fast
 Invoke path), ``reader`` (functions and settings, cached), ``sources`` and ``eventbridge``
-(where moto invokes functions), ``sinks`` (where outcomes land), ``lifecycle`` (mock_aws itself),
-``compat`` (version shims).
+(where moto invokes functions), ``sinks`` (where outcomes land), ``cloudwatch`` (metrics read as
+AWS reads them), ``lifecycle`` (mock_aws itself), ``compat`` (version shims).
 """
 
 from __future__ import annotations
 
 import threading
 
-from . import active, backend, eventbridge, reader, sources, stubber
+from . import active, backend, cloudwatch, eventbridge, reader, sources, stubber
 from .compat import request_handler
 from .eventbridge import MotoSchedules
 from .lifecycle import (
@@ -33,6 +33,7 @@ PATCHES: tuple[Patch, ...] = (
     *sources.PATCHES,
     *eventbridge.PATCHES,
     *stubber.PATCHES,
+    *cloudwatch.PATCHES,
 )
 
 _lock = threading.Lock()
