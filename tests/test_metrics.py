@@ -1,13 +1,50 @@
-"""CloudWatch metrics as AWS publishes them: Lambda's own under its dimension sets (spec 6.1), read
-through boto3."""
+"""CloudWatch metrics as AWS publishes them: Lambda's own under its dimension sets (spec 6.1), and
+the metrics CloudWatch Logs extracts from log lines in the embedded metric format (AWS's
+"Specification: Embedded metric format", quoted as "EMF spec"), all read through boto3."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 import boto3
+import pytest
 
+from mocklambda import MockLambdaWarning
 from tests.helpers import ECHO, REGION, invoke_event, metric_value
+
+# What aws-lambda-powertools 3.37.0 prints at the end of a handler decorated with
+# ``@metrics.log_metrics``, for Metrics(namespace="Orders", service="orders") after
+# add_dimension("environment", "test"), add_metric("OrdersPlaced", Count, n) for each item,
+# add_metric("Latency", Milliseconds, 12.5, resolution=High) and add_metadata("order_id", "o-1"):
+# the same members in the same order, compact, values as arrays (checked against its output).
+POWERTOOLS_METRICS = """
+import json
+import time
+
+
+def handler(event, context):
+    print(json.dumps({
+        "_aws": {
+            "Timestamp": event.get("timestamp", int(time.time() * 1000)),
+            "CloudWatchMetrics": [{
+                "Namespace": "Orders",
+                "Dimensions": [["environment", "service"]],
+                "Metrics": [{"Name": "OrdersPlaced", "Unit": "Count"},
+                            {"Name": "Latency", "Unit": "Milliseconds", "StorageResolution": 1}],
+            }],
+        },
+        "environment": "test", "service": "orders", "order_id": "o-1",
+        "OrdersPlaced": [float(n) for n in event["items"]], "Latency": [12.5],
+    }, separators=(",", ":")))
+    return {"placed": len(event["items"])}
+"""
+ORDERS = {"environment": "test", "service": "orders"}
+
+
+def prints(line: str) -> str:
+    """A handler that prints one line and returns ``{}``."""
+    return f"def handler(event, context):\n    print({line!r})\n    return {{}}\n"
 
 
 def dimension_sets(namespace: str, metric: str) -> list[frozenset[tuple[str, str]]]:
@@ -83,3 +120,68 @@ def test_cloudwatch_keeps_each_dimension_set_a_metric_of_its_own(lambda_mock):
     assert metric_value("Sales", "Total", {"Shop": "north"}, now) == 0
     assert metric_value("Sales", "Total", {}, now) == 0
     assert dimension_sets("Sales", "Total") == [frozenset({("Shop", "north"), ("Till", "3")})]
+
+
+# -- embedded metric format --------------------------------------------------------------------
+
+
+def test_powertools_metrics_become_cloudwatch_metrics(lambda_mock, lambda_client, create_function):
+    create_function("orders", POWERTOOLS_METRICS)
+    invoke_event(lambda_client, "orders", {"items": [1, 2]})
+    invoke_event(lambda_client, "orders", {"items": [3]})
+    lambda_mock.run_until_idle()
+    now = datetime.now(timezone.utc)  # the handler's Timestamp is the time it ran
+
+    def placed(statistic: str, **dimensions: str) -> float:
+        return metric_value("Orders", "OrdersPlaced", dimensions or ORDERS, now, statistic)
+
+    # EMF spec: a metric target is "a numeric value or an array of numeric values", each a sample
+    assert (placed("Sum"), placed("SampleCount"), placed("Minimum"), placed("Maximum")) == (6, 3, 1, 3)
+    assert metric_value("Orders", "Latency", ORDERS, now, "Average") == 12.5
+    assert placed("Sum", service="orders") == 0  # "Every DimensionSet used creates a new metric": only that one
+    listed = boto3.client("cloudwatch", region_name=REGION).list_metrics(Namespace="Orders")["Metrics"]
+    assert sorted((m["MetricName"], frozenset((d["Name"], d["Value"]) for d in m["Dimensions"])) for m in listed) == [
+        ("Latency", frozenset(ORDERS.items())), ("OrdersPlaced", frozenset(ORDERS.items()))]
+
+
+def test_the_documents_timestamp_dates_its_metrics(lambda_mock, lambda_client, create_function):
+    create_function("orders", POWERTOOLS_METRICS)
+    new_year = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    lambda_client.invoke(FunctionName="orders", Payload=b'{"items": [5], "timestamp": 1704067200000}')
+    # EMF spec: "Timestamp - A number representing the time stamp used for metrics extracted from the event"
+    assert metric_value("Orders", "OrdersPlaced", ORDERS, new_year) == 5
+    assert metric_value("Orders", "OrdersPlaced", ORDERS, datetime.now(timezone.utc)) == 0
+
+
+INVALID_LINES = {
+    # the _aws member "MUST contain ... Timestamp"
+    "validation": ('{"_aws":{"CloudWatchMetrics":[{"Namespace":"Orders","Dimensions":[["service"]],'
+                   '"Metrics":[{"Name":"OrdersPlaced","Unit":"Count"}]}]},"service":"orders","OrdersPlaced":1}'),
+    # "The LogEvent message MUST be a valid JSON object"
+    "parsing": '{"_aws":{"Timestamp":1704067200000,"CloudWatchMetrics":[',
+}
+
+
+@pytest.mark.parametrize(("kind", "line"), INVALID_LINES.items(), ids=INVALID_LINES.keys())
+def test_an_invalid_document_stays_a_log_line_only(lambda_mock, lambda_client, create_function, kind: str,
+                                                   line: str):
+    create_function("orders", prints(line))
+    lambda_client.invoke(FunctionName="orders", Payload=b"{}")
+    logs = boto3.client("logs", region_name=REGION)
+    with pytest.warns(MockLambdaWarning, match="Timestamp" if kind == "validation" else "not one JSON object"):
+        events = logs.filter_log_events(logGroupName="/aws/lambda/orders")["events"]
+    assert line in [event["message"].rstrip("\n") for event in events]
+    assert boto3.client("cloudwatch", region_name=REGION).list_metrics(Namespace="Orders")["Metrics"] == []
+    # CloudWatch Logs counts it in AWS/Logs, per log group
+    errors = "EMFValidationErrors" if kind == "validation" else "EMFParsingErrors"
+    group = {"LogGroupName": "/aws/lambda/orders"}
+    assert metric_value("AWS/Logs", errors, group, datetime.now(timezone.utc)) == 1
+
+
+def test_lines_that_only_look_like_metrics_are_plain_logs(lambda_mock, lambda_client, create_function,
+                                                           recwarn: Any):
+    create_function("orders", prints('{"message": "checkout", "detail": {"_aws": "not at the root"}}'))
+    lambda_client.invoke(FunctionName="orders", Payload=b"{}")
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    assert cloudwatch.list_metrics(Namespace="AWS/Logs")["Metrics"] == []
+    assert not [w for w in recwarn if issubclass(w.category, MockLambdaWarning)]

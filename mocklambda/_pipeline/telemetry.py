@@ -1,15 +1,18 @@
-"""What Lambda records of each run (spec §6): logs for CloudWatch Logs and AWS/Lambda metrics under
-AWS's dimension sets (spec 6.1), buffered and written through the sinks in bulk (one write per
-stream, per account, region and namespace)."""
+"""What Lambda records of each run (spec §6): logs for CloudWatch Logs, AWS/Lambda metrics under
+AWS's dimension sets (spec 6.1), and the metrics CloudWatch Logs extracts from log lines in the
+embedded metric format; buffered and written through the sinks in bulk (one write per stream, per
+account, region and namespace)."""
 
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timezone
 
+from .._core import emf
 from .._core.metric_dimensions import dimension_sets
 from .._model import Arn, ExecutionResult, FunctionSnapshot
 from .._ports import Sinks, StatisticSet
+from ..errors import warn
 
 METRIC_READER = "://monitoring."  # CloudWatch's endpoint: a call there reads metrics
 FLUSH_AT = 10_000  # metric sets written anyway, so that they never pile up
@@ -67,8 +70,52 @@ class Telemetry:
     def flush(self, with_metrics: bool = True) -> None:
         with self._lock:
             logs, self._logs = self._logs, []
-            metrics: list[StatisticSet] = []
-            if with_metrics:
+        if logs:
+            self._extract_embedded_metrics(logs)
+        metrics: list[StatisticSet] = []
+        if with_metrics:
+            with self._lock:
                 metrics, self._metrics = list(self._metrics.values()), {}
         if logs or metrics:
             self._sinks.write_telemetry(logs, metrics)
+
+    def _extract_embedded_metrics(self, logs: list[tuple[FunctionSnapshot, ExecutionResult]]) -> None:
+        """What CloudWatch Logs extracts from lines in the embedded metric format, once the logs
+        are written. An invalid document is kept as a log line only, as on AWS: it counts in
+        ``AWS/Logs`` EMFParsingErrors / EMFValidationErrors and is warned about, with the reason."""
+        for function, result in logs:
+            text = result.log
+            if emf.MARKER not in text:
+                continue
+            for line in text.split("\n"):
+                try:
+                    extracted = emf.extract(line)
+                except emf.InvalidEmf as error:
+                    self._log_error(function, error)
+                    continue
+                with self._lock:
+                    for metric in extracted:
+                        self._add_embedded(function, metric)
+
+    def _add_embedded(self, function: FunctionSnapshot, metric: emf.EmfMetric) -> None:
+        key = (function.account_id, function.region, metric.namespace, metric.name, metric.unit,
+               metric.resolution, metric.dimensions, metric.timestamp_ms)
+        values = iter(metric.values)
+        stats = self._metrics.get(key)
+        if stats is None:
+            at = datetime.fromtimestamp(metric.timestamp_ms / 1000, timezone.utc)
+            stats = self._metrics[key] = StatisticSet(function.account_id, function.region, metric.namespace,
+                                                      metric.name, metric.unit, at, (metric.dimensions,),
+                                                      next(values), metric.resolution)
+        for value in values:
+            stats.add(value)
+
+    def _log_error(self, function: FunctionSnapshot, error: emf.InvalidEmf) -> None:
+        name = "EMFParsingErrors" if error.kind == "parsing" else "EMFValidationErrors"
+        at = datetime.now(timezone.utc)
+        with self._lock:
+            self._metrics[(function.account_id, function.region, "AWS/Logs", name, function.log_group, id(at))] = (
+                StatisticSet(function.account_id, function.region, "AWS/Logs", name, "Count", at,
+                             ((("LogGroupName", function.log_group),),), 1))
+        warn(f"a line that {function.name} logged is an embedded metric format document CloudWatch Logs "
+             f"would not extract metrics from ({name}): {error}")
