@@ -4,7 +4,7 @@ the metrics CloudWatch Logs extracts from log lines in the embedded metric forma
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
@@ -120,6 +120,12 @@ def test_cloudwatch_keeps_each_dimension_set_a_metric_of_its_own(lambda_mock):
     assert metric_value("Sales", "Total", {"Shop": "north"}, now) == 0
     assert metric_value("Sales", "Total", {}, now) == 0
     assert dimension_sets("Sales", "Total") == [frozenset({("Shop", "north"), ("Till", "3")})]
+    results = cloudwatch.get_metric_data(StartTime=now - timedelta(hours=1), EndTime=now + timedelta(hours=1),
+                                         MetricDataQueries=[{"Id": f"q{n}", "MetricStat": {"Metric": {
+                                             "Namespace": "Sales", "MetricName": "Total", "Dimensions": dimensions},
+                                             "Period": 7200, "Stat": "Sum"}}
+                                             for n, dimensions in enumerate([both, both[::-1], both[:1]])])
+    assert [r["Values"] for r in results["MetricDataResults"]] == [[3.0], [3.0], []]
 
 
 # -- embedded metric format --------------------------------------------------------------------

@@ -6,6 +6,9 @@
   metric that has none). moto's matches every datum that has them among others, so a query by
   ``FunctionName`` would also sum the ``FunctionName`` + ``Resource`` data. moto's own
   ``GetMetricData`` already matches exactly.
+- ``GetMetricData`` finds a metric whatever the order its dimensions are given in. moto compares
+  sorted dimension lists, but ``Dimension.__lt__`` is no order (it compares a value with a name),
+  so the sort kept the order given and a multi-dimension query in another order found nothing.
 - ``ListMetrics`` lists each metric once. moto's de-duplication compares multi-dimension metrics
   wrongly (``are_dimensions_same`` pairs every dimension with every other), so it listed such a
   metric once per datum.
@@ -17,7 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from moto.cloudwatch.models import CloudWatchBackend, MetricDatumBase
+from moto.cloudwatch.models import CloudWatchBackend, Dimension, MetricDatumBase
 
 from .patches import Patch
 
@@ -63,9 +66,15 @@ def _get_filtered_metrics(self: CloudWatchBackend, metric_name: str, namespace: 
     return found
 
 
+def _dimension_before(self: Dimension, other: Dimension) -> bool:
+    """Dimensions in (name, value) order."""
+    return (self.name or "", self.value or "") < (other.name or "", other.value or "")
+
+
 GET_METRIC_STATISTICS = Patch(CloudWatchBackend, "get_metric_statistics", _get_metric_statistics)
 
 PATCHES: tuple[Patch, ...] = (
     GET_METRIC_STATISTICS,
     Patch(CloudWatchBackend, "get_filtered_metrics", _get_filtered_metrics),
+    Patch(Dimension, "__lt__", _dimension_before),
 )
