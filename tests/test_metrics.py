@@ -4,6 +4,7 @@ the metrics CloudWatch Logs extracts from log lines in the embedded metric forma
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -152,11 +153,16 @@ def test_powertools_metrics_become_cloudwatch_metrics(lambda_mock, lambda_client
 
 def test_the_documents_timestamp_dates_its_metrics(lambda_mock, lambda_client, create_function):
     create_function("orders", POWERTOOLS_METRICS)
-    new_year = datetime(2024, 1, 1, tzinfo=timezone.utc)
-    lambda_client.invoke(FunctionName="orders", Payload=b'{"items": [5], "timestamp": 1704067200000}')
+    yesterday = datetime.now(timezone.utc) - timedelta(days=1)
+    weeks_ago = yesterday - timedelta(days=14)
+    for moment in (yesterday, weeks_ago):
+        payload = {"items": [5], "timestamp": int(moment.timestamp() * 1000)}
+        lambda_client.invoke(FunctionName="orders", Payload=json.dumps(payload).encode())
     # EMF spec: "Timestamp - A number representing the time stamp used for metrics extracted from the event"
-    assert metric_value("Orders", "OrdersPlaced", ORDERS, new_year) == 5
+    with pytest.warns(MockLambdaWarning, match="two weeks before"):  # as PutMetricData, two weeks back at most
+        assert metric_value("Orders", "OrdersPlaced", ORDERS, yesterday) == 5
     assert metric_value("Orders", "OrdersPlaced", ORDERS, datetime.now(timezone.utc)) == 0
+    assert metric_value("Orders", "OrdersPlaced", ORDERS, weeks_ago) == 0
 
 
 INVALID_LINES = {

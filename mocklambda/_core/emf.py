@@ -24,6 +24,11 @@ MAX_DIMENSION_VALUE = 1024  # characters of a dimension target's value
 MAX_NAME = 1024  # characters of a Namespace or a metric Name (the JSON schema)
 MAX_MAGNITUDE = 2.0**360  # CloudWatch refuses values beyond ±2^360 (MetricDatum)
 RESOLUTIONS = (1, 60)  # StorageResolution: high (1 s) or standard (60 s, the default)
+# CloudWatch takes "time stamps that are as much as two weeks before the current date, and as much
+# as 2 hours after the current day and time" (PutMetricData), and no namespace of its own services
+MAX_AGE_MS = 14 * 86_400_000
+MAX_AHEAD_MS = 2 * 3_600_000
+RESERVED_NAMESPACE = "AWS/"
 UNITS = frozenset({
     "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes",
     "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count", "Bytes/Second",
@@ -66,10 +71,11 @@ def document_text(line: str) -> str | None:
     return text[start + 1:] if start >= 0 else None
 
 
-def extract(line: str) -> list[EmfMetric]:
-    """The metrics CloudWatch Logs extracts from one log line: none when it holds no EMF document
-    (no ``_aws`` member on a JSON object's root); raises ``InvalidEmf`` when it holds one that
-    breaks the specification."""
+def extract(line: str, received_ms: float) -> list[EmfMetric]:
+    """The metrics CloudWatch Logs extracts from one log line received at ``received_ms`` (ms since
+    the epoch): none when it holds no EMF document (no ``_aws`` member on a JSON object's root);
+    raises ``InvalidEmf`` when it holds one that breaks the specification, or CloudWatch's rules
+    for metric data (time stamp, reserved namespaces)."""
     text = document_text(line)
     if text is None:
         return []
@@ -90,6 +96,9 @@ def extract(line: str) -> list[EmfMetric]:
     timestamp = metadata.get("Timestamp")
     if not _is_number(timestamp):
         raise _invalid("_aws.Timestamp must be a number: milliseconds since 1970-01-01T00:00:00Z")
+    if not received_ms - MAX_AGE_MS <= timestamp <= received_ms + MAX_AHEAD_MS:
+        raise _invalid(f"_aws.Timestamp {timestamp} is not within two weeks before and two hours after the "
+                       f"time the line was logged ({received_ms:.0f}): CloudWatch takes no such metric data")
     return [metric for directive in directives for metric in _directive(root, directive, float(timestamp))]
 
 
@@ -99,6 +108,8 @@ def _directive(root: dict[str, Any], directive: Any, timestamp_ms: float) -> lis
     namespace = directive.get("Namespace")
     if not _is_name(namespace):
         raise _invalid(f"Namespace must be a string of 1 to {MAX_NAME} characters")
+    if namespace.startswith(RESERVED_NAMESPACE):
+        raise _invalid(f"Namespace {namespace!r}: namespaces beginning with AWS/ are reserved for AWS's services")
     dimension_sets = directive.get("Dimensions")
     if not isinstance(dimension_sets, list) or not dimension_sets:
         raise _invalid("Dimensions must be an array of at least one DimensionSet (which may be empty)")

@@ -6,6 +6,7 @@ account, region and namespace)."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timezone
 
 from .._core import emf
@@ -83,13 +84,14 @@ class Telemetry:
         """What CloudWatch Logs extracts from lines in the embedded metric format, once the logs
         are written. An invalid document is kept as a log line only, as on AWS: it counts in
         ``AWS/Logs`` EMFParsingErrors / EMFValidationErrors and is warned about, with the reason."""
+        received_ms = time.time() * 1000  # when CloudWatch Logs gets them: now, as their events' time
         for function, result in logs:
             text = result.log
             if emf.MARKER not in text:
                 continue
             for line in text.split("\n"):
                 try:
-                    extracted = emf.extract(line)
+                    extracted = emf.extract(line, received_ms)
                 except emf.InvalidEmf as error:
                     self._log_error(function, error)
                     continue

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mocklambda._core.emf import UNITS, EmfMetric, InvalidEmf, extract
+from mocklambda._core.emf import MAX_AGE_MS, MAX_AHEAD_MS, UNITS, EmfMetric, InvalidEmf, extract
 
 # What aws-lambda-powertools 3.37.0 prints for Metrics(namespace="Orders", service="orders") with
 # add_dimension("environment", "test"), add_metric("OrdersPlaced", Count, 1) twice with values 1 and 2,
@@ -25,6 +25,7 @@ POWERTOOLS = (
     '"order_id":"o-1","OrdersPlaced":[1.0,2.0],"Latency":[12.5]}'
 )
 DIMENSIONS = (("environment", "test"), ("service", "orders"))
+NOW = 1796021510711.0  # when CloudWatch Logs receives the line: here the document's own time
 
 
 def document(**changes: Any) -> dict[str, Any]:
@@ -55,7 +56,7 @@ def line(doc: Any) -> str:
 
 
 def test_powertools_output_is_extracted() -> None:
-    assert extract(POWERTOOLS) == [
+    assert extract(POWERTOOLS, NOW) == [
         EmfMetric("Orders", "OrdersPlaced", "Count", 60, DIMENSIONS, (1.0, 2.0), 1796021510711.0),
         EmfMetric("Orders", "Latency", "Milliseconds", 1, DIMENSIONS, (12.5,), 1796021510711.0),
     ]
@@ -65,7 +66,7 @@ def test_a_document_after_lambdas_metadata_is_extracted() -> None:
     # EMF spec: "While Lambda may prepend log events with metadata such as timestamp and request id,
     # a valid embedded metric format document after this metadata is considered valid"
     prefixed = f"[INFO]\t2026-11-30T07:00:00.000Z\t3f1c9e0a-1111-2222-3333-444455556666\t{POWERTOOLS}"
-    assert extract(prefixed) == extract(POWERTOOLS)
+    assert extract(prefixed, NOW) == extract(POWERTOOLS, NOW)
 
 
 @pytest.mark.parametrize("text", [
@@ -77,7 +78,7 @@ def test_a_document_after_lambdas_metadata_is_extracted() -> None:
     "",
 ])
 def test_lines_without_a_document_give_nothing(text: str) -> None:
-    assert extract(text) == []
+    assert extract(text, NOW) == []
 
 
 def test_defaults_and_dimension_sets() -> None:
@@ -85,7 +86,7 @@ def test_defaults_and_dimension_sets() -> None:
     doc["Latency"] = 5
     # EMF spec: "A DimensionSet MAY be empty"; Unit "default value of NONE"; StorageResolution "default
     # value of 60"; "Every DimensionSet used creates a new metric"
-    assert extract(line(doc)) == [
+    assert extract(line(doc), NOW) == [
         EmfMetric("Orders", "Latency", "None", 60, (), (5.0,), 1796021510711.0),
         EmfMetric("Orders", "Latency", "None", 60, (("service", "orders"),), (5.0,), 1796021510711.0),
     ]
@@ -95,7 +96,7 @@ def test_every_directive_counts() -> None:
     doc = document()
     second = {"Namespace": "Billing", "Dimensions": [["service"]], "Metrics": [{"Name": "Latency"}]}
     doc["_aws"]["CloudWatchMetrics"].append(second)
-    assert [(m.namespace, m.name) for m in extract(line(doc))] == [
+    assert [(m.namespace, m.name) for m in extract(line(doc), NOW)] == [
         ("Orders", "OrdersPlaced"), ("Orders", "Latency"), ("Billing", "Latency")]
 
 
@@ -104,18 +105,19 @@ def test_the_limits_themselves_are_allowed() -> None:
     doc = with_directive(Dimensions=[keys], Metrics=[{"Name": f"m{n}"} for n in range(100)])  # 100 metrics
     doc.update(dict.fromkeys(keys, "v" * 1024))  # "MUST NOT contain more than 1024 characters"
     doc.update({f"m{n}": [float(n)] * 100 for n in range(100)})  # 100 values
-    metrics = extract(line(doc))
+    metrics = extract(line(doc), NOW)
     assert len(metrics) == 100 and all(len(m.values) == 100 and len(m.dimensions) == 30 for m in metrics)
 
 
 def test_an_empty_value_array_gives_no_datum() -> None:
-    assert [m.name for m in extract(line(document(OrdersPlaced=[])))] == ["Latency"]
+    assert [m.name for m in extract(line(document(OrdersPlaced=[])), NOW)] == ["Latency"]
 
 
-def test_a_number_of_milliseconds_is_the_time() -> None:
+@pytest.mark.parametrize("timestamp", [NOW - 0.5, NOW - MAX_AGE_MS, NOW + MAX_AHEAD_MS])
+def test_a_number_of_milliseconds_is_the_time(timestamp: float) -> None:
     doc = document()
-    doc["_aws"]["Timestamp"] = 1700000000123.5
-    assert {m.timestamp_ms for m in extract(line(doc))} == {1700000000123.5}
+    doc["_aws"]["Timestamp"] = timestamp
+    assert {m.timestamp_ms for m in extract(line(doc), NOW)} == {timestamp}
 
 
 def metadata(**changes: Any) -> dict[str, Any]:
@@ -136,11 +138,15 @@ INVALID = {
     "no Timestamp": metadata(Timestamp=None),
     "Timestamp as text": metadata(Timestamp="1796021510711"),
     "Timestamp true": metadata(Timestamp=True),
+    # PutMetricData: "as much as two weeks before the current date, and as much as 2 hours after"
+    "Timestamp over two weeks old": metadata(Timestamp=NOW - MAX_AGE_MS - 1),
+    "Timestamp over two hours ahead": metadata(Timestamp=NOW + MAX_AHEAD_MS + 1),
     # MetricDirectives "MUST contain ... Namespace, Dimensions, Metrics"
     "directive not an object": metadata(CloudWatchMetrics=["Orders"]),
     "no Namespace": with_directive(Namespace=None),
     "empty Namespace": with_directive(Namespace=""),
     "Namespace of 1025 characters": with_directive(Namespace="n" * 1025),
+    "a namespace of AWS's": with_directive(Namespace="AWS/Lambda"),  # "reserved for use by Amazon Web Services"
     "no Dimensions": with_directive(Dimensions=None),
     "no DimensionSet": with_directive(Dimensions=[]),  # the schema: minItems 1
     "DimensionSet not an array": with_directive(Dimensions=["service"]),
@@ -171,7 +177,7 @@ INVALID = {
 @pytest.mark.parametrize("doc", INVALID.values(), ids=INVALID.keys())
 def test_documents_that_break_a_rule_are_not_extracted(doc: dict[str, Any]) -> None:
     with pytest.raises(InvalidEmf) as excinfo:
-        extract(line(doc))
+        extract(line(doc), NOW)
     assert excinfo.value.kind == "validation"
 
 
@@ -184,7 +190,7 @@ def test_documents_that_break_a_rule_are_not_extracted(doc: dict[str, Any]) -> N
 ])
 def test_text_that_is_no_json_object_is_a_parsing_error(text: str) -> None:
     with pytest.raises(InvalidEmf) as excinfo:
-        extract(text)
+        extract(text, NOW)
     assert excinfo.value.kind == "parsing"
 
 
@@ -192,7 +198,7 @@ def test_a_document_over_1_mb_is_not_extracted() -> None:
     # EMF spec: "limited to a maximum size of 1 MB"
     big = line(document(order_id="x" * 1_048_576))
     with pytest.raises(InvalidEmf, match="1 MB"):
-        extract(big)
+        extract(big, NOW)
 
 
 # -- properties ------------------------------------------------------------------------------
@@ -207,7 +213,7 @@ def documents(draw: st.DrawFn) -> tuple[dict[str, Any], list[EmfMetric]]:
     """A valid document and the metrics the EMF spec says it holds, in order."""
     names = draw(st.lists(KEYS, min_size=1, max_size=5, unique=True))
     keys = draw(st.lists(KEYS.filter(lambda k: k not in names), max_size=5, unique=True))
-    timestamp = draw(st.integers(0, 4_102_444_800_000))
+    timestamp = draw(st.integers(int(NOW) - MAX_AGE_MS, int(NOW) + MAX_AHEAD_MS))
     root: dict[str, Any] = {key: draw(st.text(min_size=1, max_size=20)) for key in keys}
     directives = []
     expected = []
@@ -242,7 +248,7 @@ def documents(draw: st.DrawFn) -> tuple[dict[str, Any], list[EmfMetric]]:
 def test_a_valid_document_gives_one_metric_per_definition_and_dimension_set(
         case: tuple[dict[str, Any], list[EmfMetric]], separators: tuple[str, str], prefix: str) -> None:
     doc, expected = case
-    assert extract(prefix + json.dumps(doc, separators=separators)) == expected
+    assert extract(prefix + json.dumps(doc, separators=separators), NOW) == expected
 
 
 @given(documents(), st.data())
@@ -253,13 +259,13 @@ def test_breaking_a_target_makes_the_whole_document_invalid(case: tuple[dict[str
     target = data.draw(st.sampled_from(sorted({m.name for m in expected} | {k for m in expected for k, _ in m.dimensions})))
     broken[target] = None  # neither a number nor a string: no target can be null
     with pytest.raises(InvalidEmf):
-        extract(json.dumps(broken))
+        extract(json.dumps(broken), NOW)
 
 
 @given(st.text() | st.text().map(lambda text: '{"_aws": ' + text))
 def test_any_text_gives_metrics_or_invalid_emf_and_nothing_else(text: str) -> None:
     try:
-        metrics = extract(text)
+        metrics = extract(text, NOW)
     except InvalidEmf as error:
         assert error.kind in ("parsing", "validation")
     else:
