@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from ._core.clock import Clock
+from ._core.metric_dimensions import Dimensions
 from ._core.records import DeadLetter
 from ._core.retry_policy import RetrySettings
 from ._model import Chain, ExecutionResult, FunctionSnapshot, QueuedEvent
@@ -44,13 +45,17 @@ class SqsMapping:
 
 
 class StatisticSet:
-    """Data of one function, metric and instant, kept as CloudWatch's StatisticValues (count,
-    sum, min, max): on the virtual clock thousands of attempts share an instant."""
+    """Data of one metric at one instant, kept as CloudWatch's StatisticValues (count, sum, min,
+    max): on the virtual clock thousands of attempts share an instant. CloudWatch gets it under
+    each of its ``dimension_sets`` (each is a metric of its own there, spec 6.1)."""
 
-    __slots__ = ("function", "name", "unit", "at", "count", "total", "low", "high")
+    __slots__ = ("account", "region", "namespace", "name", "unit", "at", "dimension_sets", "resolution",
+                 "count", "total", "low", "high")
 
-    def __init__(self, function: FunctionSnapshot, name: str, unit: str, at: datetime, value: float) -> None:
-        self.function, self.name, self.unit, self.at = function, name, unit, at
+    def __init__(self, account: str, region: str, namespace: str, name: str, unit: str, at: datetime,
+                 dimension_sets: tuple[Dimensions, ...], value: float, resolution: int = 60) -> None:
+        self.account, self.region, self.namespace, self.name, self.unit = account, region, namespace, name, unit
+        self.at, self.dimension_sets, self.resolution = at, dimension_sets, resolution
         self.count, self.total, self.low, self.high = 1, value, value, value
 
     def add(self, value: float) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
@@ -100,9 +100,15 @@ def error_of(excinfo: Any) -> tuple[int, str, str]:
 
 def metric_total(lam: Any, metric: str, function: str, statistic: str = "Sum") -> float:
     """A function's ``AWS/Lambda`` metric in CloudWatch, over the hour either side of the mock's clock."""
-    now = lam.clock.now()
+    return metric_value("AWS/Lambda", metric, {"FunctionName": function}, lam.clock.now(), statistic)
+
+
+def metric_value(namespace: str, metric: str, dimensions: dict[str, str], around: datetime,
+                 statistic: str = "Sum") -> float:
+    """One metric (exactly these dimensions, as CloudWatch keeps each set apart) over the hour
+    either side of ``around`` (one datapoint; 0 when there is none)."""
     points = boto3.client("cloudwatch", region_name=REGION).get_metric_statistics(
-        Namespace="AWS/Lambda", MetricName=metric, Dimensions=[{"Name": "FunctionName", "Value": function}],
-        StartTime=now - timedelta(hours=1), EndTime=now + timedelta(hours=1), Period=7200, Statistics=[statistic],
+        Namespace=namespace, MetricName=metric, Dimensions=[{"Name": k, "Value": v} for k, v in dimensions.items()],
+        StartTime=around - timedelta(hours=1), EndTime=around + timedelta(hours=1), Period=7200, Statistics=[statistic],
     )["Datapoints"]
     return sum(point[statistic] for point in points)

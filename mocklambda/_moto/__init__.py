@@ -6,15 +6,16 @@ installation) and ``uninstall()`` undoes them, in reverse. The adapters: ``backe
 Lambda backend and its stores), ``responses`` and ``stubber`` (the HTTP surface and the fast
 Invoke path), ``reader`` (functions and settings, cached), ``sources`` and ``eventbridge``
 (where moto invokes functions), ``sqs_visibility`` (what handlers do to messages a mapping
-holds), ``sinks`` (where outcomes land), ``cloudformation`` (the Lambda resources of stacks),
-``lifecycle`` (mock_aws itself), ``compat`` (version shims).
+holds), ``sinks`` (where outcomes land), ``cloudwatch`` (metrics read as AWS reads them),
+``cloudformation`` (the Lambda resources of stacks), ``lifecycle`` (mock_aws itself),
+``compat`` (version shims).
 """
 
 from __future__ import annotations
 
 import threading
 
-from . import active, backend, cloudformation, eventbridge, reader, sources, sqs_visibility, stubber
+from . import active, backend, cloudformation, cloudwatch, eventbridge, reader, sources, sqs_visibility, stubber
 from .compat import request_handler
 from .eventbridge import MotoSchedules
 from .lifecycle import (
@@ -36,6 +37,7 @@ PATCHES: tuple[Patch, ...] = (
     *eventbridge.PATCHES,
     *stubber.PATCHES,
     *cloudformation.PATCHES,
+    *cloudwatch.PATCHES,
 )
 
 _lock = threading.Lock()

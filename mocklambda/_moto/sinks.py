@@ -73,31 +73,35 @@ class MotoSinks:
 
     def write_telemetry(self, logs: list[tuple[FunctionSnapshot, ExecutionResult]],
                         metrics: list[StatisticSet]) -> None:
-        """Logs and metrics into moto in bulk: one write per stream and per account and region."""
+        """Logs and metrics into moto in bulk: one write per stream and per account, region and
+        namespace. A statistic set is one datum under each of its dimension sets."""
         now = int(unix_time_millis())
-        data: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        data: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
         for stats in metrics:
-            function = stats.function
             datum: dict[str, Any] = {
                 "MetricName": stats.name,
                 "Unit": stats.unit,
                 "Timestamp": stats.at.astimezone(timezone.utc).replace(tzinfo=None),
-                "Dimensions": [{"Name": "FunctionName", "Value": function.name}],
             }
+            if stats.resolution != 60:
+                datum["StorageResolution"] = stats.resolution
             if stats.count == 1:
                 datum["Value"] = stats.total
             else:
                 datum["StatisticValues"] = {"SampleCount": stats.count, "Sum": stats.total,
                                             "Minimum": stats.low, "Maximum": stats.high}
-            data.setdefault((function.account_id, function.region), []).append(datum)
+            data.setdefault((stats.account, stats.region, stats.namespace), []).extend(
+                {**datum, "Dimensions": [{"Name": name, "Value": value} for name, value in dimensions]}
+                for dimensions in stats.dimension_sets
+            )
         streams: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
         for function, result in logs:
             key = (function.account_id, function.region, function.log_group, result.log_stream)
             streams.setdefault(key, []).extend({"timestamp": now, "message": event} for event in result.log_events())
-        for (account, region), datums in data.items():
+        for (account, region, namespace), datums in data.items():
             backend = cloudwatch_backends[account][region]
             for start in range(0, len(datums), 1000):
-                backend.put_metric_data("AWS/Lambda", datums[start:start + 1000])
+                backend.put_metric_data(namespace, datums[start:start + 1000])
         for (account, region, group_name, stream), events in streams.items():
             logs_backend = logs_backends[account][region]
             if group_name not in logs_backend.groups:

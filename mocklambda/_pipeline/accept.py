@@ -31,7 +31,7 @@ class Acceptor:
         request = InvocationRequest(request_id or str(uuid.uuid4()), payload, invoked_arn, chain=chain)
         event = self._queue.submit(function, request)
         event.stopped_as_recursive = not admitted
-        self._telemetry.count(function, "AsyncEventsReceived", 1, self._queue.clock.now())
+        self._telemetry.count(function, "AsyncEventsReceived", 1, self._queue.clock.now(), invoked_arn=invoked_arn)
         if self._duplicate_rate and self._random.random() < self._duplicate_rate:
             duplicate = self._queue.submit(function, request)  # at-least-once: delivered twice (spec 2.8)
             duplicate.stopped_as_recursive = event.stopped_as_recursive  # the same event: stopped too

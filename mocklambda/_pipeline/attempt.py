@@ -83,8 +83,9 @@ class Dispatcher:
         config = self._directory.async_config(function, event.request.invoked_arn)
         settings = config.settings
         now = self._clock.now()
+        invoked = event.request.invoked_arn
         if event.stopped_as_recursive:  # spec 7.2: the next invocation is stopped, not run
-            self._telemetry.count(function, "RecursiveInvocationsDropped", 1, now)
+            self._telemetry.count(function, "RecursiveInvocationsDropped", 1, now, invoked_arn=invoked)
             return AttemptOutcome("recursive_loop", settings=settings)
         if config.zero_concurrency:
             return AttemptOutcome("zero_concurrency", settings=settings)
@@ -93,14 +94,14 @@ class Dispatcher:
             fault = "throttle"
         if fault is not None:
             if fault == "throttle":
-                self._telemetry.count(function, "Throttles", 1, now)
+                self._telemetry.count(function, "Throttles", 1, now, invoked_arn=invoked)
             return AttemptOutcome(fault, settings=settings)
         age_ms = (self._clock.offset() - event.enqueued_at) * 1000
         try:
             result = self.execute(function, event.request, inline=True)
         finally:
             self._concurrency.release(function)
-        self._telemetry.record_run(function, result, now, age_ms)
+        self._telemetry.record_run(function, result, now, age_ms, invoked_arn=invoked)
         return AttemptOutcome("run", result, settings)
 
     def invoke_sync(self, function: FunctionSnapshot, request_id: str, payload: bytes, invoked_arn: str,
@@ -109,15 +110,15 @@ class Dispatcher:
         now = self._clock.now()
         chain, admitted = admit(function.arn, current_chain(), lambda: self._directory.recursion_config(function))
         if not admitted:
-            self._telemetry.count(function, "RecursiveInvocationsDropped", 1, now)
+            self._telemetry.count(function, "RecursiveInvocationsDropped", 1, now, invoked_arn=invoked_arn)
             raise aws_errors.AwsError(400, "RecursiveInvocationException", RECURSION_MESSAGE)  # spec 7.2
         config = self._directory.async_config(function, invoked_arn)
         if config.zero_concurrency:
-            self._telemetry.count(function, "Throttles", 1, now)
+            self._telemetry.count(function, "Throttles", 1, now, invoked_arn=invoked_arn)
             raise aws_errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")  # spec 1.23
         reason = self._concurrency.acquire(function, config.reserved_concurrency)
         if reason is not None:  # realtime mode enforces concurrency (spec 1.21)
-            self._telemetry.count(function, "Throttles", 1, now)
+            self._telemetry.count(function, "Throttles", 1, now, invoked_arn=invoked_arn)
             raise aws_errors.throttled(reason)
         try:
             return self.run_now(function, InvocationRequest(request_id, payload, invoked_arn, client_context,
@@ -130,12 +131,13 @@ class Dispatcher:
         None when AWS would stop it as a recursive loop."""
         chain, admitted = admit(function.arn, current_chain(), lambda: self._directory.recursion_config(function))
         if not admitted:
-            self._telemetry.count(function, "RecursiveInvocationsDropped", 1, self._clock.now())
+            self._telemetry.count(function, "RecursiveInvocationsDropped", 1, self._clock.now(),
+                                  invoked_arn=invoked_arn)
             return None
         return self.run_now(function, InvocationRequest(str(uuid.uuid4()), payload, invoked_arn, chain=chain))
 
     def run_now(self, function: FunctionSnapshot, request: InvocationRequest) -> ExecutionResult:
         """Run one invocation now and record it (log and metrics), as Lambda does."""
         result = self.execute(function, request)
-        self._telemetry.record_run(function, result, self._clock.now())
+        self._telemetry.record_run(function, result, self._clock.now(), invoked_arn=request.invoked_arn)
         return result

@@ -33,7 +33,7 @@ class Finisher:
         at = self._clock.now()
         succeeded = event.condition == "Success"
         if not succeeded:
-            self._telemetry.count(event.function, "AsyncEventsDropped", 1, at)
+            self._telemetry.count(event.function, "AsyncEventsDropped", 1, at, invoked_arn=event.request.invoked_arn)
         config = self._directory.async_config(event.function, event.request.invoked_arn)
         target = config.on_success if succeeded else config.on_failure
         dlq = None if succeeded else config.dead_letter
@@ -47,14 +47,16 @@ class Finisher:
                 event.delivered_to += (target,)
             except Exception as error:  # the target is gone, too small, FIFO, ...
                 event.delivery_errors += (f"{target}: {type(error).__name__}: {error}",)
-                self._telemetry.count(event.function, "DestinationDeliveryFailures", 1, at)
+                self._telemetry.count(event.function, "DestinationDeliveryFailures", 1, at,
+                                      invoked_arn=event.request.invoked_arn)
         if dlq:
             try:
                 self._sinks.deliver_dead_letter(dlq, dead_letter(event))
                 event.delivered_to += (dlq,)
             except Exception as error:
                 event.delivery_errors += (f"{dlq}: {type(error).__name__}: {error}",)
-                self._telemetry.count(event.function, "DeadLetterErrors", 1, at)
+                self._telemetry.count(event.function, "DeadLetterErrors", 1, at,
+                                      invoked_arn=event.request.invoked_arn)
 
     def _deliver_record(self, event: QueuedEvent, target: str, succeeded: bool, at: datetime) -> None:
         record = invocation_record(event, at)

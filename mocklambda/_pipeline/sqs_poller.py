@@ -148,7 +148,8 @@ class SqsPoller:
         parent = next((self._chains[m["MessageId"]] for m in messages if m["MessageId"] in self._chains), None)
         chain, admitted = admit(function.arn, parent, lambda: self._directory.recursion_config(function))
         if not admitted:  # spec 7.2: a loop through SQS is stopped; the messages leave the queue
-            self._telemetry.count(function, "RecursiveInvocationsDropped", 1, self._clock.now())
+            self._telemetry.count(function, "RecursiveInvocationsDropped", 1, self._clock.now(),
+                                  invoked_arn=mapping.function_arn)
             self._delete(sqs, url, messages)
             return
         event = sqs_event(messages, mapping.queue_arn, queue_arn.region)
