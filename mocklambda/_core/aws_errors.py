@@ -54,12 +54,23 @@ def throttled(reason: str) -> AwsError:
     return AwsError(429, "TooManyRequestsException", "Rate Exceeded.", Reason=reason)
 
 
-def validation(field: str, value: str, constraint: str) -> AwsError:
+def constraint_text(field: str, value: str, constraint: str) -> str:
+    """One problem of a ``ValidationException``, as AWS words it."""
+    return f"Value '{value}' at '{field}' failed to satisfy constraint: {constraint}"
+
+
+def validation_errors(problems: list[str]) -> AwsError:
+    """AWS's combined message: ``N validation error(s) detected: <problem>; <problem>``."""
+    count = len(problems)
     return AwsError(
         400,
         "ValidationException",
-        f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {constraint}",
+        f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(problems),
     )
+
+
+def validation(field: str, value: str, constraint: str) -> AwsError:
+    return validation_errors([constraint_text(field, value, constraint)])
 
 
 def not_found_message(message: str) -> AwsError:

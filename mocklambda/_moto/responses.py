@@ -18,7 +18,7 @@ from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.urls import url_bases as moto_url_bases
 from moto.awslambda.urls import url_paths as moto_url_paths
 
-from .._core import aws_errors, invoke_request
+from .._core import aws_errors, function_names, invoke_request
 from .._core.event_invoke_config import (
     EventInvokeConfigStore,
     check_destinations,
@@ -159,7 +159,8 @@ class AsyncLambdaResponse(LambdaResponse):
 
     @answers_aws_errors
     def _recursion_config(self, operation: str) -> Response:
-        ref = invoke_request.parse_function_ref(self._function_segment("/recursion-config"), None)
+        ref = invoke_request.parse_function_ref(self._function_segment("/recursion-config"), None,
+                                                function_names.UNQUALIFIED)
         fn = resolve(self.backend, ref, self.region, self.current_account, self.partition)
         configs = self._async_backend().recursion_configs
         if operation == "put":
@@ -259,6 +260,8 @@ _EIC_METHODS = {
 
 url_bases = moto_url_bases
 url_paths = dict.fromkeys(moto_url_paths, AsyncLambdaResponse.dispatch)
-url_paths[r"{0}/(?P<api_version>[^/]+)/functions/(?P<function_name>[\w_:%-]+)/recursion-config/?$"] = (
-    AsyncLambdaResponse.dispatch
-)
+# moto routes only names of [\w:%-] to these: any other name must reach the syntax check (spec 1.20)
+url_paths.update({
+    rf"{{0}}/(?P<api_version>[^/]+)/functions/(?P<function_name>[^/]+)/{operation}/?$": AsyncLambdaResponse.dispatch
+    for operation in ("recursion-config", "invoke-async")
+})

@@ -1,0 +1,108 @@
+"""Golden data for the Lambda API's answers (not its deliveries): what mocklambda answers to bad
+names, reserved concurrency, a DeadLetterConfig without a target and refused runtimes or packages,
+compared with responses recorded against real AWS (``test_lambda_api.snapshot.json``,
+``test_lambda_destinations.snapshot.json``), read as they are. The comparison is
+``tests/test_golden_snapshots.py``'s. Spec: ``aws-lambda-async-spec.md`` 1.10, 1.18-1.20.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.helpers import ACCOUNT, REGION
+from tests.test_golden_snapshots import as_recorded, assert_shape, recorded
+
+LAMBDA_API = "test_lambda_api.snapshot.json"
+FUNCTION_TEST = "tests/aws/services/lambda_/test_lambda_api.py::TestLambdaFunction::"
+CONCURRENCY_TEST = "tests/aws/services/lambda_/test_lambda_api.py::TestLambdaReservedConcurrency::"
+RUNTIME_TEST = "tests/aws/services/lambda_/test_lambda_api.py::TestRuntimeValidation::"
+LENGTH_MASK = re.compile(r"<a:len\((\d+)\)>")  # the recorder's mask for "a" * N
+
+
+def unmasked_lengths(value: Any) -> Any:
+    """A recording with ``<a:len(N)>`` written out as the N letters it stands for."""
+    if isinstance(value, str):
+        return LENGTH_MASK.sub(lambda match: "a" * int(match.group(1)), value)
+    if isinstance(value, list):
+        return [unmasked_lengths(item) for item in value]
+    if isinstance(value, dict):
+        return {key: unmasked_lengths(item) for key, item in value.items()}
+    return value
+
+
+def as_recorded_validation(error: dict[str, Any]) -> dict[str, Any]:
+    """What the recording test keeps of an error (its ``_extract_from_error_message``): the code and
+    each ``Value … failed to satisfy constraint`` problem, sorted and counted, else the message."""
+    message, code = error["Error"]["Message"], error["Error"]["Code"]
+    problems = re.findall(r"(Value '.*?' at '.*?' failed to satisfy constraint: .+?(?=;|$))", message)
+    if problems:
+        return {"Code": code, "Errors": sorted(problems), "Count": len(problems)}
+    return {"Code": code, "Message": message}
+
+
+# The recorded test's inputs (test_function_name_and_qualifier_validation's parameters), by id.
+NAME_CASES: dict[str, dict[str, str]] = {
+    "invalid_characters_in_function_name": {"FunctionName": "my-function!"},
+    "function_name_is_single_invalid": {"FunctionName": "*"},
+    "invalid_characters_in_qualifier": {"FunctionName": "my-function", "Qualifier": "invalid!"},
+    "qualifier_too_long": {"FunctionName": "my-function", "Qualifier": "a" * 129},
+    "invalid_account_id_in_partial_arn": {"FunctionName": "invalid-account:function:my-function"},
+    "invalid_region_in_arn": {"FunctionName": "arn:aws:lambda:invalid-region:{account}:function:my-function"},
+    "non_lambda_arn": {"FunctionName": "arn:aws:ec2:{region}:{account}:instance:i-1234567890abcdef0"},
+    "function_name_too_long": {"FunctionName": "a" * 65},
+    "function_name_too_long_and_invalid_region": {
+        "FunctionName": "arn:aws:lambda:invalid-region:{account}:function:my-function" + "a" * 170},
+    "full_arn_and_qualifier_too_long_and_invalid_region": {
+        "FunctionName": "arn:aws:lambda:invalid-region:{account}:function:my-function-" + "a" * 170,
+        "Qualifier": "a" * 129},
+    "full_arn_with_multiple_qualifiers": {"FunctionName": "arn:aws:lambda:{region}:{account}:function:my-function:1:2"},
+    "incomplete_arn": {"FunctionName": "arn:aws:lambda:{region}:{account}:function"},
+    "partial_arn_with_extra_qualifier": {"FunctionName": "function:my-function:$LATEST:extra"},
+    "latest_version_with_additional_qualifier": {
+        "FunctionName": "arn:aws:lambda:{region}:{account}:function:my-function:$LATEST", "Qualifier": "1"},
+    "lowercase_latest_qualifier": {"FunctionName": "arn:aws:lambda:{region}:{account}:function:my-function",
+                                   "Qualifier": "$latest"},
+    "missing_region_in_arn": {"FunctionName": "arn:aws:lambda::{account}:function:my-function"},
+    "missing_account_id_in_arn": {"FunctionName": "arn:aws:lambda:{region}::function:my-function"},
+    "misspelled_latest_in_arn": {"FunctionName": "arn:aws:lambda:{region}:{account}:function:my-function:$LATES"},
+}
+
+
+def name_case(case: str) -> dict[str, str]:
+    return {key: value.format(region=REGION, account=ACCOUNT) for key, value in NAME_CASES[case].items()}
+
+
+@pytest.mark.parametrize("invocation_type", ["RequestResponse", "Event"])
+@pytest.mark.parametrize("case", sorted(NAME_CASES))
+def test_invoke_name_and_qualifier_validation_is_awss(lambda_mock, lambda_client, case, invocation_type):
+    """test_function_name_and_qualifier_validation[<case>-invoke]: the syntax is checked before
+    anything is looked up, for events as for synchronous calls (spec 1.10, 1.11, 1.18, 1.20)."""
+    golden = recorded(LAMBDA_API, FUNCTION_TEST + f"test_function_name_and_qualifier_validation[{case}-invoke]")
+    with pytest.raises(ClientError) as refused:
+        lambda_client.invoke(InvocationType=invocation_type, Payload=b"{}", **name_case(case))
+    assert_shape([(as_recorded_validation(refused.value.response), unmasked_lengths(golden["invoke_exception"]))],
+                 ordered=False)
+    assert lambda_mock.invocations() == []  # nothing was queued
+
+
+@pytest.mark.parametrize("case", sorted(case for case, given in NAME_CASES.items() if "Qualifier" not in given))
+def test_invoke_async_names_are_checked_as_invokes_are(lambda_mock, lambda_client, case):
+    """The deprecated InvokeAsync names its function with Invoke's shape (``NamespacedFunctionName``):
+    the same answers (not recorded for InvokeAsync itself)."""
+    golden = recorded(LAMBDA_API, FUNCTION_TEST + f"test_function_name_and_qualifier_validation[{case}-invoke]")
+    with pytest.raises(ClientError) as refused:
+        lambda_client.invoke_async(InvokeArgs=b"{}", **name_case(case))
+    assert_shape([(as_recorded_validation(refused.value.response), unmasked_lengths(golden["invoke_exception"]))],
+                 ordered=False)
+
+
+def test_invalid_invoke_is_awss(lambda_mock, lambda_client):
+    """TestLambdaFunction::test_invalid_invoke: an '@' in place of the ARN's colon (spec 1.20)."""
+    golden = recorded(LAMBDA_API, FUNCTION_TEST + "test_invalid_invoke")["invoke_function_name_pattern_exc"]
+    with pytest.raises(ClientError) as refused:
+        lambda_client.invoke(FunctionName=f"arn:aws:lambda:{REGION}:123400000000@function:myfn")
+    assert_shape([(as_recorded(refused.value.response), golden)])
