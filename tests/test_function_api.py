@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import ECHO, FN_ARN, error_of
+from tests.helpers import ECHO, FN_ARN, error_of, send_event
 
 PATTERN = "Member must satisfy regular expression pattern: "
 
@@ -46,3 +46,52 @@ def test_recursion_config_takes_only_unqualified_names(fn, lambda_client):
     assert (status, code) == (400, "ValidationException")
     assert message.endswith("(function:)?([a-zA-Z0-9-_]+)")
     assert lambda_client.get_function_recursion_config(FunctionName=FN_ARN.format(fn))["RecursiveLoop"] == "Terminate"
+
+
+# -- reserved concurrency ------------------------------------------------------------------------------------------
+
+
+def test_reservations_of_other_functions_count_against_the_account(lambda_mock, lambda_client, create_function):
+    """A reservation must leave 100 of the account's 1000 unreserved, counting every other
+    function's reservation but not the function's own previous one."""
+    create_function("first", ECHO)
+    create_function("second", ECHO)
+    lambda_client.put_function_concurrency(FunctionName="first", ReservedConcurrentExecutions=600)
+    lambda_client.put_function_concurrency(FunctionName="second", ReservedConcurrentExecutions=300)
+    lambda_client.put_function_concurrency(FunctionName=FN_ARN.format("first"), ReservedConcurrentExecutions=600)
+    with pytest.raises(ClientError) as refused:
+        lambda_client.put_function_concurrency(FunctionName="second", ReservedConcurrentExecutions=301)
+    assert error_of(refused)[1] == "InvalidParameterValueException"
+    assert lambda_client.get_function_concurrency(FunctionName="second")["ReservedConcurrentExecutions"] == 300
+    lambda_client.delete_function_concurrency(FunctionName="first")
+    lambda_client.put_function_concurrency(FunctionName="second", ReservedConcurrentExecutions=900)
+
+
+def test_the_account_limit_is_motos_knob_when_set(lambda_mock, lambda_client, create_function, monkeypatch):
+    monkeypatch.setenv("MOTO_LAMBDA_CONCURRENCY_QUOTA", "150")
+    create_function("small", ECHO)
+    with pytest.raises(ClientError):
+        lambda_client.put_function_concurrency(FunctionName="small", ReservedConcurrentExecutions=51)
+    assert lambda_client.put_function_concurrency(FunctionName="small",
+                                                  ReservedConcurrentExecutions=50)["ReservedConcurrentExecutions"] == 50
+
+
+@pytest.mark.parametrize("name", ["fn:$LATEST", "fn:1", f"{FN_ARN.format('fn')}:live"])
+@pytest.mark.parametrize("operation", ["get_function_concurrency", "delete_function_concurrency"])
+def test_get_and_delete_refuse_versions_and_aliases_as_put_does(fn, lambda_client, name, operation):
+    """Recorded for Put (test_function_concurrency_exceptions); Get and Delete take the same
+    ``FunctionName`` shape, and reservations are per function (choices table)."""
+    lambda_client.put_function_concurrency(FunctionName=fn, ReservedConcurrentExecutions=5)
+    with pytest.raises(ClientError) as refused:
+        getattr(lambda_client, operation)(FunctionName=name)
+    status, code, message = error_of(refused)
+    assert (status, code) == (400, "InvalidParameterValueException")
+    assert message.startswith("This operation is permitted on Lambda functions only.")
+    assert lambda_client.get_function_concurrency(FunctionName=fn)["ReservedConcurrentExecutions"] == 5
+
+
+def test_a_reservation_of_zero_through_the_api_still_governs_events(fn, lambda_client, lambda_mock):
+    lambda_client.put_function_concurrency(FunctionName=FN_ARN.format(fn), ReservedConcurrentExecutions=0)
+    send_event(lambda_client, fn)
+    lambda_mock.run_until_idle()
+    assert [i.condition for i in lambda_mock.invocations(fn)] == ["ZeroReservedConcurrency"]  # spec 2.9

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import ACCOUNT, REGION
+from tests.helpers import ACCOUNT, ECHO, REGION
 from tests.test_golden_snapshots import as_recorded, assert_shape, recorded
 
 LAMBDA_API = "test_lambda_api.snapshot.json"
@@ -106,3 +106,56 @@ def test_invalid_invoke_is_awss(lambda_mock, lambda_client):
     with pytest.raises(ClientError) as refused:
         lambda_client.invoke(FunctionName=f"arn:aws:lambda:{REGION}:123400000000@function:myfn")
     assert_shape([(as_recorded(refused.value.response), golden)])
+
+
+# --- reserved concurrency ---------------------------------------------------------------------------------------
+
+
+def test_function_concurrency_exceptions_are_awss(lambda_mock, lambda_client, create_function):
+    """test_function_concurrency_exceptions: a missing function is a 404 naming ``:$LATEST`` with
+    ``Message`` and ``Type`` in the body; a qualified ARN is refused before anything else."""
+    golden = recorded(LAMBDA_API, CONCURRENCY_TEST + "test_function_concurrency_exceptions")
+    answers = {}
+    for key, reserved in (("put_function_concurrency_with_function_name_doesnotexist", 1),
+                          ("put_function_concurrency_with_function_name_doesnotexist_and_invalid_concurrency", 0)):
+        with pytest.raises(ClientError) as refused:
+            lambda_client.put_function_concurrency(FunctionName="doesnotexist", ReservedConcurrentExecutions=reserved)
+        answers[key] = as_recorded(refused.value.response)
+    create_function("capped", ECHO)
+    qualified_arn = lambda_client.get_function_configuration(FunctionName="capped", Qualifier="$LATEST")["FunctionArn"]
+    with pytest.raises(ClientError) as refused:
+        lambda_client.put_function_concurrency(FunctionName=qualified_arn, ReservedConcurrentExecutions=0)
+    answers["put_function_concurrency_with_qualified_arn"] = as_recorded(refused.value.response)
+    assert_shape([(answers, golden)])
+
+
+def test_function_concurrency_lifecycle_is_awss(lambda_mock, lambda_client, create_function):
+    """test_function_concurrency: put 0 then 1, get, delete (204), get after delete (nothing reserved)."""
+    golden = recorded(LAMBDA_API, CONCURRENCY_TEST + "test_function_concurrency")
+    create_function("capped", ECHO)
+    answers = {
+        "put_function_concurrency_with_reserved_0": lambda_client.put_function_concurrency(
+            FunctionName="capped", ReservedConcurrentExecutions=0),
+        "put_function_concurrency_with_reserved_1": lambda_client.put_function_concurrency(
+            FunctionName="capped", ReservedConcurrentExecutions=1),
+        "get_function_concurrency": lambda_client.get_function_concurrency(FunctionName="capped"),
+        "delete_response": lambda_client.delete_function_concurrency(FunctionName="capped"),
+        "get_function_concurrency_after_delete": lambda_client.get_function_concurrency(FunctionName="capped"),
+    }
+    assert_shape([({key: as_recorded(value) for key, value in answers.items()}, golden)])
+
+
+def test_function_concurrency_limits_are_awss(lambda_mock, lambda_client, create_function):
+    """test_function_concurrency_limits: a reservation over the account's limit, or one leaving less
+    than the minimum unreserved, is refused (the account limit is 1000 here, as on AWS by default)."""
+    golden = recorded(LAMBDA_API, CONCURRENCY_TEST + "test_function_concurrency_limits")
+    create_function("capped", ECHO)
+    limit = 1000
+    answers = {}
+    for key, reserved in (("put_function_concurrency_account_limit_exceeded", limit + 1),
+                          ("put_function_concurrency_below_unreserved_min_value", limit)):
+        with pytest.raises(ClientError) as refused:
+            lambda_client.put_function_concurrency(FunctionName="capped", ReservedConcurrentExecutions=reserved)
+        answers[key] = as_recorded(refused.value.response)
+    assert_shape([(answers, golden)])
+    assert all(answer["message"].endswith("minimum value of [100].") for answer in answers.values())

@@ -140,7 +140,7 @@ def test_bad_requests_and_crashing_handlers_never_kill_the_server(server):
 
 def test_invoke_names_are_checked_by_the_server_as_in_process(server):
     """The server answers through the same responses: bad syntax is the 400 ValidationException,
-    for events too (spec 1.20)."""
+    for events too, and a qualified name is refused by the concurrency API (spec 1.20)."""
     import boto3
     from botocore.exceptions import ClientError
 
@@ -152,6 +152,9 @@ def test_invoke_names_are_checked_by_the_server_as_in_process(server):
         assert refused.value.response["Error"]["Code"] == "ValidationException"
         assert refused.value.response["Error"]["Message"].startswith(
             "1 validation error detected: Value 'my-function!' at 'functionName' failed to satisfy constraint")
+    with pytest.raises(ClientError) as refused:
+        aws_lambda.get_function_concurrency(FunctionName="my-function:1")
+    assert refused.value.response["Error"]["Message"].startswith("This operation is permitted on Lambda functions only.")
 
 
 def test_sigterm_stops_cleanly(server):

@@ -12,16 +12,18 @@ _CAPITALISED = {"ResourceNotFoundException", "ServiceException", "RecursiveInvoc
 class AwsError(Exception):
     """An error the code under test must see as a botocore ``ClientError``."""
 
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+    def __init__(self, status: int, code: str, message: str, *, typed: bool = True, **extra: Any) -> None:
+        """``typed``: the body carries ``"Type": "User"``, as most of AWS's errors do."""
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.typed = typed
         self.extra = extra
 
     def response(self) -> tuple[int, dict[str, str], str]:
         key = "Message" if self.code in _CAPITALISED else "message"
-        body = {"Type": "User", key: self.message, **self.extra}
+        body = {**({"Type": "User"} if self.typed else {}), key: self.message, **self.extra}
         headers = {"x-amzn-ErrorType": self.code, "Content-Type": "application/json", "status": str(self.status)}
         return self.status, headers, json.dumps(body)
 

@@ -18,7 +18,7 @@ from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.urls import url_bases as moto_url_bases
 from moto.awslambda.urls import url_paths as moto_url_paths
 
-from .._core import aws_errors, function_names, invoke_request
+from .._core import aws_errors, function_concurrency, function_names, invoke_request
 from .._core.event_invoke_config import (
     EventInvokeConfigStore,
     check_destinations,
@@ -30,7 +30,15 @@ from .._core.recursion import ALLOW, TERMINATE
 from .._model import tail
 from . import active
 from .backend import AsyncLambdaBackend
-from .reader import configuration_may_change, lambda_exists, resolve, snapshot, unqualified_arn
+from .reader import (
+    MotoFunctions,
+    backend_for,
+    configuration_may_change,
+    lambda_exists,
+    resolve,
+    snapshot,
+    unqualified_arn,
+)
 
 Response = tuple[int, dict[str, str], Any]
 R = TypeVar("R", bound=Callable[..., Response])
@@ -149,6 +157,44 @@ class AsyncLambdaResponse(LambdaResponse):
         request_id = _accept_event(fn, ref, body)
         return 202, {"status": "202", "x-amzn-RequestId": request_id}, json.dumps({"Status": 202})
 
+    # -- reserved concurrency: moto takes qualified names and answers 404s in its own shape -----
+
+    def put_function_concurrency(self) -> Any:
+        return self._concurrency("put")
+
+    def get_function_concurrency(self) -> Any:
+        return self._concurrency("get")
+
+    def delete_function_concurrency(self) -> Any:
+        return self._concurrency("delete")
+
+    def _concurrency(self, operation: str) -> Any:
+        if active.current() is None:
+            return getattr(super(), f"{operation}_function_concurrency")()
+        return self._concurrency_operation(operation)
+
+    @answers_aws_errors
+    def _concurrency_operation(self, operation: str) -> Response:
+        ref = invoke_request.parse_function_ref(self._function_segment("/concurrency"), None,
+                                                function_names.FUNCTION_NAME)
+        if ref.qualifier is not None:
+            raise function_concurrency.unqualified_only()
+        fn = resolve(self.backend, ref, self.region, self.current_account, self.partition)
+        backend = backend_for(fn.account_id, fn.region)
+        if operation == "get":
+            reserved = fn.reserved_concurrency
+            body = {} if reserved is None else {"ReservedConcurrentExecutions": int(reserved)}
+            return 200, JSON_200, json.dumps(body)
+        if operation == "delete":
+            backend.delete_function_concurrency(fn.function_name)
+            return 204, {"status": "204"}, ""
+        requested = int(json.loads(self._raw_body())["ReservedConcurrentExecutions"])
+        others = (int(other.reserved_concurrency) for other in backend.list_functions()
+                  if other.reserved_concurrency is not None and other.function_name != fn.function_name)
+        function_concurrency.check_reservation(requested, others, MotoFunctions().account_concurrency_limit())
+        backend.put_function_concurrency(fn.function_name, cast(Any, requested))  # moto keeps it as given: an int
+        return 200, JSON_200, json.dumps({"ReservedConcurrentExecutions": requested})
+
     # -- recursion config (spec 7.1): not in moto ---------------------------------------------
 
     def put_function_recursion_config(self) -> Any:
@@ -263,5 +309,5 @@ url_paths = dict.fromkeys(moto_url_paths, AsyncLambdaResponse.dispatch)
 # moto routes only names of [\w:%-] to these: any other name must reach the syntax check (spec 1.20)
 url_paths.update({
     rf"{{0}}/(?P<api_version>[^/]+)/functions/(?P<function_name>[^/]+)/{operation}/?$": AsyncLambdaResponse.dispatch
-    for operation in ("recursion-config", "invoke-async")
+    for operation in ("recursion-config", "invoke-async", "concurrency")
 })

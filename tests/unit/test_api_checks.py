@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from mocklambda._core import aws_errors, function_names
+from mocklambda._core import aws_errors, function_concurrency, function_names
 from mocklambda._core.function_names import FUNCTION_NAME, NAMESPACED, QUALIFIER_PATTERN, UNQUALIFIED, FunctionRef
 
 from .builders import ACCOUNT
@@ -145,3 +145,24 @@ def test_a_character_outside_every_pattern_is_always_refused(text: str) -> None:
     for shape in (NAMESPACED, FUNCTION_NAME, UNQUALIFIED):
         assert function_names.problems(text, None, shape) == [
             f"Value '{text}' at 'functionName' failed to satisfy constraint: {PATTERN}{shape.pattern}"]
+
+
+# -- reserved concurrency --------------------------------------------------------------------------------------------
+
+
+def test_a_qualified_name_is_refused_with_awss_message() -> None:
+    error = function_concurrency.unqualified_only()
+    assert (error.status, error.code, error.typed) == (400, "InvalidParameterValueException", True)
+    assert error.message.startswith("This operation is permitted on Lambda functions only.")
+
+
+@settings(database=None)
+@given(st.integers(0, 2000), st.lists(st.integers(0, 500), max_size=5), st.integers(0, 3000))
+def test_a_reservation_is_accepted_iff_100_stay_unreserved(requested: int, others: list[int], limit: int) -> None:
+    leaves = limit - requested - sum(others)
+    if leaves >= function_concurrency.MIN_UNRESERVED:
+        function_concurrency.check_reservation(requested, others, limit)
+        return
+    error = raised(lambda: function_concurrency.check_reservation(requested, others, limit))
+    assert (error.code, error.typed) == ("InvalidParameterValueException", False)  # recorded without "Type"
+    assert error.message.endswith("below its minimum value of [100].")
