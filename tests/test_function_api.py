@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import ECHO, FN_ARN, error_of, send_event
+from tests.helpers import ECHO, FAILS, FN_ARN, error_of, make_queue, send_event
 
 PATTERN = "Member must satisfy regular expression pattern: "
 
@@ -95,3 +95,21 @@ def test_a_reservation_of_zero_through_the_api_still_governs_events(fn, lambda_c
     send_event(lambda_client, fn)
     lambda_mock.run_until_idle()
     assert [i.condition for i in lambda_mock.invocations(fn)] == ["ZeroReservedConcurrency"]  # spec 2.9
+
+
+# -- removing a dead-letter queue ----------------------------------------------------------------------------------
+
+
+def test_an_empty_target_arn_removes_the_dead_letter_queue(lambda_mock, lambda_client, create_function, sqs):
+    """``DeadLetterConfig={"TargetArn": ""}`` is how a queue is removed (``{}`` leaves it, as
+    recorded: see test_golden_api_answers); failed events then reach no queue."""
+    url, arn = make_queue(sqs, "dlq")
+    create_function("dlq-fn", FAILS, DeadLetterConfig={"TargetArn": arn})
+    updated = lambda_client.update_function_configuration(FunctionName="dlq-fn", DeadLetterConfig={"TargetArn": ""})
+    assert "DeadLetterConfig" not in updated
+    assert "DeadLetterConfig" not in lambda_client.get_function_configuration(FunctionName="dlq-fn")
+    send_event(lambda_client, "dlq-fn")
+    lambda_mock.run_until_idle()
+    [invocation] = lambda_mock.invocations("dlq-fn")
+    assert invocation.condition == "RetriesExhausted" and invocation.delivered_to == ()
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)

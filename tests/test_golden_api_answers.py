@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import ACCOUNT, ECHO, REGION
-from tests.test_golden_snapshots import as_recorded, assert_shape, recorded
+from tests.helpers import ACCOUNT, ECHO, FAILS, REGION, make_queue, receive, send_event
+from tests.test_golden_snapshots import DESTINATIONS, DESTINATIONS_TEST, as_recorded, assert_shape, recorded
 
 LAMBDA_API = "test_lambda_api.snapshot.json"
 FUNCTION_TEST = "tests/aws/services/lambda_/test_lambda_api.py::TestLambdaFunction::"
@@ -159,3 +159,22 @@ def test_function_concurrency_limits_are_awss(lambda_mock, lambda_client, create
         answers[key] = as_recorded(refused.value.response)
     assert_shape([(answers, golden)])
     assert all(answer["message"].endswith("minimum value of [100].") for answer in answers.values())
+
+
+# --- DeadLetterConfig without a target ----------------------------------------------------------------------------
+
+
+def test_update_with_an_empty_dead_letter_config_keeps_the_queue_as_aws_does(lambda_mock, lambda_client,
+                                                                              create_function, sqs):
+    """TestLambdaDLQ::test_dead_letter_queue, "delete_dlq": AWS answers
+    ``UpdateFunctionConfiguration(DeadLetterConfig={})`` with the queue still configured; so it stays,
+    and the next failed event still reaches it (spec 4.2)."""
+    golden = recorded(DESTINATIONS, DESTINATIONS_TEST + "TestLambdaDLQ::test_dead_letter_queue")
+    url, arn = make_queue(sqs, "dlq")
+    create_function("dlq-fn", FAILS, DeadLetterConfig={"TargetArn": arn})
+    updated = lambda_client.update_function_configuration(FunctionName="dlq-fn", DeadLetterConfig={})
+    assert_shape([(updated["DeadLetterConfig"], golden["delete_dlq"]["DeadLetterConfig"])])
+    assert updated["DeadLetterConfig"] == {"TargetArn": arn}
+    request_id = send_event(lambda_client, "dlq-fn", {"after": "update"})
+    [letter] = receive(sqs, url)
+    assert letter["MessageAttributes"]["RequestID"]["StringValue"] == request_id
