@@ -113,3 +113,19 @@ def test_an_empty_target_arn_removes_the_dead_letter_queue(lambda_mock, lambda_c
     [invocation] = lambda_mock.invocations("dlq-fn")
     assert invocation.condition == "RetriesExhausted" and invocation.delivered_to == ()
     assert "Messages" not in sqs.receive_message(QueueUrl=url)
+
+
+# -- runtimes ------------------------------------------------------------------------------------------------------
+
+
+def test_an_update_to_a_refused_runtime_is_refused_and_changes_nothing(fn, lambda_client):
+    for runtime, start in (("python3.7", "The runtime parameter of python3.7 is no longer supported"),
+                           ("3.11", "Value 3.11 at 'runtime' failed to satisfy constraint")):
+        with pytest.raises(ClientError) as refused:
+            lambda_client.update_function_configuration(FunctionName=fn, Runtime=runtime, Timeout=9)
+        status, code, message = error_of(refused)
+        assert (status, code) == (400, "InvalidParameterValueException") and message.startswith(start)
+    config = lambda_client.get_function_configuration(FunctionName=fn)
+    assert (config["Runtime"], config["Timeout"]) == ("python3.11", 3)
+    lambda_client.update_function_configuration(FunctionName=fn, Runtime="python3.13")
+    assert lambda_client.get_function_configuration(FunctionName=fn)["Runtime"] == "python3.13"

@@ -7,9 +7,12 @@ compared with responses recorded against real AWS (``test_lambda_api.snapshot.js
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -178,3 +181,80 @@ def test_update_with_an_empty_dead_letter_config_keeps_the_queue_as_aws_does(lam
     request_id = send_event(lambda_client, "dlq-fn", {"after": "update"})
     [letter] = receive(sqs, url)
     assert letter["MessageAttributes"]["RequestID"]["StringValue"] == request_id
+
+
+# --- runtimes and packages CreateFunction refuses -------------------------------------------------------------------
+
+
+def zip_of(source: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", source)
+    return buffer.getvalue()
+
+
+def create(lambda_client: Any, role: str, **overrides: Any) -> dict[str, Any]:
+    params = {"FunctionName": "refused", "Handler": "index.handler", "Code": {"ZipFile": zip_of(ECHO)},
+              "PackageType": "Zip", "Role": role, "Runtime": "python3.12", **overrides}
+    return lambda_client.create_function(**params)
+
+
+def test_create_function_exceptions_are_awss(lambda_mock, lambda_client, role_arn):
+    """TestLambdaFunction::test_create_lambda_exceptions: an unknown runtime (also in upper case)
+    and a package that is not a zip are InvalidParameterValueException with AWS's messages, and
+    nothing is created."""
+    golden = recorded(LAMBDA_API, FUNCTION_TEST + "test_create_lambda_exceptions")
+    answers = {}
+    for key, overrides in (("invalid_runtime_exc", {"Runtime": "non-existent-runtime"}),
+                           ("uppercase_runtime_exc", {"Runtime": "PYTHON3.9"}),
+                           ("invalid_zip_exc", {"Code": {"ZipFile": b"this is not a zipfile, just a random string"},
+                                                "Runtime": "python3.9"})):
+        with pytest.raises(ClientError) as refused:
+            create(lambda_client, role_arn(), **overrides)
+        answers[key] = as_recorded(refused.value.response)
+    assert_shape([(answers, {key: golden[key] for key in answers})])
+    assert lambda_client.list_functions()["Functions"] == []
+
+
+@pytest.mark.parametrize("runtime", ["java8", "go1.x", "provided", "ruby2.7", "nodejs14.x", "python3.7",
+                                     "dotnetcore3.1", "nodejs12.x"])
+def test_deprecated_runtimes_are_refused_as_aws_does(lambda_mock, lambda_client, role_arn, runtime):
+    """TestRuntimeValidation::test_create_deprecated_function_runtime_with_validation_enabled[<runtime>]."""
+    golden = recorded(LAMBDA_API, RUNTIME_TEST + f"test_create_deprecated_function_runtime_with_validation_enabled[{runtime}]")
+    with pytest.raises(ClientError) as refused:
+        create(lambda_client, role_arn(), Runtime=runtime)
+    assert_shape([(as_recorded(refused.value.response), golden["deprecation_error"])])
+
+
+def with_claimed_size(package: bytes, size: int) -> bytes:
+    """``package`` (one small file) with its central directory claiming ``size`` unzipped bytes: a
+    package over the limit, without compressing 250 MB in a test."""
+    entry = package.rindex(b"PK\x01\x02")
+    return package[:entry + 24] + size.to_bytes(4, "little") + package[entry + 28:]
+
+
+def test_a_package_over_the_unzipped_limit_is_refused_as_aws_does(lambda_mock, lambda_client, role_arn):
+    """TestLambdaSizeLimits::test_oversized_unzipped_lambda: over 262144000 bytes unzipped."""
+    golden = recorded(LAMBDA_API, "tests/aws/services/lambda_/test_lambda_api.py::TestLambdaSizeLimits::"
+                                  "test_oversized_unzipped_lambda")["invalid_param_exc"]
+    with pytest.raises(ClientError) as refused:
+        create(lambda_client, role_arn(), Code={"ZipFile": with_claimed_size(zip_of(ECHO), 262_144_001)})
+    assert_shape([(as_recorded(refused.value.response), golden)])
+    create(lambda_client, role_arn(), Code={"ZipFile": with_claimed_size(zip_of(ECHO), 262_144_000)})
+
+
+def test_packages_from_s3_and_code_updates_are_checked_too(lambda_mock, lambda_client, role_arn):
+    """The same refusal for a package in S3 and for UpdateFunctionCode; the function keeps its code."""
+    golden = recorded(LAMBDA_API, FUNCTION_TEST + "test_create_lambda_exceptions")["invalid_zip_exc"]
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="code")
+    s3.put_object(Bucket="code", Key="not-a.zip", Body=b"print('hello')\n")
+    with pytest.raises(ClientError) as from_s3:
+        create(lambda_client, role_arn(), Code={"S3Bucket": "code", "S3Key": "not-a.zip"})
+    sha = create(lambda_client, role_arn())["CodeSha256"]
+    with pytest.raises(ClientError) as updated:
+        lambda_client.update_function_code(FunctionName="refused", ZipFile=b"not a zip")
+    assert_shape([(as_recorded(from_s3.value.response), golden), (as_recorded(updated.value.response), golden)])
+    assert lambda_client.get_function_configuration(FunctionName="refused")["CodeSha256"] == sha
+    assert lambda_client.invoke(FunctionName="refused", Payload=b'{"still": "runs"}')["Payload"].read() == (
+        b'{"still": "runs"}')

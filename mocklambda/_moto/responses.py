@@ -28,7 +28,7 @@ from .._core.event_invoke_config import (
 )
 from .._core.recursion import ALLOW, TERMINATE
 from .._model import tail
-from . import active
+from . import active, deployment
 from .backend import AsyncLambdaBackend
 from .reader import (
     MotoFunctions,
@@ -156,6 +156,34 @@ class AsyncLambdaResponse(LambdaResponse):
         invoke_request.check_payload(body, invoke_request.INVOKE_ASYNC_LIMIT, "Event")
         request_id = _accept_event(fn, ref, body)
         return 202, {"status": "202", "x-amzn-RequestId": request_id}, json.dumps({"Status": 202})
+
+    # -- functions: the runtimes and packages AWS refuses (moto keeps any) ------------------------
+
+    def create_function(self) -> Any:
+        return self._checked_first(
+            lambda: deployment.check_new_function(self.json_body, self.current_account, self.partition),
+            super().create_function,
+        )
+
+    def update_function_configuration(self) -> Any:
+        return self._checked_first(lambda: deployment.check_configuration(self.json_body),
+                                   super().update_function_configuration)
+
+    def update_function_code(self) -> Any:
+        return self._checked_first(
+            lambda: deployment.check_code(self.json_body, self.current_account, self.partition),
+            super().update_function_code,
+        )
+
+    @staticmethod
+    def _checked_first(check: Callable[[], None], moto_answer: Callable[[], Any]) -> Any:
+        """AWS's refusal while a mock is active; otherwise moto answers as it would."""
+        if active.current() is not None:
+            try:
+                check()
+            except aws_errors.AwsError as error:
+                return error.response()
+        return moto_answer()
 
     # -- reserved concurrency: moto takes qualified names and answers 404s in its own shape -----
 

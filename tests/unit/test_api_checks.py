@@ -4,14 +4,16 @@ comparisons with AWS's recordings are in ``tests/test_golden_api_answers.py``.""
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 
 import botocore.session
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from mocklambda._core import aws_errors, function_concurrency, function_names
+from mocklambda._core import aws_errors, deployment, function_concurrency, function_names
 from mocklambda._core.function_names import FUNCTION_NAME, NAMESPACED, QUALIFIER_PATTERN, UNQUALIFIED, FunctionRef
 
 from .builders import ACCOUNT
@@ -166,3 +168,51 @@ def test_a_reservation_is_accepted_iff_100_stay_unreserved(requested: int, other
     error = raised(lambda: function_concurrency.check_reservation(requested, others, limit))
     assert (error.code, error.typed) == ("InvalidParameterValueException", False)  # recorded without "Type"
     assert error.message.endswith("below its minimum value of [100].")
+
+
+# -- runtimes and packages -------------------------------------------------------------------------------------------
+
+
+def test_every_valid_runtime_is_accepted_and_the_deprecated_ones_have_their_own_message() -> None:
+    for runtime in deployment.VALID_RUNTIMES:
+        deployment.check_runtime(runtime)
+    for runtime in deployment.DEPRECATED_RUNTIMES:
+        assert raised(lambda runtime=runtime: deployment.check_runtime(runtime)).message == (
+            f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda "
+            "functions. We recommend you use a supported runtime while creating or updating functions.")
+
+
+def test_runtime_lists_cover_the_models_enum_apart_from_unreleased_ones() -> None:
+    enum = set(LAMBDA_MODEL.shape_for("Runtime").enum)
+    known = set(deployment.VALID_RUNTIMES) | deployment.DEPRECATED_RUNTIMES
+    assert known <= enum and not set(deployment.VALID_RUNTIMES) & deployment.DEPRECATED_RUNTIMES
+    assert enum - known <= {"nodejs26.x", "python3.15", "ruby4.0", "java8.al2023", "java11.al2023",
+                            "java17.al2023", "custom"}
+
+
+@settings(database=None)
+@given(st.text(max_size=20))
+def test_any_other_runtime_is_refused_naming_the_valid_set(runtime: str) -> None:
+    assume(runtime not in deployment.VALID_RUNTIMES and runtime not in deployment.DEPRECATED_RUNTIMES)
+    error = raised(lambda: deployment.check_runtime(runtime))
+    assert error.message == (f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy "
+                             f"enum value set: [{', '.join(deployment.VALID_RUNTIMES)}] or be a valid ARN")
+
+
+@settings(database=None, deadline=None)
+@given(st.dictionaries(st.text(alphabet="abc/._", min_size=1, max_size=10), st.binary(max_size=200), max_size=5))
+def test_any_zip_is_accepted(files: dict[str, bytes]) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    deployment.check_zip(buffer.getvalue())
+
+
+@settings(database=None)
+@given(st.binary(max_size=300))
+def test_bytes_that_are_not_a_zip_are_refused(data: bytes) -> None:
+    assume(b"PK\x05\x06" not in data)  # no end-of-central-directory record: no zip
+    error = raised(lambda: deployment.check_zip(data))
+    assert (error.code, error.message) == (
+        "InvalidParameterValueException", "Could not unzip uploaded file. Please check your file, then try to upload again.")
