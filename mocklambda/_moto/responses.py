@@ -197,9 +197,7 @@ class AsyncLambdaResponse(LambdaResponse):
         return self._concurrency("delete")
 
     def _concurrency(self, operation: str) -> Any:
-        if active.current() is None:
-            return getattr(super(), f"{operation}_function_concurrency")()
-        return self._concurrency_operation(operation)
+        return self._ours_while_active(f"{operation}_function_concurrency", self._concurrency_operation, operation)
 
     @answers_aws_errors
     def _concurrency_operation(self, operation: str) -> Response:
@@ -265,9 +263,13 @@ class AsyncLambdaResponse(LambdaResponse):
         return self._event_invoke_config("list")
 
     def _event_invoke_config(self, operation: str) -> Any:
+        return self._ours_while_active(_EIC_METHODS[operation], self._event_invoke_config_operation, operation)
+
+    def _ours_while_active(self, moto_method: str, ours: Callable[..., Any], *args: Any) -> Any:
+        """mocklambda's answer while a mock is active; otherwise moto's own method answers."""
         if active.current() is None:
-            return getattr(super(), _EIC_METHODS[operation])()
-        return self._event_invoke_config_operation(operation)
+            return getattr(super(), moto_method)()
+        return ours(*args)
 
     @answers_aws_errors
     def _event_invoke_config_operation(self, operation: str) -> Response:
