@@ -87,3 +87,22 @@ def test_aws_errors_are_the_same_on_both_paths(routing, lambda_mock, lambda_clie
     too_large = b"x" * (1024 * 1024 + 1)
     status, error, _ = answer(lambda_client, FunctionName="both", InvocationType="Event", Payload=too_large)
     assert (status, error["code"]) == (413, "RequestEntityTooLargeException")  # spec 1.14
+
+
+@pytest.mark.parametrize("invocation_type", ["RequestResponse", "Event"])
+def test_name_and_qualifier_syntax_is_checked_on_both_paths(routing, lambda_mock, lambda_client, invocation_type):
+    """moto routes Invoke for any name (its catch-all path); both paths answer bad syntax with
+    the 400 ValidationException before looking anything up (spec 1.20)."""
+    pattern = "Member must satisfy regular expression pattern: "
+    for name, qualifier, problem in (
+        ("my-function!", None, f"Value 'my-function!' at 'functionName' failed to satisfy constraint: {pattern}"),
+        ("my.function:1:2", None, "Value 'my.function:1:2' at 'functionName'"),
+        ("my-function", "invalid!", f"Value 'invalid!' at 'qualifier' failed to satisfy constraint: {pattern}"),
+    ):
+        extra = {"Qualifier": qualifier} if qualifier else {}
+        status, error, message = answer(lambda_client, FunctionName=name, InvocationType=invocation_type, **extra)
+        assert (status, error["code"]) == (400, "ValidationException")
+        assert message.startswith(f"1 validation error detected: {problem}")
+    status, error, message = answer(lambda_client, FunctionName="my.function", InvocationType=invocation_type)
+    assert (status, error["code"]) == (404, "ResourceNotFoundException")  # '.' is valid in Invoke's names
+    assert message.endswith(":function:my.function:$LATEST")

@@ -43,6 +43,35 @@ def test_without_the_flag_moto_behaves_as_before(pytester):
     result.assert_outcomes(failed=1)
 
 
+def test_the_flag_refuses_what_aws_refuses_at_create_function(pytester):
+    """A moto suite's fake package or runtime fails under the flag as it would on AWS, with AWS's
+    error, at CreateFunction (choices table; tests/moto_compat/EXPECTED_DIFFERENCES.md)."""
+    pytester.makepyfile('''
+import boto3, pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+@mock_aws
+@pytest.mark.parametrize("runtime, code", [("3.11", None), ("python3.11", b"any zip file")])
+def test_create(runtime, code):
+    role = boto3.client("iam", region_name="us-east-1").create_role(
+        RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    client = boto3.client("lambda", region_name="us-east-1")
+    import io, zipfile
+    buffer = io.BytesIO()
+    zipfile.ZipFile(buffer, "w").writestr("handler.py", "def handler(e, c):\\n    return 1\\n")
+    with pytest.raises(ClientError) as refused:
+        client.create_function(FunctionName="f", Runtime=runtime, Role=role, Handler="handler.handler",
+                               Code={"ZipFile": code or buffer.getvalue()})
+    print("REFUSED", refused.value.response["Error"]["Message"][:40])
+    assert client.list_functions()["Functions"] == []
+''')
+    result = pytester.runpytest_subprocess("--mocklambda", "-s", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*REFUSED Value 3.11 at 'runtime' failed to satisf*",
+                                 "*REFUSED Could not unzip uploaded file. Please c*"])
+
+
 def test_a_failing_test_shows_the_timeline_of_every_event(pytester):
     pytester.makeconftest("from conftest_helpers import *")
     pytester.makepyfile(

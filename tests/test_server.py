@@ -138,6 +138,25 @@ def test_bad_requests_and_crashing_handlers_never_kill_the_server(server):
     assert aws_lambda.list_functions()["Functions"][0]["FunctionName"] == "exits"
 
 
+def test_invoke_names_are_checked_by_the_server_as_in_process(server):
+    """The server answers through the same responses: bad syntax is the 400 ValidationException,
+    for events too, and a qualified name is refused by the concurrency API (spec 1.20)."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    _, endpoint = server
+    aws_lambda = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1")
+    for invocation_type in ("RequestResponse", "Event"):
+        with pytest.raises(ClientError) as refused:
+            aws_lambda.invoke(FunctionName="my-function!", InvocationType=invocation_type)
+        assert refused.value.response["Error"]["Code"] == "ValidationException"
+        assert refused.value.response["Error"]["Message"].startswith(
+            "1 validation error detected: Value 'my-function!' at 'functionName' failed to satisfy constraint")
+    with pytest.raises(ClientError) as refused:
+        aws_lambda.get_function_concurrency(FunctionName="my-function:1")
+    assert refused.value.response["Error"]["Message"].startswith("This operation is permitted on Lambda functions only.")
+
+
 def test_sigterm_stops_cleanly(server):
     process, endpoint = server
     process.send_signal(signal.SIGTERM)

@@ -12,16 +12,18 @@ _CAPITALISED = {"ResourceNotFoundException", "ServiceException", "RecursiveInvoc
 class AwsError(Exception):
     """An error the code under test must see as a botocore ``ClientError``."""
 
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+    def __init__(self, status: int, code: str, message: str, *, typed: bool = True, **extra: Any) -> None:
+        """``typed``: the body carries ``"Type": "User"``, as most of AWS's errors do."""
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.typed = typed
         self.extra = extra
 
     def response(self) -> tuple[int, dict[str, str], str]:
         key = "Message" if self.code in _CAPITALISED else "message"
-        body = {"Type": "User", key: self.message, **self.extra}
+        body = {**({"Type": "User"} if self.typed else {}), key: self.message, **self.extra}
         headers = {"x-amzn-ErrorType": self.code, "Content-Type": "application/json", "status": str(self.status)}
         return self.status, headers, json.dumps(body)
 
@@ -54,12 +56,23 @@ def throttled(reason: str) -> AwsError:
     return AwsError(429, "TooManyRequestsException", "Rate Exceeded.", Reason=reason)
 
 
-def validation(field: str, value: str, constraint: str) -> AwsError:
+def constraint_text(field: str, value: str, constraint: str) -> str:
+    """One problem of a ``ValidationException``, as AWS words it."""
+    return f"Value '{value}' at '{field}' failed to satisfy constraint: {constraint}"
+
+
+def validation_errors(problems: list[str]) -> AwsError:
+    """AWS's combined message: ``N validation error(s) detected: <problem>; <problem>``."""
+    count = len(problems)
     return AwsError(
         400,
         "ValidationException",
-        f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {constraint}",
+        f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(problems),
     )
+
+
+def validation(field: str, value: str, constraint: str) -> AwsError:
+    return validation_errors([constraint_text(field, value, constraint)])
 
 
 def not_found_message(message: str) -> AwsError:

@@ -72,21 +72,20 @@ def check_ranges(body: dict[str, Any]) -> None:
         if value is None:
             continue
         if value > high:
-            problems.append(f"Value '{value}' at '{field}' failed to satisfy constraint: "
-                            f"Member must have value less than or equal to {high}")
+            problems.append(aws_errors.constraint_text(field, str(value),
+                                                       f"Member must have value less than or equal to {high}"))
         elif value < low:
-            problems.append(f"Value '{value}' at '{field}' failed to satisfy constraint: "
-                            f"Member must have value greater than or equal to {low}")
+            problems.append(aws_errors.constraint_text(field, str(value),
+                                                       f"Member must have value greater than or equal to {low}"))
     for which, field in (("OnSuccess", "onSuccess"), ("OnFailure", "onFailure")):
         arn = _destination(body, which)
         if arn is not None and not _DESTINATION_PATTERN.fullmatch(arn):
-            problems.append(
-                f"Value '{arn}' at 'destinationConfig.{field}.destination' failed to satisfy constraint: "
-                f"Member must satisfy regular expression pattern: {DESTINATION_PATTERN_TEXT}"
-            )
+            problems.append(aws_errors.constraint_text(
+                f"destinationConfig.{field}.destination", arn,
+                f"Member must satisfy regular expression pattern: {DESTINATION_PATTERN_TEXT}",
+            ))
     if problems:
-        count = f"{len(problems)} validation error{'s' if len(problems) > 1 else ''} detected: "
-        raise aws_errors.AwsError(400, "ValidationException", count + "; ".join(problems))
+        raise aws_errors.validation_errors(problems)
 
 
 def check_destinations(body: dict[str, Any], function_name: str, lambda_exists: Callable[[str], bool]) -> None:

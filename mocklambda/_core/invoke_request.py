@@ -7,62 +7,31 @@ import binascii
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from . import aws_errors
+from . import aws_errors, function_names
+from .function_names import FunctionRef as FunctionRef  # where requests are parsed, as before
 
 SYNC_LIMIT = 6 * 1024 * 1024  # spec 1.14
 ASYNC_LIMIT = 1024 * 1024  # spec 1.14-1.15
 INVOKE_ASYNC_LIMIT = 256 * 1024  # spec 1.15: the deprecated InvokeAsync keeps 256 KB
 CLIENT_CONTEXT_LIMIT = 3583  # spec 1.12
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
-_QUALIFIER = re.compile(r"^(\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+)$")
-_ARN = re.compile(
-    r"^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\d{1}):(\d{12}):function:([a-zA-Z0-9-_\.]+)(:(.+))?$"
-)
-_PARTIAL_ARN = re.compile(r"^(\d{12}):function:([a-zA-Z0-9-_\.]+)(:(.+))?$")
 
 
-@dataclass(frozen=True)
-class FunctionRef:
-    """A function as named in a request: bare name, ``name:qualifier``, partial or full ARN."""
-
-    name: str
-    qualifier: str | None
-    region: str | None = None
-    account_id: str | None = None
-
-
-def parse_function_ref(raw: str, explicit_qualifier: str | None) -> FunctionRef:
-    region = account = None
-    derived: str | None = None
-    full = _ARN.match(raw)
-    partial = _PARTIAL_ARN.match(raw)
-    if full:
-        region, account, name, derived = full.group(2), full.group(4), full.group(5), full.group(7)
-    elif partial:
-        account, name, derived = partial.group(1), partial.group(2), partial.group(4)
-    elif ":" in raw:
-        name, derived = raw.split(":", 1)
-    else:
-        name = raw
-    if explicit_qualifier is not None:
-        if len(explicit_qualifier) > 128:
-            raise aws_errors.validation(
-                "qualifier", explicit_qualifier, "Member must have length less than or equal to 128"
-            )
-        if not _QUALIFIER.match(explicit_qualifier):
-            raise aws_errors.validation(
-                "qualifier",
-                explicit_qualifier,
-                "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)",
-            )
-    if derived is not None and explicit_qualifier is not None and derived != explicit_qualifier:
+def parse_function_ref(raw: str, explicit_qualifier: str | None,
+                       shape: function_names.NameShape = function_names.NAMESPACED) -> FunctionRef:
+    """The function a request names, after AWS's syntax checks (spec 1.20): every broken
+    constraint is one 400 ``ValidationException``; a qualifier in the name that differs from the
+    ``Qualifier`` parameter is ``InvalidParameterValueException`` (spec 1.10)."""
+    ref = function_names.check(raw, explicit_qualifier, shape)
+    if ref.qualifier is None:
+        return FunctionRef(ref.name, explicit_qualifier, ref.region, ref.account_id)
+    if explicit_qualifier is not None and ref.qualifier != explicit_qualifier:
         raise aws_errors.invalid_parameter(
             "The derived qualifier from the function name does not match the specified qualifier."
         )
-    return FunctionRef(name, derived if derived is not None else explicit_qualifier, region, account)
+    return ref
 
 
 def check_payload(body: bytes, limit: int, operation: str) -> None:

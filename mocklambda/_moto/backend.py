@@ -137,13 +137,17 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
             intake.sqs_mapping_changed(esm.uuid)
 
     def _keep_dead_letter_config(self, name: str, settings: dict[str, Any]) -> None:
-        """moto drops DeadLetterConfig; AWS keeps it (an empty TargetArn clears it)."""
-        if "DeadLetterConfig" in settings:
-            target = (settings.get("DeadLetterConfig") or {}).get("TargetArn") or ""
-            if target:
-                self.dead_letter_targets[name] = target
-            else:
-                self.dead_letter_targets.pop(name, None)
+        """moto drops DeadLetterConfig; AWS keeps it. An empty ``TargetArn`` removes it; a
+        DeadLetterConfig without ``TargetArn`` (``{}``) changes nothing: AWS's answer to
+        ``UpdateFunctionConfiguration(DeadLetterConfig={})`` still names the queue (recording
+        ``test_dead_letter_queue``, "delete_dlq")."""
+        config = settings.get("DeadLetterConfig")
+        if not isinstance(config, dict) or "TargetArn" not in config:
+            return
+        if config["TargetArn"]:
+            self.dead_letter_targets[name] = str(config["TargetArn"])
+        else:
+            self.dead_letter_targets.pop(name, None)
 
 
 def _get_configuration_with_dead_letter(fn: LambdaFunction, *args: Any, **kwargs: Any) -> dict[str, Any]:

@@ -18,13 +18,23 @@ from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.urls import url_bases as moto_url_bases
 from moto.awslambda.urls import url_paths as moto_url_paths
 
-from .._core import aws_errors, invoke_request
-from .._core.event_invoke_config import EventInvokeConfigStore, function_missing
+from .._core import aws_errors, function_concurrency, function_names, invoke_request
+from .._core.event_invoke_config import (
+    EventInvokeConfigStore,
+    function_missing,
+)
 from .._core.recursion import ALLOW, TERMINATE
 from .._model import tail
-from . import active
+from . import active, deployment
 from .backend import AsyncLambdaBackend
-from .reader import configuration_may_change, resolve, snapshot, unqualified_arn
+from .reader import (
+    MotoFunctions,
+    backend_for,
+    configuration_may_change,
+    resolve,
+    snapshot,
+    unqualified_arn,
+)
 
 Response = tuple[int, dict[str, str], Any]
 R = TypeVar("R", bound=Callable[..., Response])
@@ -143,6 +153,70 @@ class AsyncLambdaResponse(LambdaResponse):
         request_id = _accept_event(fn, ref, body)
         return 202, {"status": "202", "x-amzn-RequestId": request_id}, json.dumps({"Status": 202})
 
+    # -- functions: the runtimes and packages AWS refuses (moto keeps any) ------------------------
+
+    def create_function(self) -> Any:
+        return self._checked_first(
+            lambda: deployment.check_new_function(self.json_body, self.current_account, self.partition),
+            super().create_function,
+        )
+
+    def update_function_configuration(self) -> Any:
+        return self._checked_first(lambda: deployment.check_configuration(self.json_body),
+                                   super().update_function_configuration)
+
+    def update_function_code(self) -> Any:
+        return self._checked_first(
+            lambda: deployment.check_code(self.json_body, self.current_account, self.partition),
+            super().update_function_code,
+        )
+
+    @staticmethod
+    def _checked_first(check: Callable[[], None], moto_answer: Callable[[], Any]) -> Any:
+        """AWS's refusal while a mock is active; otherwise moto answers as it would."""
+        if active.current() is not None:
+            try:
+                check()
+            except aws_errors.AwsError as error:
+                return error.response()
+        return moto_answer()
+
+    # -- reserved concurrency: moto takes qualified names and answers 404s in its own shape -----
+
+    def put_function_concurrency(self) -> Any:
+        return self._concurrency("put")
+
+    def get_function_concurrency(self) -> Any:
+        return self._concurrency("get")
+
+    def delete_function_concurrency(self) -> Any:
+        return self._concurrency("delete")
+
+    def _concurrency(self, operation: str) -> Any:
+        return self._ours_while_active(f"{operation}_function_concurrency", self._concurrency_operation, operation)
+
+    @answers_aws_errors
+    def _concurrency_operation(self, operation: str) -> Response:
+        ref = invoke_request.parse_function_ref(self._function_segment("/concurrency"), None,
+                                                function_names.FUNCTION_NAME)
+        if ref.qualifier is not None:
+            raise function_concurrency.unqualified_only()
+        fn = resolve(self.backend, ref, self.region, self.current_account, self.partition)
+        backend = backend_for(fn.account_id, fn.region)
+        if operation == "get":
+            reserved = fn.reserved_concurrency
+            body = {} if reserved is None else {"ReservedConcurrentExecutions": int(reserved)}
+            return 200, JSON_200, json.dumps(body)
+        if operation == "delete":
+            backend.delete_function_concurrency(fn.function_name)
+            return 204, {"status": "204"}, ""
+        requested = int(json.loads(self._raw_body())["ReservedConcurrentExecutions"])
+        others = (int(other.reserved_concurrency) for other in backend.list_functions()
+                  if other.reserved_concurrency is not None and other.function_name != fn.function_name)
+        function_concurrency.check_reservation(requested, others, MotoFunctions().account_concurrency_limit())
+        backend.put_function_concurrency(fn.function_name, cast(Any, requested))  # moto keeps it as given: an int
+        return 200, JSON_200, json.dumps({"ReservedConcurrentExecutions": requested})
+
     # -- recursion config (spec 7.1): not in moto ---------------------------------------------
 
     def put_function_recursion_config(self) -> Any:
@@ -153,7 +227,8 @@ class AsyncLambdaResponse(LambdaResponse):
 
     @answers_aws_errors
     def _recursion_config(self, operation: str) -> Response:
-        ref = invoke_request.parse_function_ref(self._function_segment("/recursion-config"), None)
+        ref = invoke_request.parse_function_ref(self._function_segment("/recursion-config"), None,
+                                                function_names.UNQUALIFIED)
         fn = resolve(self.backend, ref, self.region, self.current_account, self.partition)
         configs = self._async_backend().recursion_configs
         if operation == "put":
@@ -184,9 +259,13 @@ class AsyncLambdaResponse(LambdaResponse):
         return self._event_invoke_config("list")
 
     def _event_invoke_config(self, operation: str) -> Any:
+        return self._ours_while_active(_EIC_METHODS[operation], self._event_invoke_config_operation, operation)
+
+    def _ours_while_active(self, moto_method: str, ours: Callable[..., Any], *args: Any) -> Any:
+        """mocklambda's answer while a mock is active; otherwise moto's own method answers."""
         if active.current() is None:
-            return getattr(super(), _EIC_METHODS[operation])()
-        return self._event_invoke_config_operation(operation)
+            return getattr(super(), moto_method)()
+        return ours(*args)
 
     @answers_aws_errors
     def _event_invoke_config_operation(self, operation: str) -> Response:
@@ -247,6 +326,8 @@ _EIC_METHODS = {
 
 url_bases = moto_url_bases
 url_paths = dict.fromkeys(moto_url_paths, AsyncLambdaResponse.dispatch)
-url_paths[r"{0}/(?P<api_version>[^/]+)/functions/(?P<function_name>[\w_:%-]+)/recursion-config/?$"] = (
-    AsyncLambdaResponse.dispatch
-)
+# moto routes only names of [\w:%-] to these: any other name must reach the syntax check (spec 1.20)
+url_paths.update({
+    rf"{{0}}/(?P<api_version>[^/]+)/functions/(?P<function_name>[^/]+)/{operation}/?$": AsyncLambdaResponse.dispatch
+    for operation in ("recursion-config", "invoke-async", "concurrency")
+})

@@ -484,7 +484,7 @@ def test_parse_function_ref(raw: str, qualifier: str | None, expected: FunctionR
          "Member must have length less than or equal to 128"),
         ("fn", "no spaces", "ValidationException",
          "1 validation error detected: Value 'no spaces' at 'qualifier' failed to satisfy constraint: "
-         "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)"),
+         r"Member must satisfy regular expression pattern: \$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+"),  # recorded
     ],
 )
 def test_parse_function_ref_errors(raw: str, qualifier: str, code: str, message: str) -> None:
