@@ -157,7 +157,7 @@ def _function_updated(cls: type[LambdaFunction], /, original_resource: LambdaFun
                                                   account_id, region_name)
     properties = cloudformation_json.get("Properties") or {}
     # a template's properties are the whole desired state: a DeadLetterConfig left out is removed
-    _keep_dead_letter(fn, {"DeadLetterConfig": properties.get("DeadLetterConfig") or {}})
+    _keep_dead_letter(fn, {"DeadLetterConfig": properties.get("DeadLetterConfig") or {"TargetArn": ""}})
     return fn
 
 

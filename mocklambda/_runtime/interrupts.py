@@ -12,6 +12,9 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
+# bound at import: handler code gets patched versions of these (see process_state)
+_set_handler, _get_handler = signal.signal, signal.getsignal
+
 _pending = False
 
 
@@ -25,17 +28,17 @@ def _on_sigint(signum: int, frame: FrameType | None) -> Any:
 def noting_ctrl_c() -> Iterator[None]:
     """Within the block, a SIGINT is noted (main thread, Python's own handler in place only)."""
     if threading.current_thread() is not threading.main_thread() or \
-            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+            _get_handler(signal.SIGINT) is not signal.default_int_handler:
         yield
         return
     global _pending
     _pending = False
-    signal.signal(signal.SIGINT, _on_sigint)
+    _set_handler(signal.SIGINT, _on_sigint)
     try:
         yield
     finally:
-        if signal.getsignal(signal.SIGINT) is _on_sigint:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+        if _get_handler(signal.SIGINT) is _on_sigint:
+            _set_handler(signal.SIGINT, signal.default_int_handler)
 
 
 def ctrl_c_pending() -> bool:

@@ -19,6 +19,9 @@ import signal
 import threading
 import time
 
+# bound at import: handler code gets patched versions of these (see process_state)
+_set_handler, _get_handler = signal.signal, signal.getsignal
+
 # A real-time signal nobody else uses by default; only taken while its handler is the default one.
 _SIGNAL: int | None = getattr(signal, "SIGRTMAX", None)
 _MAIN = threading.main_thread().ident
@@ -113,7 +116,7 @@ class Watchdog:
             thread.join(1.0)
         if self._signal_installed:
             try:
-                signal.signal(_SIGNAL, signal.SIG_DFL)  # type: ignore[arg-type]
+                _set_handler(_SIGNAL, signal.SIG_DFL)  # type: ignore[arg-type]
                 self._signal_installed = False
             except ValueError:  # not on the main thread: the handler stays, and does nothing
                 pass
@@ -122,8 +125,8 @@ class Watchdog:
         if _SIGNAL is None or not hasattr(signal, "pthread_kill"):
             return
         try:
-            if signal.getsignal(_SIGNAL) in (signal.SIG_DFL, _on_signal):
-                signal.signal(_SIGNAL, _on_signal)
+            if _get_handler(_SIGNAL) in (signal.SIG_DFL, _on_signal):
+                _set_handler(_SIGNAL, _on_signal)
                 self._signal_installed = True
         except ValueError:  # pragma: no cover - arm() checks for the main thread first
             pass
