@@ -25,7 +25,7 @@ def handler(event, context):
 def deploy_pair(create_function) -> None:
     for name in ("a", "b"):
         create_function(name, {"handler.py": WHO, "helper.py": f"NAME = {name!r}\n"},
-                        Environment={"Variables": {"WHO": name}})
+                        Environment={"Variables": {"WHO": name}}, Timeout=60)  # a loaded CI machine is slow
 
 
 def test_synchronous_invokes_from_many_threads_never_see_each_others_code(lambda_mock, lambda_client, create_function):
