@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Mapping, Sequence
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
@@ -213,9 +216,39 @@ class ExecutionResult:
 def decoded(payload: bytes) -> Any:
     """A payload as tests see it: the JSON value, or the bytes when they are not JSON."""
     try:
-        return json.loads(payload)
+        with json_nesting_room(payload):
+            return json.loads(payload)
     except ValueError:
         return payload
+
+
+MAX_JSON_DEPTH = 1000  # Jackson's default nesting limit, which Invoke's payload parser applies
+_room_lock = threading.Lock()
+_room_users = 0
+_limit_before = 0
+
+
+@contextmanager
+def json_nesting_room(document: str | bytes) -> Iterator[None]:
+    """Room on the stack for Python's JSON parser and encoder to handle any document Invoke
+    accepts (nested up to ``MAX_JSON_DEPTH``): below Python 3.13 they stop near 1000 levels. The
+    recursion limit is raised while one is in use, and put back when none is."""
+    global _room_users, _limit_before
+    if len(document) < 2 * MAX_JSON_DEPTH // 3:  # too short to nest near the limit: the common case
+        yield
+        return
+    with _room_lock:
+        _room_users += 1
+        if _room_users == 1:
+            _limit_before = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(_limit_before, 4 * MAX_JSON_DEPTH))
+    try:
+        yield
+    finally:
+        with _room_lock:
+            _room_users -= 1
+            if _room_users == 0:
+                sys.setrecursionlimit(_limit_before)
 
 
 # -- what tests see ---------------------------------------------------------------------------

@@ -282,3 +282,58 @@ def test_a_replaced_stdout_is_put_back(lambda_mock, lambda_client, create_functi
     send_event(lambda_client, "rude")
     lambda_mock.run_until_idle()  # warm, inline on this thread
     assert (sys.stdout, sys.stderr) == (stdout, stderr)
+
+
+MEASURES_DEPTH = """
+def handler(event, context):
+    depth = 0
+    while isinstance(event, list) and event:
+        event, depth = event[0], depth + 1
+    return depth + 1
+"""
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "1" + "]" * depth
+
+
+def test_json_nested_to_jacksons_limit_is_accepted_and_reaches_the_handler(lambda_mock, lambda_client,
+                                                                           create_function):
+    """Issue 13 item 12: depth 1000 is accepted by Invoke and decodes in the handler, sync and async."""
+    create_function("deep", MEASURES_DEPTH)
+    assert json.loads(lambda_client.invoke(FunctionName="deep", Payload=nested(1000))["Payload"].read()) == 1001
+    send_event(lambda_client, "deep", nested(1000))
+    lambda_mock.run_until_idle()
+    assert lambda_mock.invocations()[0].attempts[0].result == 1001
+    assert sys.getrecursionlimit() == RECURSION_LIMIT  # raised only while a deep document is parsed
+
+
+RECURSION_LIMIT = sys.getrecursionlimit()
+
+
+@pytest.mark.parametrize("invocation_type", ["RequestResponse", "Event"])
+def test_json_nested_deeper_than_jacksons_limit_is_awss_400(lambda_mock, lambda_client, create_function,
+                                                            invocation_type):
+    from botocore.exceptions import ClientError
+
+    from tests.helpers import error_of
+    create_function("deep", MEASURES_DEPTH)
+    with pytest.raises(ClientError) as excinfo:
+        lambda_client.invoke(FunctionName="deep", Payload=nested(1001), InvocationType=invocation_type)
+    status, code, message = error_of(excinfo)
+    assert (status, code) == (400, "InvalidRequestContentException")
+    assert "Document nesting depth (1001) exceeds the maximum allowed (1000" in message
+    assert lambda_mock.invocations() == []
+
+
+def test_a_client_context_nested_too_deep_is_400(lambda_mock, lambda_client, create_function):
+    import base64
+
+    from botocore.exceptions import ClientError
+
+    from tests.helpers import error_of
+    create_function("deep", MEASURES_DEPTH)
+    context = base64.b64encode(('{"custom": ' + nested(1001) + "}").encode()).decode()
+    with pytest.raises(ClientError) as excinfo:
+        lambda_client.invoke(FunctionName="deep", ClientContext=context)
+    assert error_of(excinfo)[:2] == (400, "InvalidRequestContentException")

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .._model import MAX_JSON_DEPTH, json_nesting_room
 from . import aws_errors, function_names
 from .function_names import FunctionRef as FunctionRef  # where requests are parsed, as before
 
@@ -58,8 +59,18 @@ def check_payload(body: bytes, limit: int, operation: str) -> None:
             f"{detail}\n at [Source: REDACTED "
             f"(`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: {column}]"
         ) from None
+    deepest = too_deep_at(text)
+    if deepest is not None:  # Jackson's limit, checked as it reads: before any other fault after it
+        raise aws_errors.invalid_content(
+            "Could not parse request body into json: Could not parse payload into json: "
+            f"Document nesting depth ({MAX_JSON_DEPTH + 1}) exceeds the maximum allowed ({MAX_JSON_DEPTH}, from "
+            f"`StreamReadConstraints.getMaxNestingDepth()`)\n at [Source: REDACTED "
+            f"(`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: {text.count(chr(10), 0, deepest) + 1}, "
+            f"column: {deepest - text.rfind(chr(10), 0, deepest)}]"
+        )
     try:
-        json.loads(text, parse_constant=_refuse_constant)
+        with json_nesting_room(text):
+            json.loads(text, parse_constant=_refuse_constant)
     except _NonStandardToken as exc:
         raise aws_errors.invalid_content(
             "Could not parse request body into json: Could not parse payload into json: "
@@ -75,6 +86,26 @@ def check_payload(body: bytes, limit: int, operation: str) -> None:
             f"{_jackson_detail(text, getattr(exc, 'pos', 0))}\n at [Source: REDACTED "
             f"(`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: {line}, column: {column}]"
         ) from None
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')  # a string (skipped whole), or a bracket
+
+
+def too_deep_at(text: str) -> int | None:
+    """Where a JSON document first nests deeper than ``MAX_JSON_DEPTH`` (the index of that
+    opening bracket), or None. Counting the brackets first keeps the common case at C speed."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return None
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return token.start()
+        elif bracket in ("]", "}"):
+            depth -= 1
+    return None
 
 
 class _NonStandardToken(ValueError):
@@ -122,7 +153,11 @@ def parse_client_context(header: str | None) -> dict[str, Any] | None:
             f"Client context must be no longer than {CLIENT_CONTEXT_LIMIT} bytes.",
         )
     try:
-        decoded = json.loads(base64.b64decode(header, validate=True))
+        document = base64.b64decode(header, validate=True).decode("utf-8")
+        if too_deep_at(document) is not None:
+            raise error
+        with json_nesting_room(document):
+            decoded = json.loads(document)
     except (binascii.Error, ValueError):
         raise error from None
     if not isinstance(decoded, dict):

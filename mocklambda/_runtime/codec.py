@@ -14,6 +14,8 @@ from json.encoder import (  # type: ignore[attr-defined]
 )
 from typing import Any
 
+from .._model import json_nesting_room
+
 
 def _decimal_default(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):  # the runtime's encoder writes Decimals as numbers
@@ -28,13 +30,14 @@ _scan = _DECODER.scan_once  # type: ignore[attr-defined]  # the C scanner, set i
 def decode_event(payload: bytes) -> Any:
     """The handler's ``event``: a fresh object every attempt (an empty payload is ``{}``).
     Payloads are valid JSON by now (Invoke checks them), so the scanner is called directly."""
-    try:
-        text = payload.decode("utf-8")
-    except UnicodeDecodeError:  # not from Invoke (validated UTF-8): let json find the encoding
-        return json.loads(payload)
-    if text[:1] in ("{", "["):
-        return _scan(text, 0)[0]
-    return _DECODER.decode(text) if text.strip() else {}
+    with json_nesting_room(payload):
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError:  # not from Invoke (validated UTF-8): let json find the encoding
+            return json.loads(payload)
+        if text[:1] in ("{", "["):
+            return _scan(text, 0)[0]
+        return _DECODER.decode(text) if text.strip() else {}
 
 
 _thread_encoders = threading.local()
