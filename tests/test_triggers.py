@@ -7,9 +7,10 @@ import re
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from mocklambda import MockLambdaWarning
-from tests.helpers import ECHO, FAILS_NAMING_EVENT_SIZE, FN_ARN, TIMESTAMP, make_queue
+from tests.helpers import ECHO, FAILS_NAMING_EVENT_SIZE, FN_ARN, TIMESTAMP, error_of, make_queue
 
 
 @pytest.fixture
@@ -252,12 +253,34 @@ def test_s3_sequencers_increase_for_one_key(lambda_mock, lambda_client, create_f
     assert len(sequencers) == 3 and sequencers == sorted(sequencers) and len(set(sequencers)) == 3
 
 
-@pytest.mark.parametrize("expression", ["rate(0 minutes)", "cron(*/0 * * * ? *)", "cron(1,,2 * * * ? *)"])
-def test_a_schedule_mocklambda_cannot_run_is_warned_about_never_raised_into_put_rule(lambda_mock, expression):
-    """moto accepts these expressions; mocklambda says the rule will not fire (it raised
-    ZeroDivisionError / ValueError out of put_rule before)."""
+@pytest.mark.parametrize("expression", ["rate(0 minutes)", "rate(1 minutes)", "cron(*/0 * * * ? *)",
+                                        "cron(1,,2 * * * ? *)", "cron(0 12 * * * *)"])
+def test_a_schedule_eventbridge_refuses_is_its_validation_error(lambda_mock, expression):
+    """Issue 13 item 13: moto stores these; PutRule refuses them (EventBridge's schedule expression
+    rules), and nothing is raised out of mocklambda."""
+    events = boto3.client("events", region_name="us-east-1")
+    with pytest.raises(ClientError) as excinfo:
+        events.put_rule(Name="odd", ScheduleExpression=expression)
+    assert error_of(excinfo) == (400, "ValidationException", "Parameter ScheduleExpression is not valid.")
+    assert events.list_rules()["Rules"] == []
+
+
+@pytest.mark.parametrize("expression", ["cron(0 0 L * ? *)", "cron(0 0 31 2 ? *)"])
+def test_a_valid_schedule_mocklambda_cannot_run_is_warned_about(lambda_mock, expression):
     events = boto3.client("events", region_name="us-east-1")
     with pytest.warns(MockLambdaWarning, match="will not fire"):
         events.put_rule(Name="odd", ScheduleExpression=expression)
     lambda_mock.clock.advance(3600)
+    assert lambda_mock.invocations() == []
+
+
+def test_a_target_arn_without_a_function_name_is_warned_about_not_raised(lambda_mock):
+    """Issue 13 item 13: ``...:function`` names nothing; the event is put, nothing is invoked."""
+    events = boto3.client("events", region_name="us-east-1")
+    events.put_rule(Name="orders", EventPattern=json.dumps({"source": ["shop"]}))
+    events.put_targets(Rule="orders", Targets=[{"Id": "1", "Arn": "arn:aws:lambda:us-east-1:123456789012:function"}])
+    with pytest.warns(MockLambdaWarning, match="names no Lambda function"):
+        answer = events.put_events(Entries=[{"Source": "shop", "DetailType": "order", "Detail": "{}"}])
+    assert answer["FailedEntryCount"] == 0
+    lambda_mock.run_until_idle()
     assert lambda_mock.invocations() == []

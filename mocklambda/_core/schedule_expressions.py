@@ -18,6 +18,42 @@ class UnsupportedSchedule(ValueError):
     """An expression mocklambda cannot evaluate (it says which part)."""
 
 
+class InvalidSchedule(UnsupportedSchedule):
+    """An expression EventBridge's PutRule refuses: ``Parameter ScheduleExpression is not valid.``"""
+
+
+INVALID_MESSAGE = "Parameter ScheduleExpression is not valid."
+_RATE_SYNTAX = re.compile(r"^rate\((\d+) (minute|hour|day)(s?)\)$")
+_FIELDS = ((0, 59, None), (0, 23, None), (1, 31, None), (1, 12, _MONTHS), (1, 7, _DAYS), (1970, 2199, None))
+_SPECIAL = re.compile(r"[LW#]")  # last day, weekday, nth weekday: valid on AWS, not evaluated here
+
+
+def check_syntax(expression: str) -> None:
+    """Raise ``InvalidSchedule`` for what PutRule refuses (EventBridge's schedule expression
+    docs): a rate that is not a positive whole number of minutes, hours or days with the unit
+    singular exactly for 1 (``rate(1 minutes)`` and ``rate(5 minute)`` are refused); a cron that
+    has not 6 fields, a value out of its field's range, a step of 0 or past the field's end, or a day-of-month and a
+    day-of-week both given (one of them must be ``?``)."""
+    rate = _RATE_SYNTAX.match(expression)
+    if expression.startswith("rate("):
+        if rate is None or int(rate.group(1)) == 0 or (int(rate.group(1)) == 1) == (rate.group(3) == "s"):
+            raise InvalidSchedule(INVALID_MESSAGE)
+        return
+    cron = _CRON.match(expression)
+    fields = cron.group(1).split() if cron else []
+    if len(fields) != 6 or (fields[2] == "?") == (fields[4] == "?"):
+        raise InvalidSchedule(INVALID_MESSAGE)
+    for text, (low, high, names) in zip(fields, _FIELDS, strict=True):
+        if _SPECIAL.search(text):
+            continue
+        if any(int(step) > high for step in re.findall(r"/(\d+)", text)):  # cron(*/60 ...) is refused
+            raise InvalidSchedule(INVALID_MESSAGE)
+        try:
+            _field(text, low, high, names)
+        except UnsupportedSchedule:
+            raise InvalidSchedule(INVALID_MESSAGE) from None
+
+
 def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) -> set[int] | None:
     """The values a cron field allows; None for ``*`` / ``?`` (anything)."""
     if text in ("*", "?"):

@@ -9,8 +9,10 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+from moto.events.exceptions import ValidationException
 from moto.events.models import EventsBackend, Rule, events_backends
 
+from .._core.schedule_expressions import InvalidSchedule, check_syntax
 from .._core.service_events import eventbridge_event, input_path
 from .._model import Arn
 from ..errors import warn
@@ -78,6 +80,12 @@ def _target_payload(target: dict[str, Any], event: dict[str, Any], transform_inp
 
 
 def _put_rule(backend: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    expression = kwargs.get("scheduled_expression", args[4] if len(args) > 4 else None)
+    if expression:  # what AWS refuses, not stored to be warned about later (moto checks only the form)
+        try:
+            check_syntax(expression)
+        except InvalidSchedule as error:
+            raise ValidationException(str(error)) from None
     rule = PUT_RULE.original(backend, name, *args, **kwargs)
     intake = active.current()
     if intake is not None and rule.scheduled_expression and rule.state == "ENABLED":

@@ -18,6 +18,7 @@ from .._core.records import iso_millis
 from .._core.recursion import RECURSION_MESSAGE
 from .._core.service_events import SnsNotification, s3_event, sns_event, sqs_body
 from .._model import Arn
+from ..errors import warn
 from . import active, sns_signing
 from .compat import sns_fifo_topic, sns_raw_delivery
 from .patches import Patch
@@ -33,6 +34,9 @@ def enqueue_from_service(function_arn: str, event: dict[str, Any]) -> None:
     try:
         fn = function_by_arn(function_arn)
     except UnknownFunctionException:
+        return
+    except (ValueError, IndexError):  # not a function's ARN at all: nothing to invoke, and said so
+        warn(f"a trigger's target {function_arn!r} names no Lambda function; nothing was invoked")
         return
     intake.accept(snapshot(fn), json.dumps(event).encode("utf-8"), function_arn, intake.caller_chain())
 

@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pytest
 
-from mocklambda._core.schedule_expressions import UnsupportedSchedule, next_run, period
+from mocklambda._core.schedule_expressions import InvalidSchedule, UnsupportedSchedule, check_syntax, next_run, period
 
 MONDAY = datetime(2024, 1, 1, 10, 6, 30, tzinfo=timezone.utc)  # 2024-01-01 was a Monday
 
@@ -194,3 +194,23 @@ def test_an_empty_list_item_is_unsupported() -> None:
 def test_a_step_of_one_from_a_start_runs_every_minute_from_it() -> None:
     """Found by this suite: '5/1' meant minute 5 only, not 5 to 59."""
     assert cron_after("cron(5/1 * * * ? *)") == utc(2024, 1, 1, 10, 7)
+
+
+@pytest.mark.parametrize("expression", [
+    "rate(0 minutes)", "rate(1 minutes)", "rate(5 minute)", "rate(5 weeks)", "rate(-1 minutes)", "rate(1.5 hours)",
+    "cron(*/0 * * * ? *)", "cron(*/60 * * * ? *)", "cron(0 12 * * * *)", "cron(0 12 ? * ? *)", "cron(* * * * *)",
+    "cron(0 24 * * ? *)", "cron(0 0 32 * ? *)", "every hour",
+])
+def test_what_putrule_refuses(expression: str) -> None:
+    """Issue 13 item 13, from EventBridge's schedule expression rules: ``Parameter
+    ScheduleExpression is not valid.``"""
+    with pytest.raises(InvalidSchedule, match="Parameter ScheduleExpression is not valid."):
+        check_syntax(expression)
+
+
+@pytest.mark.parametrize("expression", [
+    "rate(1 minute)", "rate(5 minutes)", "rate(1 day)", "cron(0 12 * * ? *)", "cron(0/15 * ? * MON-FRI *)",
+    "cron(0 0 L * ? *)", "cron(0 0 31 2 ? *)",  # valid on AWS; mocklambda warns that it will not fire them
+])
+def test_what_putrule_accepts(expression: str) -> None:
+    check_syntax(expression)
