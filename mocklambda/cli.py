@@ -14,10 +14,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=5000, help="port (default 5000; 0 picks a free one)")
     serve.add_argument("--time-scale", type=float, default=1.0,
                        help="wall seconds per AWS second: 0.01 makes a 60 s retry delay 0.6 s (default 1)")
+    serve.add_argument("--idle-timeout", type=float, default=60.0,
+                       help="seconds a connection may stay silent, mid-request or between requests (default 60)")
     args = parser.parse_args(argv)
     from .server import serve as run
 
-    run(host=args.host, port=args.port, time_scale=args.time_scale)
+    run(host=args.host, port=args.port, time_scale=args.time_scale, idle_timeout=args.idle_timeout)
     return 0
 
 

@@ -22,6 +22,24 @@ from . import _moto
 
 CONTROL_PREFIX = "/_mocklambda/"
 SHUTDOWN_GRACE_SECONDS = 10.0  # how long a stopping server waits for running handlers
+IDLE_CONNECTION_SECONDS = 60.0  # a client silent this long mid-request (or between requests) is dropped
+WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
+
+
+def host_allowed(host_header: str | None, bound: str) -> bool:
+    """Whether a request's ``Host`` names this server: a loopback name (``localhost``, its
+    subdomains, ``127.0.0.1``, ``::1``) or the address it is bound to, any port. A web page can
+    make a browser send requests here through DNS rebinding, but only with its own host name in
+    ``Host``; refusing those keeps it from running code in this process. Bound to every
+    interface, the server was opened on purpose: any ``Host`` is served."""
+    if bound in WILDCARD_ADDRESSES or not host_header:
+        return True
+    host = host_header.strip().lower()
+    if host.startswith("["):  # [::1]:5000
+        name = host[1:host.find("]")] if "]" in host else host
+    else:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return name in ("localhost", "127.0.0.1", "::1", bound.lower()) or name.endswith(".localhost")
 
 
 def _invocation_json(invocation: Any) -> dict[str, Any]:
@@ -46,11 +64,20 @@ def _invocation_json(invocation: Any) -> dict[str, Any]:
 class ControlApp:
     """WSGI middleware: ``/_mocklambda/...`` is ours, everything else is the AWS API."""
 
-    def __init__(self, aws_app: Callable[..., Iterable[bytes]], lam: Any) -> None:
+    def __init__(self, aws_app: Callable[..., Iterable[bytes]], lam: Any, bound: str = "127.0.0.1") -> None:
         self.aws_app = aws_app
         self.lam = lam
+        self.bound = bound
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if not host_allowed(environ.get("HTTP_HOST"), self.bound):
+            return _aws_error(start_response, "403 Forbidden", "ForbiddenException",
+                              f"Host {environ.get('HTTP_HOST')!r} is not an address this server listens on "
+                              f"(bound to {self.bound}); use localhost or the bound address")
+        length = environ.get("CONTENT_LENGTH")
+        if length and not length.isdigit():  # werkzeug would read it as 0 and answer the request
+            return _aws_error(start_response, "400 Bad Request", "BadRequestException",
+                              f"Content-Length {length!r} is not a number of bytes")
         path = environ.get("PATH_INFO", "")
         if not path.startswith(CONTROL_PREFIX):
             signed = "HTTP_AUTHORIZATION" in environ or "X-Amz-Credential" in environ.get("QUERY_STRING", "")
@@ -140,7 +167,7 @@ Client = ControlClient  # the name it was first published under
 
 
 def serve(host: str = "127.0.0.1", port: int = 5000, time_scale: float = 1.0,
-          ready: Callable[[str], None] | None = None) -> None:
+          ready: Callable[[str], None] | None = None, idle_timeout: float = IDLE_CONNECTION_SECONDS) -> None:
     """Serve until SIGINT or SIGTERM."""
     from werkzeug.serving import make_server
 
@@ -149,8 +176,12 @@ def serve(host: str = "127.0.0.1", port: int = 5000, time_scale: float = 1.0,
     lam = LambdaMock(mode="realtime", time_scale=time_scale)
     lam.start()
     try:
-        app = ControlApp(_moto.wsgi_app(), lam)
-        server = make_server(host, port, app, threaded=True, request_handler=_moto.request_handler())
+        app = ControlApp(_moto.wsgi_app(), lam, bound=host)
+
+        class Handler(_moto.request_handler()):  # type: ignore[misc]
+            timeout = idle_timeout  # half a request cannot hold a thread for ever
+
+        server = make_server(host, port, app, threaded=True, request_handler=Handler)
         endpoint = f"http://{host}:{server.server_port}"
         stop = threading.Event()
 

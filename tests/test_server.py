@@ -35,9 +35,10 @@ def aws_cli() -> str:
 
 
 @pytest.fixture
-def server():
+def server(request):
+    extra = getattr(request, "param", [])
     process = subprocess.Popen(
-        [sys.executable, "-m", "mocklambda", "serve", "--port", "0"],
+        [sys.executable, "-m", "mocklambda", "serve", "--port", "0", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
     )
     line = process.stdout.readline()  # "mocklambda serving the AWS API on http://127.0.0.1:PORT"
@@ -155,6 +156,74 @@ def test_invoke_names_are_checked_by_the_server_as_in_process(server):
     with pytest.raises(ClientError) as refused:
         aws_lambda.get_function_concurrency(FunctionName="my-function:1")
     assert refused.value.response["Error"]["Message"].startswith("This operation is permitted on Lambda functions only.")
+
+
+SIGNED = {"Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/lambda/aws4_request, "
+                           "SignedHeaders=host, Signature=0"}
+
+
+def raw_request(endpoint: str, method: str, path: str, body: bytes | None = None, **headers: str) -> tuple[int, dict]:
+    headers = {**SIGNED, "Content-Type": "application/json", **headers}
+    request = urllib.request.Request(endpoint + path, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def test_a_host_that_is_not_this_server_is_refused(server):
+    """Issue 13 item 16: a web page reaching the server through DNS rebinding sends its own name."""
+    _, endpoint = server
+    port = endpoint.rsplit(":", 1)[1]
+    for host in ("attacker.example", f"attacker.example:{port}", "127.0.0.1.nip.io"):
+        status, body = raw_request(endpoint, "GET", "/2015-03-31/functions/", Host=host)
+        assert status == 403 and "is not an address this server listens on" in body["message"]
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", "localhost", f"s3.localhost:{port}"):
+        assert raw_request(endpoint, "GET", "/2015-03-31/functions/", Host=host)[0] == 200
+
+
+def test_bodies_of_the_wrong_json_types_are_400_never_500_and_never_stored(server):
+    """Issue 13 item 17 (through the server: botocore would refuse these before sending)."""
+    _, endpoint = server
+    deploy(endpoint, "typed", "def handler(e, c):\n    return 1\n")
+    config = "/2019-09-25/functions/typed/event-invoke-config"
+    for body, message in ((b'{"MaximumRetryAttempts": 1.5}', "NUMBER_VALUE can not be converted to an Integer"),
+                          (b'{"MaximumRetryAttempts": true}', "BOOLEAN_VALUE can not be converted to an Integer"),
+                          (b'{"DestinationConfig": "x"}', "STRING_VALUE can not be converted to a Structure"),
+                          (b"[1]", "Start of list found where not expected"),
+                          (b"not json", "Could not parse request body into json")):
+        status, answer = raw_request(endpoint, "PUT", config, body)
+        assert (status, answer["message"]) == (400, message)
+    assert raw_request(endpoint, "GET", config)[0] == 404  # nothing was stored
+    status, answer = raw_request(endpoint, "PUT", "/2024-08-31/functions/typed/recursion-config", b'{"RecursiveLoop": 5}')
+    assert (status, answer["message"]) == (400, "NUMBER_VALUE can not be converted to a String")
+    status, answer = raw_request(endpoint, "POST", "/2015-03-31/functions/typed/invocations", b"{}",
+                                 **{"Content-Length": "abc"})
+    assert status == 400 and "Content-Length" in answer["message"]
+
+
+@pytest.mark.parametrize("server", [["--idle-timeout", "1"]], indirect=True)
+def test_half_a_request_cannot_hold_the_server(server):
+    """Issue 13 item 17: a client that stops mid-request is dropped after --idle-timeout seconds."""
+    import socket
+    import time
+
+    process, endpoint = server
+    port = int(endpoint.rsplit(":", 1)[1])
+    stalled = socket.create_connection(("127.0.0.1", port))
+    head = "".join(f"{name}: {value}\r\n" for name, value in SIGNED.items())
+    stalled.sendall(f"POST /2015-03-31/functions/f/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}"
+                    "Content-Length: 100\r\n\r\n{".encode())
+    stalled.settimeout(10)
+    started = time.monotonic()
+    answer = b""
+    while chunk := stalled.recv(4096):  # until the server closes the connection
+        answer += chunk
+    assert time.monotonic() - started < 5
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 400")  # never run as a request
+    stalled.close()
+    assert Client(endpoint).clock()["elapsed"] >= 0 and process.poll() is None
 
 
 def test_sigterm_stops_cleanly(server):

@@ -18,7 +18,7 @@ from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.urls import url_bases as moto_url_bases
 from moto.awslambda.urls import url_paths as moto_url_paths
 
-from .._core import aws_errors, function_concurrency, function_names, invoke_request
+from .._core import aws_errors, function_concurrency, function_names, invoke_request, request_body
 from .._core.event_invoke_config import (
     EventInvokeConfigStore,
     function_missing,
@@ -201,6 +201,7 @@ class AsyncLambdaResponse(LambdaResponse):
                                                 function_names.FUNCTION_NAME)
         if ref.qualifier is not None:
             raise function_concurrency.unqualified_only()
+        body = request_body.parse(self._raw_body(), request_body.FUNCTION_CONCURRENCY) if operation == "put" else {}
         fn = resolve(self.backend, ref, self.region, self.current_account, self.partition)
         backend = backend_for(fn.account_id, fn.region)
         if operation == "get":
@@ -210,7 +211,9 @@ class AsyncLambdaResponse(LambdaResponse):
         if operation == "delete":
             backend.delete_function_concurrency(fn.function_name)
             return 204, {"status": "204"}, ""
-        requested = int(json.loads(self._raw_body())["ReservedConcurrentExecutions"])
+        requested = body.get("ReservedConcurrentExecutions")
+        if requested is None:
+            raise aws_errors.validation("reservedConcurrentExecutions", "null", "Member must not be null")
         others = (int(other.reserved_concurrency) for other in backend.list_functions()
                   if other.reserved_concurrency is not None and other.function_name != fn.function_name)
         function_concurrency.check_reservation(requested, others, MotoFunctions().account_concurrency_limit())
@@ -229,10 +232,11 @@ class AsyncLambdaResponse(LambdaResponse):
     def _recursion_config(self, operation: str) -> Response:
         ref = invoke_request.parse_function_ref(self._function_segment("/recursion-config"), None,
                                                 function_names.UNQUALIFIED)
+        body = request_body.parse(self._raw_body(), request_body.RECURSION_CONFIG) if operation == "put" else {}
         fn = resolve(self.backend, ref, self.region, self.current_account, self.partition)
         configs = self._async_backend().recursion_configs
         if operation == "put":
-            value = json.loads(self._raw_body() or b"{}").get("RecursiveLoop")
+            value = body.get("RecursiveLoop")
             if value not in (ALLOW, TERMINATE):
                 raise aws_errors.validation(
                     "recursiveLoop", str(value), "Member must satisfy enum value set: [Terminate, Allow]"
@@ -285,7 +289,7 @@ class AsyncLambdaResponse(LambdaResponse):
             store.delete(ref.name, qualifier, qualified_arn)
             return 204, {"status": "204"}, ""
         if operation != "list":
-            body = json.loads(self._raw_body() or b"{}")
+            body = request_body.parse(self._raw_body(), request_body.EVENT_INVOKE_CONFIG)
             config = backend.save_event_invoke_config(operation, ref, qualified_arn, body)
             return 200, JSON_200, json.dumps(config.to_json())
         try:
