@@ -337,3 +337,87 @@ def test_a_client_context_nested_too_deep_is_400(lambda_mock, lambda_client, cre
     with pytest.raises(ClientError) as excinfo:
         lambda_client.invoke(FunctionName="deep", ClientContext=context)
     assert error_of(excinfo)[:2] == (400, "InvalidRequestContentException")
+
+
+def zip_of(entries: list) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for info, data in entries:
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def encrypted_zip() -> bytes:
+    raw = bytearray(zip_of([("handler.py", HEALTHY)]))
+    raw[raw.find(b"PK\x03\x04") + 6] |= 1  # the "encrypted" flag, in the local header
+    raw[raw.find(b"PK\x01\x02") + 8] |= 1  # and in the central directory
+    return bytes(raw)
+
+
+def beneath_a_symlink_zip() -> bytes:
+    import stat
+    import zipfile
+
+    link = zipfile.ZipInfo("link")
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16
+    return zip_of([(link, "/tmp"), ("link/evil.txt", "x"), ("handler.py", HEALTHY)])
+
+
+UNEXTRACTABLE = {
+    "encrypted": encrypted_zip,
+    "long-name": lambda: zip_of([("handler.py", HEALTHY), ("a" * 300 + ".txt", "x")]),
+    "beneath-a-symlink": beneath_a_symlink_zip,
+}
+
+
+@pytest.mark.parametrize("kind", list(UNEXTRACTABLE))
+def test_a_package_that_cannot_be_unzipped_is_refused_at_create_function(lambda_mock, lambda_client, role_arn, kind):
+    """Issue 13 item 9: AWS's answer for a package it cannot unzip (recorded in test_create_lambda_exceptions)."""
+    from botocore.exceptions import ClientError
+
+    from tests.helpers import error_of
+    with pytest.raises(ClientError) as refused:
+        lambda_client.create_function(FunctionName="bad", Runtime="python3.12", Role=role_arn(),
+                                      Handler="handler.handler", Code={"ZipFile": UNEXTRACTABLE[kind]()})
+    assert error_of(refused) == (400, "InvalidParameterValueException",
+                                 "Could not unzip uploaded file. Please check your file, then try to upload again.")
+
+
+def test_a_handler_with_a_nul_byte_is_refused_at_create_function(lambda_mock, lambda_client, role_arn):
+    from botocore.exceptions import ClientError
+
+    from conftest import make_zip
+    from tests.helpers import error_of
+    with pytest.raises(ClientError) as refused:
+        lambda_client.create_function(FunctionName="bad", Runtime="python3.12", Role=role_arn(),
+                                      Handler="hand\x00ler.handler", Code={"ZipFile": make_zip({"handler.py": HEALTHY})})
+    assert error_of(refused)[:2] == (400, "ValidationException")
+
+
+@pytest.mark.parametrize("kind", list(UNEXTRACTABLE))
+def test_a_package_made_before_the_checks_fails_its_init_and_leaves_nothing(lambda_client, role_arn, kind):
+    """A function created while moto alone was mocking (no checks then) is an init error retried
+    twice, naming no host path, and nothing extracted stays on disk."""
+    import glob
+    import tempfile
+
+    import moto
+
+    from mocklambda import mock_lambda
+    pattern = tempfile.gettempdir() + "/mocklambda-*"
+    before = set(glob.glob(pattern))
+    with moto.mock_aws():
+        lambda_client.create_function(FunctionName="bad", Runtime="python3.12", Role=role_arn(),
+                                      Handler="handler.handler", Code={"ZipFile": UNEXTRACTABLE[kind]()})
+        with mock_lambda() as lam:
+            payload = json.loads(lambda_client.invoke(FunctionName="bad")["Payload"].read())
+            assert payload["errorType"] == "Runtime.ImportModuleError"
+            assert tempfile.gettempdir() + "/mocklambda-" not in payload["errorMessage"]
+            send_event(lambda_client, "bad")
+            lam.run_until_idle()
+            invocation = lam.invocations()[0]
+            assert invocation.condition == "RetriesExhausted" and len(invocation.attempts) == 3
+    assert set(glob.glob(pattern)) <= before

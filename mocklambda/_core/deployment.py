@@ -40,15 +40,44 @@ def check_runtime(runtime: str) -> None:
         )
 
 
+UNZIP_FAILED = "Could not unzip uploaded file. Please check your file, then try to upload again."
+MAX_NAME_BYTES = 255  # a file name's limit on Lambda's file system (and most others)
+
+
+def unextractable(entries: list[zipfile.ZipInfo]) -> str | None:
+    """Why a package that opens still cannot be unzipped, or None: an encrypted entry, a file
+    name past ``MAX_NAME_BYTES``, or an entry beneath one that is a file (or a symlink)."""
+    files: set[str] = set()
+    for info in entries:
+        if info.flag_bits & 0x1:
+            return f"{info.filename!r} is encrypted"
+        parts = [part for part in info.filename.split("/") if part]
+        if any(len(part.encode("utf-8")) > MAX_NAME_BYTES for part in parts):
+            return f"a name in {info.filename!r} is longer than {MAX_NAME_BYTES} bytes"
+        if any("/".join(parts[:depth]) in files for depth in range(1, len(parts))):
+            return f"{info.filename!r} lies beneath a file"
+        if not info.is_dir():
+            files.add("/".join(parts))
+    return None
+
+
+def check_handler(handler: str) -> None:
+    """A Handler becomes the runtime's ``_HANDLER`` variable: a NUL or another control character
+    cannot be in a process's environment (the model's pattern, ``[^\\s]+``, is quoted)."""
+    if any(ord(char) < 32 or ord(char) == 127 for char in handler):
+        raise aws_errors.validation("handler", handler, "Member must satisfy regular expression pattern: [^\\s]+")
+
+
 def check_zip(package: bytes) -> None:
     """A .zip deployment package must open, and unzip to at most 250 MB (its central directory
     says how much, so nothing is extracted here)."""
     try:
         with zipfile.ZipFile(io.BytesIO(package)) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
+            entries = archive.infolist()
     except (zipfile.BadZipFile, ValueError, EOFError, OSError):
-        raise aws_errors.invalid_parameter(
-            "Could not unzip uploaded file. Please check your file, then try to upload again."
-        ) from None
+        raise aws_errors.invalid_parameter(UNZIP_FAILED) from None
+    if unextractable(entries) is not None:
+        raise aws_errors.invalid_parameter(UNZIP_FAILED)
+    unzipped = sum(info.file_size for info in entries)
     if unzipped > MAX_UNZIPPED_SIZE:
         raise aws_errors.invalid_parameter(f"Unzipped size must be smaller than {MAX_UNZIPPED_SIZE} bytes")

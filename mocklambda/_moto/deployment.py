@@ -16,14 +16,15 @@ from .._core import deployment
 
 
 def check_new_function(body: dict[str, Any], account_id: str, partition: str) -> None:
-    if body.get("Runtime") is not None:
-        deployment.check_runtime(str(body["Runtime"]))
+    check_configuration(body)
     check_code(body.get("Code") or {}, account_id, partition)
 
 
 def check_configuration(body: dict[str, Any]) -> None:
     if body.get("Runtime") is not None:
         deployment.check_runtime(str(body["Runtime"]))
+    if body.get("Handler") is not None:
+        deployment.check_handler(str(body["Handler"]))
 
 
 def check_code(code: dict[str, Any], account_id: str, partition: str) -> None:

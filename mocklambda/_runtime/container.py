@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextvars
 import importlib
+import re
 import sysconfig
+import tempfile
 import traceback
 import uuid
 from collections.abc import Callable
@@ -42,13 +44,26 @@ _HOST_STDLIB = sysconfig.get_paths()["stdlib"]
 _OURS = str(Path(__file__).resolve().parents[1])  # mocklambda's own frames never show
 
 
+_EXTRACTED = re.compile(re.escape(tempfile.gettempdir()) + r"/mocklambda-[^/\s'\"]+/(task|opt)")
+
+
+def _without_host_paths(text: str) -> str:
+    """Where a package is unpacked here, shown as Lambda's ``/var/task`` and ``/opt``."""
+    return _EXTRACTED.sub(lambda match: "/var/task" if match[1] == "task" else "/opt", text)
+
+
 class Container:
     """A warm execution environment for one function version."""
 
     def __init__(self, function: FunctionSnapshot, bound: Handler | None) -> None:
         self.function = function
-        self.bundle = None if bound is not None else CodeBundle(function.code_zip, list(function.layer_zips),
-                                                                function.runtime)
+        self.unpack_error: str | None = None  # why the package could not be unpacked, if it could not
+        self.bundle: CodeBundle | None = None
+        if bound is None:
+            try:
+                self.bundle = CodeBundle(function.code_zip, list(function.layer_zips), function.runtime)
+            except Exception as exc:  # CreateFunction refuses such packages; one made otherwise fails its init
+                self.unpack_error = _without_host_paths(f"{type(exc).__name__}: {exc}")
         self.modules = ModuleSpace(self.bundle)
         self.handler_fn: Handler | None = bound
         now = datetime.now(timezone.utc)
@@ -124,6 +139,10 @@ class Container:
     def initialise(self) -> Handler:
         """Import the handler module, as the runtime's bootstrap does (spec 9.4)."""
         handler = self.function.handler or ""
+        if self.unpack_error is not None:
+            name = handler.rsplit(".", 1)[0]
+            raise self._init_error("Runtime.ImportModuleError", f"Unable to import module '{name}': "
+                                   f"the deployment package could not be unzipped ({self.unpack_error})")
         try:
             module_name, function_name = handler.rsplit(".", 1)
         except ValueError as exc:

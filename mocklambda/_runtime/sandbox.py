@@ -66,6 +66,13 @@ class CodeBundle:
 
     def __init__(self, code_zip: bytes, layer_zips: list[bytes], runtime: str | None = None) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="mocklambda-"))
+        try:
+            self._unpack(code_zip, layer_zips, runtime)
+        except BaseException:  # nothing of a package that cannot be unpacked stays on disk
+            self.remove()
+            raise
+
+    def _unpack(self, code_zip: bytes, layer_zips: list[bytes], runtime: str | None) -> None:
         self.task_dir = self.root / "task"
         self.opt_dir = self.root / "opt"
         self.task_dir.mkdir()
