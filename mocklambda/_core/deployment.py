@@ -48,16 +48,19 @@ def unextractable(entries: list[zipfile.ZipInfo]) -> str | None:
     """Why a package that opens still cannot be unzipped, or None: an encrypted entry, a file
     name past ``MAX_NAME_BYTES``, or an entry beneath one that is a file (or a symlink)."""
     files: set[str] = set()
+    paths: list[list[str]] = []
     for info in entries:
         if info.flag_bits & 0x1:
             return f"{info.filename!r} is encrypted"
         parts = [part for part in info.filename.split("/") if part]
         if any(len(part.encode("utf-8")) > MAX_NAME_BYTES for part in parts):
             return f"a name in {info.filename!r} is longer than {MAX_NAME_BYTES} bytes"
-        if any("/".join(parts[:depth]) in files for depth in range(1, len(parts))):
-            return f"{info.filename!r} lies beneath a file"
+        paths.append(parts)
         if not info.is_dir():
             files.add("/".join(parts))
+    for parts in paths:  # in any order: a directory made first, or the file first, cannot both be
+        if any("/".join(parts[:depth]) in files for depth in range(1, len(parts))):
+            return f"{'/'.join(parts)!r} lies beneath a file"
     return None
 
 

@@ -201,12 +201,21 @@ def test_any_other_runtime_is_refused_naming_the_valid_set(runtime: str) -> None
 
 @settings(database=None, deadline=None)
 @given(st.dictionaries(st.text(alphabet="abc/._", min_size=1, max_size=10), st.binary(max_size=200), max_size=5))
-def test_any_zip_is_accepted(files: dict[str, bytes]) -> None:
+def test_any_zip_that_a_file_system_can_hold_is_accepted(files: dict[str, bytes]) -> None:
+    """Property: every zip is accepted unless it puts an entry beneath a file (``a`` and ``a/b``),
+    which no file system can unpack (issue 13 item 9)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
             archive.writestr(name, data)
-    deployment.check_zip(buffer.getvalue())
+    entries = {name: "/".join(part for part in name.split("/") if part) for name in files}
+    file_paths = {path for name, path in entries.items() if not name.endswith("/")}
+    beneath_a_file = any(path.startswith(file + "/") for path in entries.values() for file in file_paths)
+    if beneath_a_file:
+        with pytest.raises(aws_errors.AwsError):
+            deployment.check_zip(buffer.getvalue())
+    else:
+        deployment.check_zip(buffer.getvalue())
 
 
 @settings(database=None)
