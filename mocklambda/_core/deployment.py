@@ -6,6 +6,7 @@ runtime and package, with AWS's messages (recordings ``test_create_lambda_except
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from . import aws_errors
@@ -69,6 +70,22 @@ def check_handler(handler: str) -> None:
     cannot be in a process's environment (the model's pattern, ``[^\\s]+``, is quoted)."""
     if any(ord(char) < 32 or ord(char) == 127 for char in handler):
         raise aws_errors.validation("handler", handler, "Member must satisfy regular expression pattern: [^\\s]+")
+
+
+_ENVIRONMENT_KEY = re.compile(r"[a-zA-Z]([a-zA-Z0-9_])+")
+
+
+def check_environment(variables: object) -> None:
+    """Variable names must match the model's pattern (AWS refuses others at CreateFunction); a
+    value with a NUL cannot be in a process's environment and is refused the same way."""
+    if not isinstance(variables, dict):
+        return
+    shown = "{" + ", ".join(f"{key}={value}" for key, value in variables.items()) + "}"
+    if not all(isinstance(key, str) and _ENVIRONMENT_KEY.fullmatch(key) for key in variables):
+        raise aws_errors.validation("environment.variables", shown, "Map keys must satisfy constraint: [Member "
+                                    "must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]")
+    if any("\x00" in str(value) for value in variables.values()):
+        raise aws_errors.validation("environment.variables", shown, "Map values must not contain a null character")
 
 
 def check_zip(package: bytes) -> None:

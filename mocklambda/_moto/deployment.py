@@ -25,6 +25,9 @@ def check_configuration(body: dict[str, Any]) -> None:
         deployment.check_runtime(str(body["Runtime"]))
     if body.get("Handler") is not None:
         deployment.check_handler(str(body["Handler"]))
+    environment = body.get("Environment")
+    if isinstance(environment, dict):
+        deployment.check_environment(environment.get("Variables"))
 
 
 def check_code(code: dict[str, Any], account_id: str, partition: str) -> None:
