@@ -421,3 +421,32 @@ def test_a_package_made_before_the_checks_fails_its_init_and_leaves_nothing(lamb
             invocation = lam.invocations()[0]
             assert invocation.condition == "RetriesExhausted" and len(invocation.attempts) == 3
     assert set(glob.glob(pattern)) <= before
+
+
+# -- found by the hostile-handler sweep (benchmarks/sweeps/hostile_handlers.py) ----------------------
+
+REBINDS_ENVIRON = """
+import os
+
+def handler(event, context):
+    os.environ = dict(os.environ, REBOUND="yes")
+    return os.environ["REBOUND"]
+"""
+
+
+def test_a_handler_that_rebinds_os_environ_is_undone(lambda_mock, lambda_client, create_function):
+    """``os.environ = {...}`` in handler code stayed bound after the handler, and the next
+    restore of Lambda's variables failed: the event was retried as MockLambda.InternalError until
+    EventAgeExceeded."""
+    environ = os.environ
+    create_function("rebinding", REBINDS_ENVIRON)
+    assert json.loads(lambda_client.invoke(FunctionName="rebinding")["Payload"].read()) == "yes"  # on a handler thread
+    assert os.environ is environ and "REBOUND" not in os.environ
+    send_event(lambda_client, "rebinding")
+    send_event(lambda_client, "rebinding")  # warm, inline on this thread
+    lambda_mock.run_until_idle()
+    invocations = lambda_mock.invocations("rebinding")
+    assert [(i.condition, [a.kind for a in i.attempts]) for i in invocations] == [("Success", ["run"])] * 2
+    assert [i.attempts[0].result for i in invocations] == ["yes", "yes"]
+    assert os.environ is environ and "REBOUND" not in os.environ
+
