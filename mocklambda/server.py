@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import _moto
+from ._model import deep_json_room, json_nesting_room
 
 CONTROL_PREFIX = "/_mocklambda/"
 SHUTDOWN_GRACE_SECONDS = 10.0  # how long a stopping server waits for running handlers
@@ -96,7 +97,7 @@ class ControlApp:
             status, body = self._control(environ, path[len(CONTROL_PREFIX):].strip("/"))
         except Exception as error:  # noqa: BLE001 - a bad control request must not kill the server
             status, body = "400 Bad Request", {"error": f"{type(error).__name__}: {error}"}
-        data = json.dumps(body, default=str).encode("utf-8")
+        data = _encoded(body)
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
         return [data]
 
@@ -124,6 +125,16 @@ class ControlApp:
                                              "POST run-until-idle", "GET timeline"]}
 
 
+def _encoded(body: Any) -> bytes:
+    """The control API's JSON. An event's payload (or a result) may nest as deep as Invoke accepts,
+    deeper than Python's encoder goes on a request thread's stack."""
+    try:
+        return json.dumps(body, default=str).encode("utf-8")
+    except RecursionError:
+        with deep_json_room():
+            return json.dumps(body, default=str).encode("utf-8")
+
+
 def _aws_error(start_response: Any, status: str, code: str, message: str) -> Iterable[bytes]:
     data = json.dumps({"__type": code, "message": message}).encode("utf-8")
     start_response(status, [("Content-Type", "application/json"), ("x-amzn-ErrorType", code),
@@ -142,7 +153,9 @@ class ControlClient:
         request = urllib.request.Request(f"{self.endpoint}{CONTROL_PREFIX}{action}", data=data, method=method,
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=120) as response:
-            return json.loads(response.read())
+            answer = response.read()
+        with json_nesting_room(answer):  # an event's payload may nest as deep as Invoke accepts
+            return json.loads(answer)
 
     def invocations(self, function_name: str | None = None) -> list[dict[str, Any]]:
         query = f"?function={urllib.parse.quote(function_name, safe='')}" if function_name else ""

@@ -231,3 +231,21 @@ def test_sigterm_stops_cleanly(server):
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
     assert "mocklambda stopped" in process.stderr.read()
+
+
+def test_the_control_api_lists_an_event_nested_as_deep_as_invoke_accepts(server):
+    """Found by the bad-input sweep (benchmarks/sweeps/bad_input.py): one event nested 1000 levels
+    deep, which Invoke accepts (Jackson's limit, issue 13 item 12), made every later
+    GET /_mocklambda/invocations a 500 (Python's encoder ran out of stack on the server)."""
+    _, endpoint = server
+    aws_lambda = deploy(endpoint, "deep", "def handler(e, c):\n    return 1\n")
+    aws_lambda.invoke(FunctionName="deep", InvocationType="Event", Payload="[" * 1000 + "]" * 1000)
+    control = Client(endpoint)
+    control.run_until_idle()
+    [invocation] = control.invocations("deep")  # decoded by the client with the same room
+    assert invocation["condition"] == "Success"
+    depth, value = 0, invocation["payload"]
+    while isinstance(value, list):
+        depth, value = depth + 1, value[0] if value else None
+    assert depth == 1000
+
