@@ -125,6 +125,26 @@ class ControlApp:
                                              "POST run-until-idle", "GET timeline"]}
 
 
+class _EndOfBodyIsAnError:
+    """A request's input stream on which the connection closing before the body is complete is an
+    error (``ConnectionError``, which werkzeug treats as a dropped connection). werkzeug's reader of
+    chunked bodies takes an empty read for data and keeps asking a closed socket for the rest of a
+    chunk the client declared (281 TB for ``ffffffffffff``): a thread at full CPU, memory growing
+    by hundreds of MB a second."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def read(self, size: int | None = -1) -> bytes:
+        data: bytes = self._stream.read(size)
+        if not data and size is not None and size > 0:
+            raise ConnectionError("the client closed the connection before the end of the request body")
+        return data
+
+    def __getattr__(self, name: str) -> Any:  # readline (the request line, headers), close, ...
+        return getattr(self._stream, name)
+
+
 def _encoded(body: Any) -> bytes:
     """The control API's JSON. An event's payload (or a result) may nest as deep as Invoke accepts,
     deeper than Python's encoder goes on a request thread's stack."""
@@ -193,6 +213,10 @@ def serve(host: str = "127.0.0.1", port: int = 5000, time_scale: float = 1.0,
 
         class Handler(_moto.request_handler()):  # type: ignore[misc]
             timeout = idle_timeout  # half a request cannot hold a thread for ever
+
+            def setup(self) -> None:
+                super().setup()
+                self.rfile: Any = _EndOfBodyIsAnError(self.rfile)
 
         server = make_server(host, port, app, threaded=True, request_handler=Handler)
         endpoint = f"http://{host}:{server.server_port}"

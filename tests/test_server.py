@@ -264,3 +264,34 @@ def test_a_request_moto_cannot_parse_is_a_4xx_naming_no_python_exception(server,
     status, answer = raw_request(endpoint, method, path, body, **headers)
     assert 400 <= status < 500, (status, answer)
     assert "Error:" not in answer.get("message", "") and "Error:" not in answer.get("Message", "")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads the server's CPU time from /proc")
+def test_a_chunked_body_cut_short_does_not_keep_the_server_busy(server):
+    """Issue 13 item 17's promise (half a request cannot hold a server thread) for a chunked body.
+    Found by benchmarks/sweeps/bad_input.py: werkzeug's reader of chunked bodies kept asking the
+    closed socket for the rest of the declared chunk, at full CPU and ~370 MB/s of memory."""
+    import socket
+    import time
+
+    process, endpoint = server
+    port = int(endpoint.rsplit(":", 1)[1])
+
+    def cpu_seconds() -> float:
+        with open(f"/proc/{process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    head = "".join(f"{name}: {value}\r\n" for name, value in SIGNED.items())
+    try:
+        with socket.create_connection(("127.0.0.1", port)) as cut_short:
+            cut_short.sendall(f"POST /2015-03-31/functions/f/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}"
+                              "Transfer-Encoding: chunked\r\n\r\nffffffffffff\r\n".encode())
+        time.sleep(0.5)
+        before = cpu_seconds()
+        time.sleep(1.0)
+        assert cpu_seconds() - before < 0.5
+        assert Client(endpoint).clock()["elapsed"] >= 0  # and it still serves
+    finally:
+        process.kill()  # never leave a server growing by hundreds of MB a second
+        process.wait(timeout=20)
