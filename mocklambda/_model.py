@@ -231,12 +231,19 @@ _limit_before = 0
 @contextmanager
 def json_nesting_room(document: str | bytes) -> Iterator[None]:
     """Room on the stack for Python's JSON parser and encoder to handle any document Invoke
-    accepts (nested up to ``MAX_JSON_DEPTH``): below Python 3.13 they stop near 1000 levels. The
-    recursion limit is raised while one is in use, and put back when none is."""
-    global _room_users, _limit_before
+    accepts (nested up to ``MAX_JSON_DEPTH``): below Python 3.13 they stop near 1000 levels."""
     if len(document) < 2 * MAX_JSON_DEPTH // 3:  # too short to nest near the limit: the common case
         yield
         return
+    with deep_json_room():
+        yield
+
+
+@contextmanager
+def deep_json_room() -> Iterator[None]:
+    """``json_nesting_room`` for a value whose text is not at hand (one about to be encoded): the
+    recursion limit is raised while one is in use, and put back when none is."""
+    global _room_users, _limit_before
     with _room_lock:
         _room_users += 1
         if _room_users == 1:

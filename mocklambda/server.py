@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import _moto
+from ._model import deep_json_room, json_nesting_room
 
 CONTROL_PREFIX = "/_mocklambda/"
 SHUTDOWN_GRACE_SECONDS = 10.0  # how long a stopping server waits for running handlers
@@ -96,7 +97,7 @@ class ControlApp:
             status, body = self._control(environ, path[len(CONTROL_PREFIX):].strip("/"))
         except Exception as error:  # noqa: BLE001 - a bad control request must not kill the server
             status, body = "400 Bad Request", {"error": f"{type(error).__name__}: {error}"}
-        data = json.dumps(body, default=str).encode("utf-8")
+        data = _encoded(body)
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
         return [data]
 
@@ -124,6 +125,36 @@ class ControlApp:
                                              "POST run-until-idle", "GET timeline"]}
 
 
+class _EndOfBodyIsAnError:
+    """A request's input stream on which the connection closing before the body is complete is an
+    error (``ConnectionError``, which werkzeug treats as a dropped connection). werkzeug's reader of
+    chunked bodies takes an empty read for data and keeps asking a closed socket for the rest of a
+    chunk the client declared (281 TB for ``ffffffffffff``): a thread at full CPU, memory growing
+    by hundreds of MB a second."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def read(self, size: int | None = -1) -> bytes:
+        data: bytes = self._stream.read(size)
+        if not data and size is not None and size > 0:
+            raise ConnectionError("the client closed the connection before the end of the request body")
+        return data
+
+    def __getattr__(self, name: str) -> Any:  # readline (the request line, headers), close, ...
+        return getattr(self._stream, name)
+
+
+def _encoded(body: Any) -> bytes:
+    """The control API's JSON. An event's payload (or a result) may nest as deep as Invoke accepts,
+    deeper than Python's encoder goes on a request thread's stack."""
+    try:
+        return json.dumps(body, default=str).encode("utf-8")
+    except RecursionError:
+        with deep_json_room():
+            return json.dumps(body, default=str).encode("utf-8")
+
+
 def _aws_error(start_response: Any, status: str, code: str, message: str) -> Iterable[bytes]:
     data = json.dumps({"__type": code, "message": message}).encode("utf-8")
     start_response(status, [("Content-Type", "application/json"), ("x-amzn-ErrorType", code),
@@ -142,7 +173,9 @@ class ControlClient:
         request = urllib.request.Request(f"{self.endpoint}{CONTROL_PREFIX}{action}", data=data, method=method,
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=120) as response:
-            return json.loads(response.read())
+            answer = response.read()
+        with json_nesting_room(answer):  # an event's payload may nest as deep as Invoke accepts
+            return json.loads(answer)
 
     def invocations(self, function_name: str | None = None) -> list[dict[str, Any]]:
         query = f"?function={urllib.parse.quote(function_name, safe='')}" if function_name else ""
@@ -180,6 +213,10 @@ def serve(host: str = "127.0.0.1", port: int = 5000, time_scale: float = 1.0,
 
         class Handler(_moto.request_handler()):  # type: ignore[misc]
             timeout = idle_timeout  # half a request cannot hold a thread for ever
+
+            def setup(self) -> None:
+                super().setup()
+                self.rfile: Any = _EndOfBodyIsAnError(self.rfile)
 
         server = make_server(host, port, app, threaded=True, request_handler=Handler)
         endpoint = f"http://{host}:{server.server_port}"

@@ -421,3 +421,81 @@ def test_a_package_made_before_the_checks_fails_its_init_and_leaves_nothing(lamb
             invocation = lam.invocations()[0]
             assert invocation.condition == "RetriesExhausted" and len(invocation.attempts) == 3
     assert set(glob.glob(pattern)) <= before
+
+
+# -- found by the hostile-handler sweep (benchmarks/sweeps/hostile_handlers.py) ----------------------
+
+REBINDS_ENVIRON = """
+import os
+
+def handler(event, context):
+    os.environ = dict(os.environ, REBOUND="yes")
+    return os.environ["REBOUND"]
+"""
+
+
+def test_a_handler_that_rebinds_os_environ_is_undone(lambda_mock, lambda_client, create_function):
+    """``os.environ = {...}`` in handler code stayed bound after the handler, and the next
+    restore of Lambda's variables failed: the event was retried as MockLambda.InternalError until
+    EventAgeExceeded."""
+    environ = os.environ
+    create_function("rebinding", REBINDS_ENVIRON)
+    assert json.loads(lambda_client.invoke(FunctionName="rebinding")["Payload"].read()) == "yes"  # on a handler thread
+    assert os.environ is environ and "REBOUND" not in os.environ
+    send_event(lambda_client, "rebinding")
+    send_event(lambda_client, "rebinding")  # warm, inline on this thread
+    lambda_mock.run_until_idle()
+    invocations = lambda_mock.invocations("rebinding")
+    assert [(i.condition, [a.kind for a in i.attempts]) for i in invocations] == [("Success", ["run"])] * 2
+    assert [i.attempts[0].result for i in invocations] == ["yes", "yes"]
+    assert os.environ is environ and "REBOUND" not in os.environ
+
+
+POPS_A_MODULE_AT_IMPORT = """
+import sys
+
+sys.modules.pop("colorsys", None)
+
+def handler(event, context):
+    return 1
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="ModuleSpace.active() looks for the function's new modules only when "
+                                       "len(sys.modules) changed: an import and a deletion in one run leave it "
+                                       "unchanged, and the function's module stays in sys.modules")
+def test_a_module_imported_while_another_is_deleted_is_still_the_functions(lambda_mock, lambda_client,
+                                                                          create_function, monkeypatch):
+    import colorsys
+    monkeypatch.setitem(sys.modules, "colorsys", colorsys)  # put back after the test
+    try:
+        create_function("netzero", POPS_A_MODULE_AT_IMPORT)
+        assert json.loads(lambda_client.invoke(FunctionName="netzero")["Payload"].read()) == 1
+        assert "handler" not in sys.modules  # the function's handler.py, imported by the cold start
+    finally:
+        sys.modules.pop("handler", None)
+
+
+FORGETS_MOCKLAMBDA = """
+import sys
+
+def handler(event, context):
+    for name in [m for m in sys.modules if m.split(".")[0] == "mocklambda"]:
+        del sys.modules[name]
+    return 1
+"""
+
+
+@pytest.mark.xfail(strict=True, raises=KeyError,
+                   reason="AsyncLambdaBackend._url_module reads sys.modules['mocklambda._moto.responses'] on "
+                          "every routed request: handler code that deletes mocklambda's modules makes the next "
+                          "one raise KeyError into the test (no in-process emulator can contain every such change)")
+def test_a_handler_that_deletes_mocklambdas_modules_breaks_nothing_else(lambda_mock, lambda_client,
+                                                                        create_function):
+    saved = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "mocklambda"}
+    try:
+        create_function("forgetful", FORGETS_MOCKLAMBDA)
+        assert json.loads(lambda_client.invoke(FunctionName="forgetful")["Payload"].read()) == 1
+        assert lambda_client.get_function(FunctionName="forgetful")["Configuration"]["FunctionName"] == "forgetful"
+    finally:
+        sys.modules.update(saved)

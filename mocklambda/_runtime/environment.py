@@ -18,21 +18,23 @@ def lambda_environment(values: Mapping[str, str]) -> Iterator[None]:
     """Set Lambda's variables only while the handler runs; undo whatever the handler changed.
     (Compares os.environ's own bytes mapping, so a warm call costs microseconds, not a copy
     and decode of every variable.)"""
-    data = getattr(os.environ, "_data", None)
-    before = dict(data) if data is not None else dict(os.environ)
-    os.environ.update(values)
+    environ = os.environ
+    data = getattr(environ, "_data", None)
+    before = dict(data) if data is not None else dict(environ)
+    environ.update(values)
     try:
         yield
     finally:
+        os.environ = environ  # noqa: B003 - handler code that rebinds os.environ (os.environ = {...}) is undone too
         if data is None:
             _restore_slowly(before)
         else:
-            decode = os.environ.decodekey
+            decode = environ.decodekey
             for key in [k for k in data if k not in before]:
-                del os.environ[decode(key)]
+                del environ[decode(key)]
             for key, value in before.items():
                 if data.get(key) != value:
-                    os.environ[decode(key)] = os.environ.decodevalue(value)
+                    environ[decode(key)] = environ.decodevalue(value)
 
 
 @contextmanager

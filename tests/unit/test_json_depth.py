@@ -36,3 +36,25 @@ def test_the_limit_is_found_exactly_whatever_the_strings_hold(document: object, 
 def test_the_position_is_the_first_bracket_past_the_limit() -> None:
     assert too_deep_at("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH) is None
     assert too_deep_at(" " + "{\"a\":" * (MAX_JSON_DEPTH + 1)) == 1 + 5 * MAX_JSON_DEPTH
+
+
+def test_a_value_nested_to_the_limit_encodes_in_the_room_and_the_limit_comes_back() -> None:
+    """``deep_json_room`` for a value about to be encoded (the server's control API): Python's
+    encoder manages Invoke's deepest payload inside it, even from a thread already deep in calls."""
+    import sys
+
+    from mocklambda._model import deep_json_room
+
+    value: list = []
+    for _ in range(MAX_JSON_DEPTH - 1):
+        value = [value]
+    limit = sys.getrecursionlimit()
+
+    def from_deep_in_the_stack(frames: int) -> str:
+        if frames:
+            return from_deep_in_the_stack(frames - 1)
+        with deep_json_room():
+            return json.dumps(value)
+
+    assert from_deep_in_the_stack(100) == "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
+    assert sys.getrecursionlimit() == limit
