@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+import traceback
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -90,9 +91,13 @@ class ControlApp:
                 if intake is not None:
                     intake.flush_telemetry()  # logs and metrics so far, for whoever reads them
                 return self.aws_app(environ, start_response)
-            except Exception as error:  # noqa: BLE001 - a request moto cannot answer must not end the server
+            except ValueError:  # moto could not read the body (not JSON, not UTF-8): the client's fault
+                return _aws_error(start_response, "400 Bad Request", "SerializationException",
+                                  "Could not parse request body into json")
+            except Exception:  # noqa: BLE001 - a request moto cannot answer must not end the server
+                traceback.print_exc()  # for whoever runs the server; the client gets no Python text
                 return _aws_error(start_response, "500 Internal Server Error", "InternalFailure",
-                                  f"{type(error).__name__}: {error}")
+                                  "mocklambda serve could not answer this request; its log has the details")
         try:
             status, body = self._control(environ, path[len(CONTROL_PREFIX):].strip("/"))
         except Exception as error:  # noqa: BLE001 - a bad control request must not kill the server
