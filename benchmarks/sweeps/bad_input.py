@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import base64
 import collections
+import glob
 import io
 import json
 import os
@@ -46,6 +47,7 @@ import stat
 import string
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import warnings
@@ -74,7 +76,7 @@ from mocklambda import mock_lambda
 from mocklambda.server import ControlClient
 
 UNVALIDATED = Config(parameter_validation=False, retries={"max_attempts": 0}, read_timeout=30, connect_timeout=5)
-CASES = {"inprocess": 3000, "server": 1000, "raw": 1200}
+CASES = {"inprocess": 4000, "server": 1200, "raw": 2000}
 
 # -- values ------------------------------------------------------------------------------------------
 
@@ -309,7 +311,7 @@ class Target:
     clients: dict[str, Any]
     advance: Callable[[float], None]
     run_until_idle: Callable[[], None]
-    invocations: Callable[[], list[tuple[str, str | None]]]  # (request id, condition)
+    invocations: Callable[[], list[tuple[str, str | None, list[str | None]]]]  # (request id, condition, errors)
 
 
 def make_clients(endpoint: str | None) -> dict[str, Any]:
@@ -636,17 +638,21 @@ class Sweep:
         """Every 202 reached a final outcome."""
         self.drain()
         try:
-            known = dict(self.target.invocations())
+            listed = self.target.invocations()
         except Exception as error:  # noqa: BLE001
-            self.broke("the mock cannot list its invocations", where(error))
+            self.tally.violation("the mock cannot list its invocations", where(error), "")
             return
+        known = {request_id: condition for request_id, condition, _ in listed}
         for request_id in sorted(self.accepted):
             if request_id not in known:
-                self.broke("an accepted event is unknown to the mock", request_id)
+                self.tally.violation("an accepted event is unknown to the mock", request_id, "")
             elif known[request_id] is None:
-                self.broke("an accepted event has no final outcome", request_id)
-        for condition in known.values():
+                self.tally.violation("an accepted event has no final outcome", request_id, "")
+        for request_id, condition, errors in listed:
             self.tally.outcome(f"event outcome: {condition}")
+            if "MockLambda.InternalError" in errors:
+                self.tally.violation("an event got internal retries (MockLambda.InternalError)",
+                                     f"event {request_id}: {condition} after {len(errors)} attempts", "")
 
 
 def camel(operation: str) -> str:
@@ -660,13 +666,15 @@ class Server:
     """``mocklambda serve`` (or, for replays, moto's own server) in a subprocess; its log in a file."""
 
     def __init__(self, moto_alone: bool = False) -> None:
-        self.log_path = os.path.join(PRIVATE_TMP, "moto-server.log" if moto_alone else "server.log")
+        self.tmp = tempfile.mkdtemp(dir=PRIVATE_TMP)  # where it extracts code: checked after it stops
+        environment = {**os.environ, "TMPDIR": self.tmp}
+        self.log_path = os.path.join(self.tmp, "server.log")
         self.log = open(self.log_path, "w")  # noqa: SIM115 - open for the server's lifetime
         self.control: ControlClient | None = None
         if moto_alone:
             self.port = free_port()
             self.process = subprocess.Popen([sys.executable, "-m", "moto.server", "-p", str(self.port)],
-                                            stdout=self.log, stderr=self.log)
+                                            stdout=self.log, stderr=self.log, env=environment)
             self.endpoint = f"http://127.0.0.1:{self.port}"
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
@@ -677,7 +685,8 @@ class Server:
                     time.sleep(0.1)
             return
         self.process = subprocess.Popen([sys.executable, "-m", "mocklambda", "serve", "--port", "0",
-                                         "--idle-timeout", "2"], stdout=subprocess.PIPE, stderr=self.log, text=True)
+                                         "--idle-timeout", "2"], stdout=subprocess.PIPE, stderr=self.log, text=True,
+                                        env=environment)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         self.endpoint = line.rsplit(" ", 1)[1].strip()
@@ -695,9 +704,14 @@ class Server:
         except Exception:  # noqa: BLE001
             return False
 
-    def invocations(self) -> list[tuple[str, str | None]]:
+    def invocations(self) -> list[tuple[str, str | None, list[str | None]]]:
         assert self.control is not None
-        return [(i["request_id"], i["condition"]) for i in self.control.invocations()]
+        return [(i["request_id"], i["condition"], [a["error_type"] for a in i["attempts"]])
+                for i in self.control.invocations()]
+
+    def left_on_disk(self) -> list[str]:
+        """Extracted code still on disk (checked after a clean stop)."""
+        return glob.glob(os.path.join(self.tmp, "mocklambda-*"))
 
     def stop(self) -> tuple[int | None, str]:
         if self.process.poll() is None:
@@ -904,13 +918,17 @@ def in_process(seed: int, count: int, only: int | None, tally: Tally) -> None:
         clients = make_clients(None)
         role = set_up(clients)
         target = Target(clients, lam.clock.advance, lambda: lam.run_until_idle(timeout=60),
-                        lambda: [(i.request_id, i.condition) for i in lam.invocations()])
+                        lambda: [(i.request_id, i.condition, [a.error_type for a in i.attempts])
+                                 for i in lam.invocations()])
         sweep = Sweep("inprocess", seed, target, tally, role)
         for index in [only] if only is not None else range(count):
             sweep.run_case(index)
             if index % 200 == 199:
                 sweep.drain()
         sweep.check_events()
+    left = glob.glob(os.path.join(PRIVATE_TMP, "mocklambda-*"))
+    if left:
+        tally.violation("extracted code left on disk after stop()", f"{len(left)} mocklambda-* directories", "")
     tally.finish()
 
 
@@ -953,6 +971,9 @@ def through_server(seed: int, counts: dict[str, int], parts: set[str], only: int
             tally.note(f"server log: {tracebacks} tracebacks, the first: {first!r}")
         if code not in (0, None):
             tally.violation("the server did not stop cleanly on SIGTERM", f"exit status {code}", "")
+        elif server.left_on_disk():
+            tally.violation("the server left extracted code on disk after stopping",
+                            f"{len(server.left_on_disk())} mocklambda-* directories", "")
 
 
 CUT_SHORT_CHUNK = b"ffffffffffff\r\n"  # a chunk of 281 TB declared, then the client closes
@@ -1057,6 +1078,26 @@ def replay_on_moto_server(seed: int, violations: list[Violation], part: str) -> 
         server.stop()
 
 
+def summary(tally: Tally) -> list[str]:
+    """Answers by status class (and what never reached an answer)."""
+    classes: collections.Counter[str] = collections.Counter()
+    for name, count in tally.outcomes.items():
+        if name.startswith("event outcome:"):
+            classes[name] += count
+            continue
+        answer = name.rsplit(": ", 1)[-1]
+        status = answer.split()[0]
+        if status.isdigit():
+            classes[f"{status[0]}xx"] += count
+        elif "before sending" in answer or "client side" in answer:
+            classes["refused by botocore before sending"] += count
+        elif answer.startswith("raised"):
+            classes["an exception other than ClientError"] += count
+        else:
+            classes[answer] += count
+    return ["answers: " + ", ".join(f"{name} {count}" for name, count in sorted(classes.items()))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=13)
@@ -1064,9 +1105,10 @@ def main() -> None:
     parser.add_argument("--part", choices=sorted(CASES), help="run this part only")
     parser.add_argument("--case", type=int, help="with --part: run this one case only")
     parser.add_argument("-v", "--verbose", action="store_true", help="show the mock's output and what each case sent")
+    parser.add_argument("--log", action="store_true", help="keep the mock's and the server's output in a file")
     options = parser.parse_args()
     counts = {part: max(1, int(count * options.scale)) for part, count in CASES.items()}
-    terminal = Terminal(options.verbose, "bad-input.log")
+    terminal = Terminal(options.verbose, "bad-input.log", options.log)
     warnings.simplefilter("always")
     tallies = {"inprocess": Tally("bad-input sweep: in-process, boto3"),
                "server": Tally("bad-input sweep: mocklambda serve, boto3"),
@@ -1100,17 +1142,16 @@ def main() -> None:
     for part in ("server", "raw"):
         if tallies[part].violations:
             replay_on_moto_server(options.seed, tallies[part].violations, part)
+    for tally in tallies.values():
+        tally.summary = summary(tally)
     total = Tally("bad-input sweep: all parts")
-    for part, tally in tallies.items():
-        if options.part in (None, part):
-            tally.report(terminal.out, "requests")
+    for tally in tallies.values():
         total.cases += tally.cases
         total.requests += tally.requests
         total.violations += tally.violations
-    print(f"\n== all parts: {total.cases} cases, {total.requests} requests, {len(total.violations)} violations "
-          f"(replays against moto alone: {time.monotonic() - replays:.0f} s) ==", file=terminal.out)
-    terminal.out.flush()
-    os._exit(1 if total.violations else 0)
+    terminal.finish([tally for part, tally in tallies.items() if options.part in (None, part)], "requests",
+                    f"\n== all parts: {total.cases} cases, {total.requests} requests, {len(total.violations)} "
+                    f"violations (replays against moto alone: {time.monotonic() - replays:.0f} s) ==")
 
 
 if __name__ == "__main__":
