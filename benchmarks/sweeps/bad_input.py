@@ -74,7 +74,7 @@ from mocklambda import mock_lambda
 from mocklambda.server import ControlClient
 
 UNVALIDATED = Config(parameter_validation=False, retries={"max_attempts": 0}, read_timeout=30, connect_timeout=5)
-CASES = {"inprocess": 3000, "server": 1000, "raw": 1200}
+CASES = {"inprocess": 4000, "server": 1200, "raw": 2000}
 
 # -- values ------------------------------------------------------------------------------------------
 
@@ -309,7 +309,7 @@ class Target:
     clients: dict[str, Any]
     advance: Callable[[float], None]
     run_until_idle: Callable[[], None]
-    invocations: Callable[[], list[tuple[str, str | None]]]  # (request id, condition)
+    invocations: Callable[[], list[tuple[str, str | None, list[str | None]]]]  # (request id, condition, errors)
 
 
 def make_clients(endpoint: str | None) -> dict[str, Any]:
@@ -636,17 +636,21 @@ class Sweep:
         """Every 202 reached a final outcome."""
         self.drain()
         try:
-            known = dict(self.target.invocations())
+            listed = self.target.invocations()
         except Exception as error:  # noqa: BLE001
-            self.broke("the mock cannot list its invocations", where(error))
+            self.tally.violation("the mock cannot list its invocations", where(error), "")
             return
+        known = {request_id: condition for request_id, condition, _ in listed}
         for request_id in sorted(self.accepted):
             if request_id not in known:
-                self.broke("an accepted event is unknown to the mock", request_id)
+                self.tally.violation("an accepted event is unknown to the mock", request_id, "")
             elif known[request_id] is None:
-                self.broke("an accepted event has no final outcome", request_id)
-        for condition in known.values():
+                self.tally.violation("an accepted event has no final outcome", request_id, "")
+        for request_id, condition, errors in listed:
             self.tally.outcome(f"event outcome: {condition}")
+            if "MockLambda.InternalError" in errors:
+                self.tally.violation("an event got internal retries (MockLambda.InternalError)",
+                                     f"event {request_id}: {condition} after {len(errors)} attempts", "")
 
 
 def camel(operation: str) -> str:
@@ -695,9 +699,10 @@ class Server:
         except Exception:  # noqa: BLE001
             return False
 
-    def invocations(self) -> list[tuple[str, str | None]]:
+    def invocations(self) -> list[tuple[str, str | None, list[str | None]]]:
         assert self.control is not None
-        return [(i["request_id"], i["condition"]) for i in self.control.invocations()]
+        return [(i["request_id"], i["condition"], [a["error_type"] for a in i["attempts"]])
+                for i in self.control.invocations()]
 
     def stop(self) -> tuple[int | None, str]:
         if self.process.poll() is None:
@@ -904,7 +909,8 @@ def in_process(seed: int, count: int, only: int | None, tally: Tally) -> None:
         clients = make_clients(None)
         role = set_up(clients)
         target = Target(clients, lam.clock.advance, lambda: lam.run_until_idle(timeout=60),
-                        lambda: [(i.request_id, i.condition) for i in lam.invocations()])
+                        lambda: [(i.request_id, i.condition, [a.error_type for a in i.attempts])
+                                 for i in lam.invocations()])
         sweep = Sweep("inprocess", seed, target, tally, role)
         for index in [only] if only is not None else range(count):
             sweep.run_case(index)
@@ -1057,6 +1063,26 @@ def replay_on_moto_server(seed: int, violations: list[Violation], part: str) -> 
         server.stop()
 
 
+def summary(tally: Tally) -> list[str]:
+    """Answers by status class (and what never reached an answer)."""
+    classes: collections.Counter[str] = collections.Counter()
+    for name, count in tally.outcomes.items():
+        if name.startswith("event outcome:"):
+            classes[name] += count
+            continue
+        answer = name.rsplit(": ", 1)[-1]
+        status = answer.split()[0]
+        if status.isdigit():
+            classes[f"{status[0]}xx"] += count
+        elif "before sending" in answer or "client side" in answer:
+            classes["refused by botocore before sending"] += count
+        elif answer.startswith("raised"):
+            classes["an exception other than ClientError"] += count
+        else:
+            classes[answer] += count
+    return ["answers: " + ", ".join(f"{name} {count}" for name, count in sorted(classes.items()))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=13)
@@ -1100,6 +1126,8 @@ def main() -> None:
     for part in ("server", "raw"):
         if tallies[part].violations:
             replay_on_moto_server(options.seed, tallies[part].violations, part)
+    for tally in tallies.values():
+        tally.summary = summary(tally)
     total = Tally("bad-input sweep: all parts")
     for part, tally in tallies.items():
         if options.part in (None, part):

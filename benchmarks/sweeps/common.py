@@ -83,6 +83,8 @@ class Tally:
     notes: collections.Counter[str] = field(default_factory=collections.Counter)
     started: float = field(default_factory=time.monotonic)
     slowest: list[tuple[float, str]] = field(default_factory=list)
+    elapsed: float | None = None
+    summary: list[str] = field(default_factory=list)  # lines under the header
 
     def timed(self, seconds: float, case: str) -> None:
         self.slowest = sorted([*self.slowest, (seconds, case)], reverse=True)[:5]
@@ -97,10 +99,16 @@ class Tally:
         """Something worth a line in the report that no invariant forbids."""
         self.notes[name] += 1
 
+    def finish(self) -> None:
+        """The part is done: its time stops here (replays and other parts are not counted)."""
+        self.elapsed = time.monotonic() - self.started
+
     def report(self, out: TextIO, what: str, top: int = 60, examples: int = 2) -> None:
-        elapsed = time.monotonic() - self.started
+        elapsed = self.elapsed if self.elapsed is not None else time.monotonic() - self.started
         print(f"\n== {self.title} ==", file=out)
         print(f"{self.cases} cases, {self.requests} {what}, {elapsed:.1f} s", file=out)
+        for line in self.summary:
+            print(line, file=out)
         print("\noutcomes by class:", file=out)
         ranked = sorted(self.outcomes.items(), key=lambda item: (-item[1], item[0]))
         width = max((len(name) for name, _ in ranked[:top]), default=10)

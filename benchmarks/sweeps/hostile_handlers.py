@@ -564,7 +564,7 @@ class Run:
             response = self.lambda_client.invoke(FunctionName=name, Payload=b'{"depth": 0}')
         except ClientError as error:
             status, code, message = client_error_shape(error)
-            self.tally.outcome(f"sync: ClientError {status} {code}")
+            self.tally.outcome(f"{name} sync: ClientError {status} {code}")
             if status >= 500 or host_path_in(message):
                 self.broke(f"sync invoke answered {status} {code}", message[:300])
             return None
@@ -579,7 +579,7 @@ class Run:
         if response["StatusCode"] != 200:
             self.broke(f"sync invoke answered {response['StatusCode']}")
         if "FunctionError" not in response:
-            self.tally.outcome("sync: 200")
+            self.tally.outcome(f"{name} sync: 200")
             return raw
         try:
             error_object = json.loads(raw)
@@ -587,7 +587,7 @@ class Run:
         except (ValueError, KeyError, TypeError):
             self.broke("a FunctionError answer is not an AWS error object", raw[:300].decode(errors="replace"))
             return None
-        self.tally.outcome(f"sync: {response['FunctionError']} {error_type or repr(error_type)}")
+        self.tally.outcome(f"{name} sync: {response['FunctionError']} {error_type or repr(error_type)}")
         text = raw.decode(errors="replace")
         if host_path_in(text):
             self.broke("an error object names a host path", f"{host_path_in(text)} in {text[:300]}")
@@ -623,7 +623,7 @@ class Run:
             self.tally.requests += len(runs)
             condition = invocation.condition
             last = runs[-1].error_type if runs else None
-            self.tally.outcome(f"event: {condition} after {len(runs)} ({'ok' if last is None else last or repr(last)})")
+            self.tally.outcome(f"hostile event: {condition} after {len(runs)} ({'ok' if last is None else last or repr(last)})")
             if condition is None:
                 self.broke("an event has no final outcome after run_until_idle()")
                 continue
@@ -660,6 +660,8 @@ class Run:
         self.event("healthy")
         if self.drain(lam):
             conditions = [i.condition for i in lam.invocations("healthy")]
+            self.tally.requests += len(conditions)
+            self.tally.outcome(f"healthy event: {', '.join(map(str, conditions))}")
             if conditions != ["Success"]:
                 self.broke("a healthy function's event does not succeed after the hostile one", str(conditions))
 
@@ -746,7 +748,7 @@ def main() -> None:
     global HEALTHY_ZIP
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--cases", type=int, default=440)
+    parser.add_argument("--cases", type=int, default=360)
     parser.add_argument("--case", type=int, help="run this one case only")
     parser.add_argument("-v", "--verbose", action="store_true", help="show handler output (and the source)")
     options = parser.parse_args()
@@ -770,7 +772,24 @@ def main() -> None:
         run_case(case, tally)
         tally.timed(time.monotonic() - current[1], case.label())
         current[:] = [None, 0.0]
+    tally.summary = summary(tally)
     terminal.finish(tally, "handler runs (sync invokes and event attempts)")
+
+
+def summary(tally: Tally) -> list[str]:
+    """The hostile functions' answers in a few totals."""
+    def total(prefix: str) -> int:
+        return sum(count for name, count in tally.outcomes.items() if name.startswith(prefix))
+
+    attempts = sum(count * int(name.split(" after ")[1].split()[0])
+                   for name, count in tally.outcomes.items() if name.startswith("hostile event:"))
+    kinds = {name.split(" ", 3)[3] for name in tally.outcomes if name.startswith("hostile sync: Unhandled")}
+    return [f"hostile functions: {total('hostile sync:')} synchronous invokes ({total('hostile sync: 200')} 200, "
+            f"{total('hostile sync: Unhandled')} FunctionError Unhandled of {len(kinds)} errorTypes, "
+            f"{total('hostile sync: ClientError')} ClientError); {total('hostile event:')} events "
+            f"({total('hostile event: Success')} Success, {total('hostile event: RetriesExhausted')} RetriesExhausted, "
+            f"{attempts} attempts)",
+            f"healthy function after each: {total('healthy sync:')} invokes, {total('healthy event:')} events"]
 
 
 if __name__ == "__main__":
