@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import base64
 import collections
+import glob
 import io
 import json
 import os
@@ -46,6 +47,7 @@ import stat
 import string
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import warnings
@@ -664,13 +666,15 @@ class Server:
     """``mocklambda serve`` (or, for replays, moto's own server) in a subprocess; its log in a file."""
 
     def __init__(self, moto_alone: bool = False) -> None:
-        self.log_path = os.path.join(PRIVATE_TMP, "moto-server.log" if moto_alone else "server.log")
+        self.tmp = tempfile.mkdtemp(dir=PRIVATE_TMP)  # where it extracts code: checked after it stops
+        environment = {**os.environ, "TMPDIR": self.tmp}
+        self.log_path = os.path.join(self.tmp, "server.log")
         self.log = open(self.log_path, "w")  # noqa: SIM115 - open for the server's lifetime
         self.control: ControlClient | None = None
         if moto_alone:
             self.port = free_port()
             self.process = subprocess.Popen([sys.executable, "-m", "moto.server", "-p", str(self.port)],
-                                            stdout=self.log, stderr=self.log)
+                                            stdout=self.log, stderr=self.log, env=environment)
             self.endpoint = f"http://127.0.0.1:{self.port}"
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
@@ -681,7 +685,8 @@ class Server:
                     time.sleep(0.1)
             return
         self.process = subprocess.Popen([sys.executable, "-m", "mocklambda", "serve", "--port", "0",
-                                         "--idle-timeout", "2"], stdout=subprocess.PIPE, stderr=self.log, text=True)
+                                         "--idle-timeout", "2"], stdout=subprocess.PIPE, stderr=self.log, text=True,
+                                        env=environment)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         self.endpoint = line.rsplit(" ", 1)[1].strip()
@@ -703,6 +708,10 @@ class Server:
         assert self.control is not None
         return [(i["request_id"], i["condition"], [a["error_type"] for a in i["attempts"]])
                 for i in self.control.invocations()]
+
+    def left_on_disk(self) -> list[str]:
+        """Extracted code still on disk (checked after a clean stop)."""
+        return glob.glob(os.path.join(self.tmp, "mocklambda-*"))
 
     def stop(self) -> tuple[int | None, str]:
         if self.process.poll() is None:
@@ -917,6 +926,9 @@ def in_process(seed: int, count: int, only: int | None, tally: Tally) -> None:
             if index % 200 == 199:
                 sweep.drain()
         sweep.check_events()
+    left = glob.glob(os.path.join(PRIVATE_TMP, "mocklambda-*"))
+    if left:
+        tally.violation("extracted code left on disk after stop()", f"{len(left)} mocklambda-* directories", "")
     tally.finish()
 
 
@@ -959,6 +971,9 @@ def through_server(seed: int, counts: dict[str, int], parts: set[str], only: int
             tally.note(f"server log: {tracebacks} tracebacks, the first: {first!r}")
         if code not in (0, None):
             tally.violation("the server did not stop cleanly on SIGTERM", f"exit status {code}", "")
+        elif server.left_on_disk():
+            tally.violation("the server left extracted code on disk after stopping",
+                            f"{len(server.left_on_disk())} mocklambda-* directories", "")
 
 
 CUT_SHORT_CHUNK = b"ffffffffffff\r\n"  # a chunk of 281 TB declared, then the client closes
@@ -1090,9 +1105,10 @@ def main() -> None:
     parser.add_argument("--part", choices=sorted(CASES), help="run this part only")
     parser.add_argument("--case", type=int, help="with --part: run this one case only")
     parser.add_argument("-v", "--verbose", action="store_true", help="show the mock's output and what each case sent")
+    parser.add_argument("--log", action="store_true", help="keep the mock's and the server's output in a file")
     options = parser.parse_args()
     counts = {part: max(1, int(count * options.scale)) for part, count in CASES.items()}
-    terminal = Terminal(options.verbose, "bad-input.log")
+    terminal = Terminal(options.verbose, "bad-input.log", options.log)
     warnings.simplefilter("always")
     tallies = {"inprocess": Tally("bad-input sweep: in-process, boto3"),
                "server": Tally("bad-input sweep: mocklambda serve, boto3"),
@@ -1129,16 +1145,13 @@ def main() -> None:
     for tally in tallies.values():
         tally.summary = summary(tally)
     total = Tally("bad-input sweep: all parts")
-    for part, tally in tallies.items():
-        if options.part in (None, part):
-            tally.report(terminal.out, "requests")
+    for tally in tallies.values():
         total.cases += tally.cases
         total.requests += tally.requests
         total.violations += tally.violations
-    print(f"\n== all parts: {total.cases} cases, {total.requests} requests, {len(total.violations)} violations "
-          f"(replays against moto alone: {time.monotonic() - replays:.0f} s) ==", file=terminal.out)
-    terminal.out.flush()
-    os._exit(1 if total.violations else 0)
+    terminal.finish([tally for part, tally in tallies.items() if options.part in (None, part)], "requests",
+                    f"\n== all parts: {total.cases} cases, {total.requests} requests, {len(total.violations)} "
+                    f"violations (replays against moto alone: {time.monotonic() - replays:.0f} s) ==")
 
 
 if __name__ == "__main__":

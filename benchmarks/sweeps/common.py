@@ -7,6 +7,7 @@ from __future__ import annotations
 import collections
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -21,6 +22,7 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 # A temporary directory of the sweep's own: other test runs on this machine create and remove
 # mocklambda-* directories in the shared one, which would look like leaks (or hide them).
+SYSTEM_TMP = tempfile.gettempdir()
 PRIVATE_TMP = tempfile.mkdtemp(prefix="sweep-")
 os.environ["TMPDIR"] = PRIVATE_TMP
 tempfile.tempdir = PRIVATE_TMP
@@ -149,26 +151,33 @@ def moto_too(found: list[Violation]) -> bool:
 
 class Terminal:
     """The report goes to the terminal; whatever else writes to fds 1 and 2 (handlers, tracebacks of
-    threads, warnings) goes to a log file, unless ``verbose``."""
+    threads, warnings) is dropped, or kept in a file with ``keep_log``, or shown with ``verbose``."""
 
-    def __init__(self, verbose: bool, log_name: str) -> None:
+    def __init__(self, verbose: bool, log_name: str, keep_log: bool = False) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         self.out: TextIO = os.fdopen(os.dup(1), "w", buffering=1)
-        self.log = os.path.join(PRIVATE_TMP, log_name)
+        self.log: str | None = None
+        if keep_log:
+            self.log = os.path.join(tempfile.mkdtemp(prefix="sweep-log-", dir=SYSTEM_TMP), log_name)
         if not verbose:
-            quiet = os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            quiet = os.open(self.log or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             os.dup2(quiet, 1)
             os.dup2(quiet, 2)
             os.close(quiet)
 
-    def finish(self, tally: Tally, what: str) -> None:
-        """Print the report and leave at once: a handler's leftover thread must not keep the
-        process alive (that would be a violation already reported)."""
-        tally.report(self.out, what)
-        print(f"\n(handler output and logs: {self.log})", file=self.out)
+    def finish(self, tallies: list[Tally], what: str, closing: str = "") -> None:
+        """Print the reports, remove the sweep's temporary directory and leave at once: a handler's
+        leftover thread must not keep the process alive (that would be a violation already reported)."""
+        for tally in tallies:
+            tally.report(self.out, what)
+        if closing:
+            print(closing, file=self.out)
+        if self.log:
+            print(f"\n(handler and server output: {self.log})", file=self.out)
         self.out.flush()
-        os._exit(1 if tally.violations else 0)
+        shutil.rmtree(PRIVATE_TMP, ignore_errors=True)
+        os._exit(1 if any(tally.violations for tally in tallies) else 0)
 
 
 def where(error: BaseException) -> str:

@@ -741,7 +741,7 @@ def watchdog(tally: Tally, terminal: Terminal, current: list[Any]) -> None:
         case, since = current
         if case is not None and time.monotonic() - since > CASE_LIMIT:
             tally.violation(f"a case hung for over {CASE_LIMIT:.0f} s", case.label(), case.repeat())
-            terminal.finish(tally, "handler runs (sync invokes and event attempts)")
+            terminal.finish([tally], "handler runs (sync invokes and event attempts)")
 
 
 def main() -> None:
@@ -751,13 +751,14 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=360)
     parser.add_argument("--case", type=int, help="run this one case only")
     parser.add_argument("-v", "--verbose", action="store_true", help="show handler output (and the source)")
+    parser.add_argument("--log", action="store_true", help="keep handler output in a file")
     options = parser.parse_args()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("handler.py", HEALTHY)
     HEALTHY_ZIP = buffer.getvalue()
     indices = [options.case] if options.case is not None else list(range(options.cases))
-    terminal = Terminal(options.verbose, "hostile-handlers.log")
+    terminal = Terminal(options.verbose, "hostile-handlers.log", options.log)
     tally = Tally("hostile-handler sweep")
     current: list[Any] = [None, 0.0]
     threading.Thread(target=watchdog, args=(tally, terminal, current), daemon=True, name="sweep-watchdog").start()
@@ -773,7 +774,7 @@ def main() -> None:
         tally.timed(time.monotonic() - current[1], case.label())
         current[:] = [None, 0.0]
     tally.summary = summary(tally)
-    terminal.finish(tally, "handler runs (sync invokes and event attempts)")
+    terminal.finish([tally], "handler runs (sync invokes and event attempts)")
 
 
 def summary(tally: Tally) -> list[str]:
