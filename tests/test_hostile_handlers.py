@@ -499,3 +499,28 @@ def test_a_handler_that_deletes_mocklambdas_modules_breaks_nothing_else(lambda_m
         assert lambda_client.get_function(FunctionName="forgetful")["Configuration"]["FunctionName"] == "forgetful"
     finally:
         sys.modules.update(saved)
+
+
+STARTS_A_THREAD_THEN_EXITS = """
+import sys, threading, time
+
+def spin():
+    while True:
+        time.sleep(0.01)
+
+threading.Thread(target=spin, name="left-by-a-discarded-container", daemon=True).start()
+
+def handler(event, context):
+    sys.exit(1)
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="threads handler code started are ended only when the mock stops: each "
+                                       "container discarded by sys.exit (or an init error or a timeout) leaves "
+                                       "its threads running, where Lambda ends them with the sandbox; the "
+                                       "hostile-handler sweep saw ten CPU-bound ones slow a healthy invoke to 2.3 s")
+def test_threads_of_a_discarded_container_end_with_it(lambda_mock, lambda_client, create_function):
+    create_function("exiting", STARTS_A_THREAD_THEN_EXITS)
+    for _ in range(3):  # each call starts cold: the exit discarded the container before it
+        assert lambda_client.invoke(FunctionName="exiting")["FunctionError"] == "Unhandled"
+    assert [t.name for t in threading.enumerate() if t.name == "left-by-a-discarded-container"] == []

@@ -25,3 +25,23 @@ def test_environment_variables_the_process_cannot_hold_are_never_a_500(lambda_mo
     lambda_mock.run_until_idle()
     attempts = lambda_mock.invocations("env")[0].attempts
     assert all(attempt.error_type != "MockLambda.InternalError" for attempt in attempts)
+
+
+@pytest.mark.xfail(strict=True, raises=ClientError,
+                   reason="moto keeps a Handler of the wrong JSON type (a client without botocore's checks sends "
+                          "one: a hand-made request, another SDK's bug); every Invoke is then a 500 'mocklambda "
+                          "internal error: TypeError: str expected, not int'. AWS refuses a value of the wrong JSON "
+                          "type with a 400 (SerializationException, as for the bodies of issue 13 item 17)")
+@pytest.mark.parametrize("change", [{"Handler": 5}, {"Handler": ["handler.handler"]}], ids=["number", "list"])
+def test_a_wrongly_typed_handler_is_refused_or_harmless_never_a_500(lambda_mock, create_function, change):
+    import boto3
+    from botocore.config import Config
+
+    unchecked = boto3.client("lambda", region_name="us-east-1", config=Config(parameter_validation=False))
+    create_function("typed", ECHO)
+    try:
+        unchecked.update_function_configuration(FunctionName="typed", **change)
+    except ClientError as refused:
+        assert refused.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        return
+    assert unchecked.invoke(FunctionName="typed", Payload=b"{}")["StatusCode"] == 200  # today: ClientError 500

@@ -137,7 +137,8 @@ class Tally:
             print(f"  {len(found):>6}  {invariant}" + (f"  [replayed: {also}]" if also else ""), file=out)
         for invariant, found in ranked_groups:
             print(f"\n-- {invariant}", file=out)
-            for violation in found[:examples]:
+            distinct = list({violation.case: violation for violation in found}.values())
+            for violation in distinct[:examples]:
                 print(f"   case: {violation.case}\n   repeat: {violation.reproduction}", file=out)
                 if violation.attribution:
                     print(f"   replayed: {violation.attribution}", file=out)
