@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from ._core.clock import Clock
 from ._core.metric_dimensions import Dimensions
@@ -42,6 +42,59 @@ class SqsMapping:
     batching_window: int
     enabled: bool
     report_batch_item_failures: bool
+
+
+@dataclass(frozen=True)
+class StreamMapping:
+    """A Kinesis or DynamoDB Streams event source mapping's settings, as the stream poller reads
+    them before each batch (AWS's names in the comments)."""
+
+    uuid: str
+    function_arn: str  # FunctionArn (qualified when the mapping names a version or alias)
+    source_arn: str  # EventSourceArn: a Kinesis stream or a DynamoDB table's stream
+    batch_size: int  # BatchSize
+    batching_window: int  # MaximumBatchingWindowInSeconds
+    starting_position: str  # StartingPosition: LATEST | TRIM_HORIZON | AT_TIMESTAMP
+    starting_timestamp: datetime | None  # StartingPositionTimestamp
+    maximum_retry_attempts: int  # MaximumRetryAttempts; -1: until the record expires
+    maximum_record_age: int  # MaximumRecordAgeInSeconds; -1: until the record expires
+    bisect_on_error: bool  # BisectBatchOnFunctionError
+    parallelization_factor: int  # ParallelizationFactor
+    tumbling_window: int  # TumblingWindowInSeconds; 0: none
+    on_failure: str | None  # DestinationConfig.OnFailure.Destination
+    report_batch_item_failures: bool  # "ReportBatchItemFailures" in FunctionResponseTypes
+    filter_patterns: tuple[str, ...]  # FilterCriteria.Filters[].Pattern, as given
+    enabled: bool  # Enabled
+
+
+@dataclass(frozen=True)
+class StreamRecord:
+    """One record of a shard as a mapping reads it. ``event`` is the record as the Lambda event
+    carries it (for Kinesis its ``invokeIdentityArn`` is None: the poller fills in the function's
+    role, keeping the key's place)."""
+
+    sequence_number: str
+    partition_key: str  # Kinesis: PartitionKey; DynamoDB: the item's key, as JSON (order per key)
+    arrival: datetime  # on the mock's clock: approximateArrivalTimestamp / ApproximateCreationDateTime
+    size: int  # bytes the record adds to a batch
+    event: dict[str, Any]
+
+
+class StreamSource(Protocol):
+    """What the stream poller reads of Kinesis streams and DynamoDB streams (both in moto)."""
+
+    def shard_ids(self, source_arn: str) -> list[str] | None:
+        """The stream's shards, parents before children; None if the stream is gone."""
+
+    def read(self, source_arn: str, shard_id: str, after: str | None, limit: int) -> list[StreamRecord]:
+        """Up to ``limit`` records of the shard after sequence number ``after`` (from the oldest
+        record still retained when None), oldest first."""
+
+    def newest(self, source_arn: str, shard_id: str) -> str | None:
+        """The sequence number of the shard's newest record (LATEST starts after it)."""
+
+    def retention_seconds(self, source_arn: str) -> float:
+        """How long the stream keeps a record (Kinesis: its retention period; DynamoDB: 24 h)."""
 
 
 class StatisticSet:
@@ -85,6 +138,11 @@ class FunctionDirectory(Protocol):
         """``Allow`` or ``Terminate`` (spec 7.1)."""
 
     def sqs_mapping(self, mapping_uuid: str) -> SqsMapping | None: ...
+
+    def stream_mapping(self, mapping_uuid: str) -> StreamMapping | None: ...
+
+    def stream_mappings(self, source_arn: str) -> list[StreamMapping]:
+        """Every mapping (enabled or not) that reads the stream, oldest first."""
 
     def account_concurrency_limit(self) -> int: ...
 
@@ -142,5 +200,11 @@ class Intake(Protocol):
 
     def sqs_message_deleted(self, receipt_handle: str) -> None:
         """``DeleteMessage``: a mapping holding the message no longer shows it again."""
+
+    def stream_records_arrived(self, source_arn: str) -> None:
+        """A Kinesis stream or a DynamoDB table's stream has new records: its mappings poll."""
+
+    def stream_mapping_changed(self, mapping_uuid: str) -> None:
+        """A stream mapping was created, updated, enabled, disabled or deleted."""
 
     def track_schedule(self, rule_arn: str, expression: str) -> None: ...
