@@ -6,16 +6,27 @@ installation) and ``uninstall()`` undoes them, in reverse. The adapters: ``backe
 Lambda backend and its stores), ``responses`` and ``stubber`` (the HTTP surface and the fast
 Invoke path), ``reader`` (functions and settings, cached), ``sources`` and ``eventbridge``
 (where moto invokes functions), ``sqs_visibility`` (what handlers do to messages a mapping
-holds), ``sinks`` (where outcomes land), ``cloudwatch`` (metrics read as AWS reads them),
-``cloudformation`` (the Lambda resources of stacks), ``lifecycle`` (mock_aws itself),
-``compat`` (version shims).
+holds), ``kinesis_streams`` and ``streams`` (stream records as mappings read them), ``sinks``
+(where outcomes land), ``cloudwatch`` (metrics read as AWS reads them), ``cloudformation`` (the
+Lambda resources of stacks), ``lifecycle`` (mock_aws itself), ``compat`` (version shims).
 """
 
 from __future__ import annotations
 
 import threading
 
-from . import active, backend, cloudformation, cloudwatch, eventbridge, reader, sources, sqs_visibility, stubber
+from . import (
+    active,
+    backend,
+    cloudformation,
+    cloudwatch,
+    eventbridge,
+    kinesis_streams,
+    reader,
+    sources,
+    sqs_visibility,
+    stubber,
+)
 from .compat import request_handler
 from .eventbridge import MotoSchedules
 from .lifecycle import (
@@ -29,6 +40,7 @@ from .lifecycle import (
 from .patches import Patch
 from .reader import MotoFunctions
 from .sinks import MotoSinks
+from .streams import MotoStreams
 
 PATCHES: tuple[Patch, ...] = (
     *backend.PATCHES,
@@ -38,6 +50,7 @@ PATCHES: tuple[Patch, ...] = (
     *stubber.PATCHES,
     *cloudformation.PATCHES,
     *cloudwatch.PATCHES,
+    *kinesis_streams.PATCHES,
 )
 
 _lock = threading.Lock()
@@ -75,6 +88,7 @@ __all__ = [
     "MotoFunctions",
     "MotoSchedules",
     "MotoSinks",
+    "MotoStreams",
     "active",
     "check_not_server_mode",
     "install",
