@@ -3,7 +3,7 @@ shapes (recorded: ``test_lambda_integration_kinesis`` / ``_dynamodbstreams`` on-
 
 SQS and SNS get the record (``requestContext``, ``responseContext``, ``version``, ``timestamp``,
 ``KinesisBatchInfo`` / ``DDBStreamBatchInfo``), without the records themselves; S3 gets one object
-holding the record and the batch's payload, its keys sorted as AWS writes that object, under
+holding the record and the batch's event (``payload``), under
 ``aws/lambda/<mapping UUID>/<shard id>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<random UUID>``.
 """
 
@@ -76,25 +76,27 @@ def _contexts(given_up: GivenUp, function_arn: str) -> dict[str, Any]:
     return head
 
 
-def failure_record(given_up: GivenUp, function_arn: str, source_arn: str, shard_id: str, at: datetime) -> str:
-    """The SQS message body / SNS message (``functionArn`` unqualified, as recorded)."""
+def _record(given_up: GivenUp, function_arn: str, source_arn: str, shard_id: str, at: datetime) -> dict[str, Any]:
     record = _contexts(given_up, function_arn)
     record["version"] = "1.0"
     record["timestamp"] = iso_millis(at)
     record[batch_info_key(source_arn)] = _batch_info(source_arn, shard_id, given_up.records)
-    return json.dumps(record)
+    return record
+
+
+def failure_record(given_up: GivenUp, function_arn: str, source_arn: str, shard_id: str, at: datetime) -> str:
+    """The SQS message body / SNS message (``functionArn`` unqualified, as recorded)."""
+    return json.dumps(_record(given_up, function_arn, source_arn, shard_id, at))
 
 
 def s3_failure_object(given_up: GivenUp, function_arn: str, source_arn: str, shard_id: str, at: datetime,
-                      payload: dict[str, Any]) -> str:
-    """The S3 object: the record's keys sorted (as AWS writes it), with the batch's ``payload``."""
-    record = _contexts(given_up, function_arn)
-    record = {key: dict(sorted(value.items())) for key, value in record.items()}
-    record[batch_info_key(source_arn)] = dict(sorted(_batch_info(source_arn, shard_id, given_up.records).items()))
+                      payload: str) -> str:
+    """The S3 object: the same record, then ``payload``, the event as the function received it,
+    as a JSON string (the recording keeps the event's own key order where it sorts the object's:
+    AWS writes the event as text; stream spec S4.5)."""
+    record = _record(given_up, function_arn, source_arn, shard_id, at)
     record["payload"] = payload
-    record["timestamp"] = iso_millis(at)
-    record["version"] = "1.0"
-    return json.dumps(dict(sorted(record.items())))
+    return json.dumps(record)
 
 
 def s3_failure_key(mapping_uuid: str, shard_id: str, at: datetime) -> str:

@@ -258,7 +258,7 @@ class StreamPoller:
         function_arn = _unqualified(mapping.function_arn)
         record = failure_record(given_up, function_arn, mapping.source_arn, shard_id, at)
         function = self._directory.function_now(mapping.function_arn)
-        payload = json.loads(self._payload(list(given_up.records), function.role if function is not None else ""))
+        payload = self._payload(list(given_up.records), function.role if function is not None else "").decode()
         s3_object = s3_failure_object(given_up, function_arn, mapping.source_arn, shard_id, at, payload)
         try:
             self._sinks.deliver_stream_failure(target, record, s3_failure_key(mapping.uuid, shard_id, at), s3_object,
