@@ -35,7 +35,7 @@ from .attempt import Faults
 from .telemetry import Telemetry
 
 READ_LIMIT = 10000  # records per read of a shard (Kinesis GetRecords' limit)
-Run = Callable[[FunctionSnapshot, InvocationRequest], ExecutionResult]
+Run = Callable[[FunctionSnapshot, InvocationRequest, bool], ExecutionResult]  # (..., inline)
 RecordFilter = Callable[[StreamMapping, StreamRecord], bool]
 
 
@@ -209,7 +209,7 @@ class StreamPoller:
                                     mapping.function_arn)
         lane.busy = True
         try:
-            result = self._run(function, request)
+            result = self._run(function, request, True)
         finally:
             lane.busy = False
         state.processed = True
