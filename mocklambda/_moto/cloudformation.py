@@ -176,7 +176,8 @@ def _mapping_created(cls: type[EventSourceMapping], /, resource_name: str, cloud
                                                                 region_name, **kwargs))
     except AwsErrorAnswer as refused:
         reason = cfn.handler_failed(refused.error, str(uuid.uuid4()), str(uuid.uuid4()))
-        raise ResourceFailed(kwargs.get("LogicalId", resource_name), "AWS::Lambda::EventSourceMapping", reason) from None
+        logical_id = kwargs.get("LogicalId", resource_name)
+        raise ResourceFailed(logical_id, "AWS::Lambda::EventSourceMapping", reason) from None
 
 
 def _version_attribute(version: LambdaVersion, attribute_name: str) -> str:
