@@ -21,7 +21,7 @@ from .._core.event_invoke_config import (
     function_missing,
 )
 from .._core.invoke_request import FunctionRef
-from . import active
+from . import active, mapping_api
 from .compat import adopt_backend
 from .patches import Patch
 from .reader import BACKEND_DICTS, backend_for, configuration_may_change, lambda_exists
@@ -120,13 +120,23 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
             self.recursion_configs.pop(name, None)
 
     def create_event_source_mapping(self, body: dict[str, Any]) -> Any:
+        settings, function_arn = mapping_api.check_create(self, body)  # AWS's checks; moto's are few
         esm = super().create_event_source_mapping(body)
+        mapping_api.created(esm, settings, function_arn)
         self._poll_if_sqs(esm)
         return esm
 
     def update_event_source_mapping(self, uuid: str, body: dict[str, Any]) -> Any:
+        settings, function_arn = mapping_api.check_update(self, uuid, body)
         esm = super().update_event_source_mapping(uuid, body)
+        mapping_api.updated(esm, settings, function_arn)
         self._poll_if_sqs(esm)
+        return esm
+
+    def delete_event_source_mapping(self, uuid: str) -> Any:
+        esm = super().delete_event_source_mapping(uuid)
+        if esm is not None:
+            mapping_api.deleted(self, esm)
         return esm
 
     @staticmethod
