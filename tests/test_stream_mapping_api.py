@@ -663,3 +663,37 @@ def test_a_member_of_the_wrong_json_type_is_a_serialization_exception(echo, lamb
     response = refused(lambda_client.create_event_source_mapping, EventSourceArn="arn:aws:sqs:x", FunctionName=echo)
     assert error_of_response(response) == (400, "SerializationException", message)
     assert lambda_client.list_event_source_mappings()["EventSourceMappings"] == []
+
+
+# --- CloudFormation's AWS::Lambda::EventSourceMapping makes the same call -------------------------------------------
+
+
+def create_stack(name: str, properties: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    template = {"Resources": {"Mapping": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": properties}}}
+    cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(template))
+    stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    return stack["StackStatus"], cloudformation.describe_stack_events(StackName=name)["StackEvents"]
+
+
+def test_a_stack_makes_the_mapping_lambda_checks(echo, lambda_client, kinesis):
+    """The resource's handler calls CreateEventSourceMapping: a template's numeric string is the
+    schema's integer; Lambda's refusal or the schema's fails the resource and rolls the stack back."""
+    arn = stream(kinesis)
+    status, _ = create_stack("good", {"EventSourceArn": arn, "FunctionName": echo, "StartingPosition": "LATEST",
+                                      "BatchSize": "10", "BisectBatchOnFunctionError": "true"})
+    [mapping] = lambda_client.list_event_source_mappings()["EventSourceMappings"]
+    assert (status, mapping["BatchSize"], mapping["BisectBatchOnFunctionError"]) == ("CREATE_COMPLETE", 10, True)
+    for name, properties, reason in [
+        ("no-position", {"EventSourceArn": arn, "FunctionName": "other"},
+         'Resource handler returned message: "1 validation error detected: Value null at \'startingPosition\' '
+         "failed to satisfy constraint: Member must not be null. (Service: Lambda, Status Code: 400, Request ID: "),
+        ("not-a-number", {"EventSourceArn": arn, "FunctionName": echo, "StartingPosition": "LATEST", "BatchSize": "ten"},
+         "Properties validation failed for resource Mapping with message: #/BatchSize: expected type: Integer, "
+         "found: String"),
+    ]:
+        status, events = create_stack(name, properties)
+        failed = [event for event in events if event.get("ResourceStatus") == "CREATE_FAILED"]
+        assert (status, len(failed)) == ("ROLLBACK_COMPLETE", 1)
+        assert failed[0]["ResourceStatusReason"].startswith(reason)
+    assert len(lambda_client.list_event_source_mappings()["EventSourceMappings"]) == 1

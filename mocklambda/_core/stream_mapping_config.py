@@ -12,12 +12,14 @@ the requests (ranges, enums), and AWS's answers quoted where no recording has th
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from .._model import Arn
 from . import aws_errors, request_body
+from .cloudformation import integer, type_name
 from .event_invoke_config import DESTINATION_PATTERN_TEXT
 
 KINESIS, DYNAMODB, SQS = "kinesis", "dynamodb", "sqs"
@@ -79,6 +81,26 @@ BODY: request_body.Shape = {
 def parse_body(raw: bytes) -> dict[str, Any]:
     """A Create/Update request body; wrong JSON types are AWS's ``SerializationException``."""
     return request_body.parse(raw, BODY)
+
+
+def from_template(properties: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The request an ``AWS::Lambda::EventSourceMapping``'s handler sends, and what the resource
+    schema refuses: CloudFormation turns a numeric or boolean string (a parameter's ``Ref``) into
+    the schema's integer or boolean; any other value of the wrong type is a schema problem."""
+    body, problems = dict(properties), []
+    for member in (member for member, *_ in _RANGES):
+        if member in body:
+            number = integer(body[member])
+            if number is None:
+                problems.append(f"#/{member}: expected type: Integer, found: {type_name(body[member])}")
+            body[member] = number
+    for member in ("Enabled", "BisectBatchOnFunctionError"):
+        value = body.get(member)
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            body[member] = value.lower() == "true"
+        elif member in body and not isinstance(value, bool):
+            problems.append(f"#/{member}: expected type: Boolean, found: {type_name(value)}")
+    return (parse_body(json.dumps(body).encode()) if not problems else body), problems
 
 
 # --- errors AWS answers ------------------------------------------------------------------------------
