@@ -61,7 +61,7 @@ _OTHER_SOURCES_ONLY = ("Topics", "Queues", "SourceAccessConfigurations", "SelfMa
                        "DocumentDBEventSourceConfig")
 _ON_FAILURE_SERVICES = {"sqs", "sns", "s3"}
 # Echoed as given (no behaviour of theirs is observable in a test); each source's own settings.
-_ECHOED = ("FilterCriteria", "KMSKeyArn", "MetricsConfig", "ScalingConfig", "ProvisionedPollerConfig")
+_ECHOED = ("FilterCriteria", "KMSKeyArn", "ScalingConfig", "ProvisionedPollerConfig")
 _STREAM_SETTINGS = ("StartingPosition", "StartingPositionTimestamp", *STREAM_DEFAULTS)
 _SQS_SETTINGS = tuple(SQS_DEFAULTS)
 
@@ -234,6 +234,9 @@ def check_settings(body: Mapping[str, Any], kind: str, source_arn: str, current:
     for member in _OTHER_SOURCES_ONLY:
         if member in body:
             raise _unsupported(member)
+    if "MetricsConfig" in body:  # AWS takes it; nothing would behave as it does: refused loudly
+        raise aws_errors.invalid_parameter(
+            "MetricsConfig is not emulated: mocklambda sends no event source mapping metrics to CloudWatch")
     if kind in STREAMS:
         _check_stream(body, kind, source_arn, current)
     else:
@@ -336,7 +339,7 @@ def configuration(kind: str, settings: Mapping[str, Any], *, uuid: str, mapping_
     if kind in STREAMS:
         answer["ParallelizationFactor"] = settings["ParallelizationFactor"]
     answer.update({"EventSourceArn": source_arn})
-    for member in ("FilterCriteria", "KMSKeyArn", "MetricsConfig"):
+    for member in ("FilterCriteria", "KMSKeyArn"):
         if member in settings:
             answer[member] = settings[member]
     answer.update({"FunctionArn": function_arn, "LastModified": last_modified})

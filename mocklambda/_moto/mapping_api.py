@@ -37,7 +37,6 @@ _ATTRIBUTES = {
     "FunctionResponseTypes": "function_response_types",
     "FilterCriteria": "filter_criteria",
     "KMSKeyArn": "kms_key",
-    "MetricsConfig": "metrics",
     "ScalingConfig": "scaling_config",
     "ProvisionedPollerConfig": "poller_config",
 }
