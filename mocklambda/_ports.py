@@ -144,6 +144,9 @@ class Sinks(Protocol):
 
     def deliver_dead_letter(self, target: str, letter: DeadLetter) -> None: ...
 
+    def processing_result(self, mapping_uuid: str, result: str) -> None:
+        """A mapping's ``LastProcessingResult`` (GetEventSourceMapping) from now on."""
+
     def deliver_stream_failure(self, target: str, record: str, s3_key: str, s3_object: str, account: str) -> None:
         """A stream mapping's on-failure record: ``record`` to SQS or SNS, ``s3_object`` under
         ``s3_key`` to S3 (a bucket ARN names no account: the mapping's); raises when AWS would

@@ -29,7 +29,7 @@ _INTEGER_TEXT = re.compile(r"^-?\d+$")
 _HANDLER_ERROR_CODES = {400: "InvalidRequest", 404: "NotFound", 409: "ResourceConflict", 429: "Throttling"}
 
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
     """The JSON type a value is, as CloudFormation's schema validator names it."""
     if isinstance(value, bool):
         return "Boolean"
@@ -65,7 +65,7 @@ def _keys(value: Mapping[str, Any], path: str, allowed: tuple[str, ...], require
 
 def _string(value: Any, path: str, pattern: re.Pattern[str], max_length: int | None = None) -> list[str]:
     if not isinstance(value, str):
-        return [f"{path}: expected type: String, found: {_type_name(value)}"]
+        return [f"{path}: expected type: String, found: {type_name(value)}"]
     if max_length is not None and len(value) > max_length:
         return [f"{path}: expected maxLength: {max_length}, actual: {len(value)}"]
     if not pattern.match(value):
@@ -76,14 +76,14 @@ def _string(value: Any, path: str, pattern: re.Pattern[str], max_length: int | N
 def _destinations(value: Any) -> list[str]:
     path = "#/DestinationConfig"
     if not isinstance(value, dict):
-        return [f"{path}: expected type: JSONObject, found: {_type_name(value)}"]
+        return [f"{path}: expected type: JSONObject, found: {type_name(value)}"]
     problems = _keys(value, path, ("OnFailure", "OnSuccess"), ())
     for which in ("OnFailure", "OnSuccess"):
         if which not in value:
             continue
         target, where = value[which], f"{path}/{which}"
         if not isinstance(target, dict):
-            problems.append(f"{where}: expected type: JSONObject, found: {_type_name(target)}")
+            problems.append(f"{where}: expected type: JSONObject, found: {type_name(target)}")
             continue
         problems += _keys(target, where, ("Destination",), ("Destination",))
         if "Destination" in target:
@@ -104,7 +104,7 @@ def event_invoke_config_problems(properties: Mapping[str, Any]) -> list[str]:
             continue
         number = integer(properties[key])
         if number is None:
-            problems.append(f"#/{key}: expected type: Integer, found: {_type_name(properties[key])}")
+            problems.append(f"#/{key}: expected type: Integer, found: {type_name(properties[key])}")
         elif number < low:
             problems.append(f"#/{key}: {number} is not greater or equal to {low}")
         elif number > high:

@@ -10,8 +10,9 @@ from typing import Any, TypeAlias
 
 from . import aws_errors
 
-# A shape: "Integer", "String", or a structure's members and their shapes.
-Shape: TypeAlias = str | dict[str, "Shape"]
+# A shape: "Integer", "String", "Boolean", "Timestamp" (epoch seconds), a structure's members
+# and their shapes, or a list of one member shape.
+Shape: TypeAlias = str | dict[str, "Shape"] | list["Shape"]
 
 DESTINATION: Shape = {"Destination": "String"}
 EVENT_INVOKE_CONFIG: Shape = {
@@ -54,6 +55,14 @@ def _kind(value: Any) -> str:
 def _check(value: Any, shape: Shape) -> None:
     if value is None:  # JSON null: the member is absent
         return
+    if isinstance(shape, list):
+        if isinstance(value, dict):
+            raise serialization_error("Start of structure or map found where not expected.")
+        if not isinstance(value, list):
+            raise serialization_error(f"{_kind(value)} can not be converted to a List")
+        for member in value:
+            _check(member, shape[0])
+        return
     if isinstance(value, list):
         raise serialization_error("Start of list found where not expected")
     if isinstance(shape, dict):
@@ -69,3 +78,7 @@ def _check(value: Any, shape: Shape) -> None:
         raise serialization_error(f"{_kind(value)} can not be converted to an Integer")
     if shape == "String" and not isinstance(value, str):
         raise serialization_error(f"{_kind(value)} can not be converted to a String")
+    if shape == "Boolean" and not isinstance(value, bool):
+        raise serialization_error(f"{_kind(value)} can not be converted to a Boolean")
+    if shape == "Timestamp" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise serialization_error(f"{_kind(value)} can not be converted to a Timestamp")

@@ -21,7 +21,7 @@ from .._core.event_invoke_config import (
     function_missing,
 )
 from .._core.invoke_request import FunctionRef
-from . import active
+from . import active, mapping_api
 from .compat import adopt_backend
 from .filter_criteria import refuse_bad_filters
 from .patches import Patch
@@ -121,19 +121,25 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
             self.recursion_configs.pop(name, None)
 
     def create_event_source_mapping(self, body: dict[str, Any]) -> Any:
+        settings, function_arn = mapping_api.check_create(self, body)  # AWS's checks; moto's are few
         refuse_bad_filters(body, body.get("EventSourceArn"))
         esm = super().create_event_source_mapping(body)
+        mapping_api.created(esm, settings, function_arn)
         self._mapping_changed(esm)
         return esm
 
     def update_event_source_mapping(self, uuid: str, body: dict[str, Any]) -> Any:
+        settings, function_arn = mapping_api.check_update(self, uuid, body)
         refuse_bad_filters(body, getattr(self.get_event_source_mapping(uuid), "event_source_arn", None))
         esm = super().update_event_source_mapping(uuid, body)
+        mapping_api.updated(esm, settings, function_arn)
         self._mapping_changed(esm)
         return esm
 
     def delete_event_source_mapping(self, uuid: str) -> Any:
         esm = super().delete_event_source_mapping(uuid)
+        if esm is not None:
+            mapping_api.deleted(self, esm)
         self._mapping_changed(esm)
         return esm
 

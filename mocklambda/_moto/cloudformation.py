@@ -18,10 +18,10 @@ from moto.core.exceptions import ServiceException
 from moto.utilities.utils import get_partition
 
 from .._core import cloudformation as cfn
+from .._core import stream_mapping_config as mapping_config
 from .._core.aws_errors import AwsError, wrong_region
 from .._core.invoke_request import parse_function_ref
 from .backend import AsyncLambdaBackend
-from .filter_criteria import AwsErrorAnswer
 from .patches import DeferredPatch, Patch
 from .reader import backend_for, configuration_may_change
 
@@ -167,19 +167,6 @@ def _keep_dead_letter(fn: LambdaFunction, properties: dict[str, Any]) -> None:
     configuration_may_change()
 
 
-def _mapping_created(cls: type[EventSourceMapping], /, resource_name: str, cloudformation_json: dict[str, Any],
-                     account_id: str, region_name: str, **kwargs: Any) -> EventSourceMapping:
-    """An ``AWS::Lambda::EventSourceMapping`` that CreateEventSourceMapping refuses (its
-    FilterCriteria) fails its resource with Lambda's message, as AWS's handler does."""
-    try:
-        return cast(EventSourceMapping, CREATE_MAPPING.original(resource_name, cloudformation_json, account_id,
-                                                                region_name, **kwargs))
-    except AwsErrorAnswer as refused:
-        reason = cfn.handler_failed(refused.error, str(uuid.uuid4()), str(uuid.uuid4()))
-        logical_id = kwargs.get("LogicalId", resource_name)
-        raise ResourceFailed(logical_id, "AWS::Lambda::EventSourceMapping", reason) from None
-
-
 def _version_attribute(version: LambdaVersion, attribute_name: str) -> str:
     """``Fn::GetAtt <AWS::Lambda::Version>.Version``: the version number (what a template gives
     an EventInvokeConfig's Qualifier)."""
@@ -193,7 +180,44 @@ def _version_attribute(version: LambdaVersion, attribute_name: str) -> str:
 CREATE_FUNCTION = Patch(LambdaFunction, "create_from_cloudformation_json", classmethod(_function_created))
 UPDATE_FUNCTION = Patch(LambdaFunction, "update_from_cloudformation_json", classmethod(_function_updated))
 VERSION_ATTRIBUTE = Patch(LambdaVersion, "get_cfn_attribute", _version_attribute)
+
+
+# -- AWS::Lambda::EventSourceMapping: Lambda's checks (issue 14); a refusal fails the resource -----
+
+
+def _mapping_request(logical_id: str, cloudformation_json: dict[str, Any]) -> dict[str, Any]:
+    body, problems = mapping_config.from_template(cloudformation_json.get("Properties") or {})
+    if problems:
+        raise ResourceFailed(logical_id, MAPPING, cfn.validation_failed(logical_id, problems))
+    return {**cloudformation_json, "Properties": body}
+
+
+def _mapping_created(cls: type[EventSourceMapping], /, resource_name: str, cloudformation_json: dict[str, Any],
+                     account_id: str, region_name: str, **kwargs: Any) -> EventSourceMapping:
+    logical_id = kwargs.get("LogicalId", resource_name)
+    try:
+        return cast(EventSourceMapping, CREATE_MAPPING.original(
+            resource_name, _mapping_request(logical_id, cloudformation_json), account_id, region_name, **kwargs))
+    except AwsError as error:  # Lambda's checks, its FilterCriteria refusal among them
+        raise ResourceFailed(logical_id, MAPPING, cfn.handler_failed(error, str(uuid.uuid4()),
+                                                                    str(uuid.uuid4()))) from None
+
+
+def _mapping_updated(cls: type[EventSourceMapping], /, original_resource: EventSourceMapping, new_resource_name: str,
+                     cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> EventSourceMapping:
+    logical_id = str(getattr(original_resource, "logical_resource_id", new_resource_name))
+    try:
+        return cast(EventSourceMapping, UPDATE_MAPPING.original(
+            original_resource, new_resource_name, _mapping_request(logical_id, cloudformation_json), account_id,
+            region_name))
+    except AwsError as error:
+        raise ResourceFailed(logical_id, MAPPING, cfn.handler_failed(error, str(uuid.uuid4()),
+                                                                    str(uuid.uuid4()))) from None
+
+
+MAPPING = "AWS::Lambda::EventSourceMapping"
 CREATE_MAPPING = Patch(EventSourceMapping, "create_from_cloudformation_json", classmethod(_mapping_created))
+UPDATE_MAPPING = Patch(EventSourceMapping, "update_from_cloudformation_json", classmethod(_mapping_updated))
 
 
 # -- moto.cloudformation: the resource type, and rollback of a stack whose resource failed ------------
@@ -256,4 +280,5 @@ def _import_backend(module_name: str, backends_name: str) -> Any:
 
 
 IMPORT_BACKEND = Patch(moto_backends, "_import_backend", _import_backend)
-PATCHES = (CREATE_FUNCTION, UPDATE_FUNCTION, VERSION_ATTRIBUTE, CREATE_MAPPING, *DEFERRED, IMPORT_BACKEND)
+PATCHES = (CREATE_FUNCTION, UPDATE_FUNCTION, VERSION_ATTRIBUTE, CREATE_MAPPING, UPDATE_MAPPING, *DEFERRED,
+           IMPORT_BACKEND)

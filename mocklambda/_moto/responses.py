@@ -19,13 +19,14 @@ from moto.awslambda.urls import url_bases as moto_url_bases
 from moto.awslambda.urls import url_paths as moto_url_paths
 
 from .._core import aws_errors, function_concurrency, function_names, invoke_request, request_body
+from .._core import stream_mapping_config as mapping_config
 from .._core.event_invoke_config import (
     EventInvokeConfigStore,
     function_missing,
 )
 from .._core.recursion import ALLOW, TERMINATE
 from .._model import tail
-from . import active, deployment
+from . import active, deployment, mapping_api
 from .backend import AsyncLambdaBackend
 from .reader import (
     MotoFunctions,
@@ -40,6 +41,7 @@ Response = tuple[int, dict[str, str], Any]
 R = TypeVar("R", bound=Callable[..., Response])
 _PAYLOAD_PATH = re.compile(r"/(invocations|invoke-async)/?$")
 JSON_200 = {"status": "200", "Content-Type": "application/json"}
+JSON_202 = {"status": "202", "Content-Type": "application/json"}
 
 
 def answers_aws_errors(method: R) -> R:
@@ -300,6 +302,53 @@ class AsyncLambdaResponse(LambdaResponse):
         marker = self.querystring.get("Marker", [None])[0]
         listing = store.list(fn.function_name, marker, int(max_items) if max_items else None)
         return 200, JSON_200, json.dumps(listing)
+
+    # -- event source mappings (issue 14): AWS's checks, defaults, states and shapes -------------
+
+    def create_event_source_mapping(self) -> Any:
+        return self._ours_while_active("create_event_source_mapping", self._mapping_operation, "create")
+
+    def update_event_source_mapping(self) -> Any:
+        return self._ours_while_active("update_event_source_mapping", self._mapping_operation, "update")
+
+    def get_event_source_mapping(self) -> Any:
+        return self._ours_while_active("get_event_source_mapping", self._mapping_operation, "get")
+
+    def delete_event_source_mapping(self) -> Any:
+        return self._ours_while_active("delete_event_source_mapping", self._mapping_operation, "delete")
+
+    def list_event_source_mappings(self) -> Any:
+        return self._ours_while_active("list_event_source_mappings", self._mapping_operation, "list")
+
+    @answers_aws_errors
+    def _mapping_operation(self, operation: str) -> Response:
+        backend = self._async_backend()
+        if operation == "list":
+            query = {name: self.querystring.get(name, [None])[0] for name in ("EventSourceArn", "FunctionName",
+                                                                              "Marker", "MaxItems")}
+            answers = mapping_api.listing(backend, query["EventSourceArn"], query["FunctionName"])
+            max_items = query["MaxItems"]
+            listing = mapping_config.page(answers, query["Marker"], int(max_items) if max_items else None)
+            return 200, JSON_200, json.dumps(listing)
+        if operation == "create":
+            body = mapping_config.parse_body(self._raw_body())
+            esm = backend.create_event_source_mapping(body)
+            state = mapping_config.answer_state_on_create(mapping_api.kind_of(esm), bool(esm.enabled))
+            return 202, JSON_202, json.dumps(mapping_api.answer(esm, state))
+        uuid = unquote(self.path.rstrip("/").rsplit("/", 1)[-1])
+        esm = backend.get_event_source_mapping(uuid)
+        if operation == "update":
+            body = mapping_config.parse_body(self._raw_body())
+            enabled_before = bool(esm.enabled) if esm is not None else False
+            esm = backend.update_event_source_mapping(uuid, body)
+            state = mapping_config.answer_state_on_update(enabled_before, body.get("Enabled"))
+            return 202, JSON_202, json.dumps(mapping_api.answer(esm, state))
+        if esm is None:
+            raise mapping_config.mapping_missing()
+        if operation == "delete":
+            backend.delete_event_source_mapping(uuid)
+            return 202, JSON_202, json.dumps(mapping_api.answer(esm, mapping_config.DELETING))
+        return 200, JSON_200, json.dumps(mapping_api.answer(esm))
 
     @staticmethod
     def _enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:

@@ -21,6 +21,7 @@ from moto.sqs.models import Message, sqs_backends
 from .._core.records import EVENTBRIDGE_SOURCE, FAILURE_DETAIL_TYPE, SUCCESS_DETAIL_TYPE, DeadLetter, s3_key
 from .._model import Arn, ExecutionResult, FunctionSnapshot
 from .._ports import StatisticSet
+from . import mapping_api
 from .compat import queue_delay_seconds, sqs_attribute, sqs_trace_header_on_request
 
 TRACE_HEADER = sqs_trace_header_on_request()
@@ -66,6 +67,9 @@ class MotoSinks:
                 arn.resource, s3_key, s3_object.encode("utf-8"))
         else:
             raise RuntimeError(f"a stream mapping's on-failure destination must be SQS, SNS or S3, not {target}")
+
+    def processing_result(self, mapping_uuid: str, result: str) -> None:
+        mapping_api.record_processing_result(mapping_uuid, result)
 
     def deliver_dead_letter(self, target: str, letter: DeadLetter) -> None:
         arn = Arn.parse(target)

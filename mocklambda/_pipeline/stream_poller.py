@@ -51,7 +51,7 @@ class _Mapping:
     source_arn: str
     shards: dict[str, _Shard] = field(default_factory=dict)
     scheduled: float | None = None  # due of its next poll
-    processed: bool = False  # a batch ran (LastProcessingResult "OK")
+    result: str = ""  # the LastProcessingResult last written
 
 
 class StreamPoller:
@@ -212,7 +212,7 @@ class StreamPoller:
             result = self._run(function, request, True)
         finally:
             lane.busy = False
-        state.processed = True
+        self._processing_result(mapping, state, "PROBLEM: Function call failed" if result.failed else "OK")
         kept.attempts += 1
         kept.request_id = request.request_id
         kept.executed_version = function.version
@@ -229,6 +229,13 @@ class StreamPoller:
             return
         lane.waiting.extendleft(reversed(verdict.retry))
         lane.ready_at = self._clock.offset() + verdict.delay
+
+    def _processing_result(self, mapping: StreamMapping, state: _Mapping, result: str) -> None:
+        """GetEventSourceMapping's ``LastProcessingResult``: ``OK`` once a batch ran (recorded:
+        ``test_kinesis_empty_provided``), written when it changes."""
+        if state.result != result:
+            state.result = result
+            self._sinks.processing_result(mapping.uuid, result)
 
     @staticmethod
     def _filtered(mapping: StreamMapping, records: list[StreamRecord]) -> list[StreamRecord]:
