@@ -246,3 +246,44 @@ def test_realtime_mode_polls_on_a_background_thread(lambda_mock, lambda_client, 
     put(kinesis, "events", "retry-me")
     lambda_mock.run_until_idle(timeout=10)
     assert values(events) == ["retry-me"] * 4  # three retries on the scaled wall clock, then given up
+
+
+def test_a_batching_window_closes_in_auto_mode_with_awss_default_retries(lambda_mock, lambda_client, create_function,
+                                                                         kinesis):
+    arn = make_stream(kinesis)
+    events = recorder(lambda_mock, create_function, "reader")
+    lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="reader", BatchSize=100,
+                                              StartingPosition="TRIM_HORIZON", MaximumBatchingWindowInSeconds=1)
+    put(kinesis, "events", "x")
+    lambda_mock.run_until_idle()  # the window's end is foreground work, whatever the retry settings
+    assert [decoded(e) for e in events] == [["x"]]
+    assert lambda_mock.clock.elapsed.total_seconds() == 1
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_a_batching_window_collects_separate_puts(lambda_mock, lambda_client, create_function, kinesis):
+    arn = make_stream(kinesis)
+    events = recorder(lambda_mock, create_function, "reader")
+    lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="reader", BatchSize=3,
+                                              StartingPosition="TRIM_HORIZON", MaximumBatchingWindowInSeconds=5)
+    put(kinesis, "events", "a")
+    lambda_mock.clock.advance(2)
+    put(kinesis, "events", "b")
+    lambda_mock.clock.advance(2.9)
+    assert events == []  # the window opened at 0 and is not over
+    lambda_mock.clock.advance(0.1)
+    put(kinesis, "events", "c", "d", "e", "f")
+    lambda_mock.clock.advance(0)  # a full batch goes at once
+    assert [decoded(e) for e in events] == [["a", "b"], ["c", "d", "e"]]
+
+
+def test_a_mapping_whose_function_is_deleted_waits_without_spinning(lambda_mock, lambda_client, create_function,
+                                                                    kinesis):
+    arn = make_stream(kinesis)
+    recorder(lambda_mock, create_function, "reader")
+    lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="reader",
+                                              StartingPosition="TRIM_HORIZON", MaximumRetryAttempts=1)
+    lambda_client.delete_function(FunctionName="reader")
+    put(kinesis, "events", "x")
+    lambda_mock.run_until_idle()  # returns: the batch waits in the background for its function
+    assert lambda_mock.clock.elapsed.total_seconds() < 60

@@ -53,6 +53,7 @@ class Lane:
     ready_at: float = 0.0  # a retry's backoff ends then (clock offset)
     window_opened: float | None = None  # when the oldest pending record started waiting
     pending_bytes: int = 0
+    endless_retry: bool = False  # its waiting batch is retried until the stream drops it (no limits set)
 
     def add(self, records: Iterable[StreamRecord], now: float) -> None:
         for record in records:
@@ -77,6 +78,7 @@ class Lane:
     def take(self, rules: LaneRules, now: float) -> Batch | None:
         """The next batch: a waiting one first, else up to BatchSize pending records within
         the payload limit."""
+        self.endless_retry = False
         if self.waiting:
             return self.waiting.popleft()
         records: list[StreamRecord] = []

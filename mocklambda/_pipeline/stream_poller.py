@@ -21,7 +21,7 @@ from .._core import event_filters
 from .._core.aws_errors import AwsError
 from .._core.event_queue import EventQueue
 from .._core.service_events import batch_item_failures
-from .._core.shard_lanes import Batch, Lane, LaneRules, after_failure, lane_of, retry_delay, split_expired
+from .._core.shard_lanes import BACKOFF_CAP, Batch, Lane, LaneRules, after_failure, lane_of, retry_delay, split_expired
 from .._core.stream_failure_records import (
     RECORD_AGE_EXCEEDED,
     RETRIES_EXHAUSTED,
@@ -50,7 +50,7 @@ class _Shard:
 class _Mapping:
     source_arn: str
     shards: dict[str, _Shard] = field(default_factory=dict)
-    scheduled: float | None = None  # due of its next poll
+    scheduled: dict[bool, float] = field(default_factory=dict)  # background? -> due of that next poll
     result: str = ""  # the LastProcessingResult last written
 
 
@@ -99,21 +99,24 @@ class StreamPoller:
     # -- polling ---------------------------------------------------------------------------------------
 
     def _wake(self, mapping_uuid: str, at: float | None = None, background: bool = False) -> None:
+        """Poll the mapping at ``at`` (now), unless a poll of the same kind is due sooner.
+        Background polls (endless retries) run only when the clock passes them."""
         state = self._mappings.get(mapping_uuid)
         if state is None:
             return
         due = self._clock.offset() if at is None else at
-        if state.scheduled is not None and state.scheduled <= due:
+        scheduled = state.scheduled.get(background)
+        if scheduled is not None and scheduled <= due:
             return
-        state.scheduled = due
-        self._queue.call_at(due, lambda: self._poll(mapping_uuid, due), f"poll of stream mapping {mapping_uuid}",
-                            background=background)
+        state.scheduled[background] = due
+        self._queue.call_at(due, lambda: self._poll(mapping_uuid, due, background),
+                            f"poll of stream mapping {mapping_uuid}", background=background)
 
-    def _poll(self, mapping_uuid: str, due: float) -> None:
+    def _poll(self, mapping_uuid: str, due: float, background: bool = False) -> None:
         state = self._mappings.get(mapping_uuid)
-        if state is None or state.scheduled != due:
+        if state is None or state.scheduled.get(background) != due:
             return  # deleted, or superseded by an earlier poll
-        state.scheduled = None
+        del state.scheduled[background]
         mapping = self._directory.stream_mapping(mapping_uuid)
         if mapping is None or not mapping.enabled:
             return
@@ -161,16 +164,20 @@ class StreamPoller:
             shard.lanes = [Lane() for _ in range(max(1, factor))]
 
     def _schedule_next(self, mapping: StreamMapping, state: _Mapping, rules: LaneRules) -> None:
+        """The next poll for what is due soonest. A retry that only the stream's retention would
+        end (AWS's defaults: no retry or age limit) waits in the background: the shard stays
+        blocked, as on AWS, but settling the queue does not jump a day ahead. Anything else (a
+        batching window, a throttled batch, a bounded retry) is foreground."""
         now = self._clock.offset()
-        dues = [due for shard in state.shards.values() for lane in shard.lanes
-                if (due := lane.due_at(rules, now)) is not None]
-        if dues:
-            # a batch retried until the stream drops its records (AWS's defaults: no retry or age
-            # limit) waits in the background: the shard stays blocked, as on AWS, and settling
-            # the queue does not jump a day ahead
-            endless = rules.maximum_retry_attempts == -1 and rules.maximum_record_age == -1
-            soonest = min(dues)
-            self._wake(mapping.uuid, soonest, background=endless and soonest > now)
+        dues: dict[bool, float] = {}
+        for shard in state.shards.values():
+            for lane in shard.lanes:
+                due = lane.due_at(rules, now)
+                if due is not None:
+                    background = lane.endless_retry and due > now
+                    dues[background] = min(due, dues.get(background, due))
+        for background, due in dues.items():
+            self._wake(mapping.uuid, due, background=background)
 
     # -- one batch -------------------------------------------------------------------------------------
 
@@ -194,9 +201,10 @@ class StreamPoller:
             if not kept.records:  # nothing matched the filters: the records count as processed
                 return
         function = self._directory.function_now(mapping.function_arn)
-        if function is None:  # the function is gone: the mapping holds its place until it returns
+        if function is None:  # the function is gone: the mapping holds its place (in the background)
             lane.waiting.appendleft(kept)
-            lane.ready_at = now + retry_delay(1)
+            lane.ready_at = now + BACKOFF_CAP
+            lane.endless_retry = True
             return
         fault = self._faults.next(function.name)
         if fault is not None:  # a throttle or a Lambda system error: retried without spending a retry
@@ -229,6 +237,8 @@ class StreamPoller:
             return
         lane.waiting.extendleft(reversed(verdict.retry))
         lane.ready_at = self._clock.offset() + verdict.delay
+        lane.endless_retry = verdict.delay > 0 and rules.maximum_retry_attempts == -1 \
+            and rules.maximum_record_age == -1
 
     def _processing_result(self, mapping: StreamMapping, state: _Mapping, result: str) -> None:
         """GetEventSourceMapping's ``LastProcessingResult``: ``OK`` once a batch ran (recorded:
