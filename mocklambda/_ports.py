@@ -42,6 +42,7 @@ class SqsMapping:
     batching_window: int
     enabled: bool
     report_batch_item_failures: bool
+    event_metrics: bool = False  # MetricsConfig asks for EventCount: the mapping's event counts
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class StreamMapping:
     report_batch_item_failures: bool  # "ReportBatchItemFailures" in FunctionResponseTypes
     filter_patterns: tuple[str, ...]  # FilterCriteria.Filters[].Pattern, as given
     enabled: bool  # Enabled
+    event_metrics: bool = False  # "EventCount" in MetricsConfig.Metrics
 
 
 class StreamSource(Protocol):

@@ -16,6 +16,7 @@ from moto.awslambda_simple.models import lambda_simple_backends
 
 from .._core import aws_errors
 from .._core.invoke_request import FunctionRef
+from .._core.mapping_metrics import counts_events
 from .._core.recursion import TERMINATE
 from .._core.retry_policy import RetrySettings
 from .._model import Arn, FunctionSnapshot
@@ -130,6 +131,7 @@ def sqs_mapping_settings(esm: Any) -> SqsMapping:
         batching_window=int(esm.max_batch_window or 0),
         enabled=bool(esm.enabled),
         report_batch_item_failures="ReportBatchItemFailures" in (esm.function_response_types or []),
+        event_metrics=counts_events(esm.metrics),
     )
 
 
@@ -156,6 +158,7 @@ def stream_mapping_settings(esm: Any) -> StreamMapping:
         report_batch_item_failures="ReportBatchItemFailures" in (esm.function_response_types or []),
         filter_patterns=tuple(str(f.get("Pattern", "")) for f in filters if isinstance(f, dict)),
         enabled=bool(esm.enabled),
+        event_metrics=counts_events(esm.metrics),
     )
 
 

@@ -23,6 +23,7 @@ from .._core.event_invoke_config import (
     EventInvokeConfigStore,
     function_missing,
 )
+from .._core.mapping_metrics import check_metrics_config
 from .._core.recursion import ALLOW, TERMINATE
 from .._model import tail
 from . import active, deployment
@@ -170,6 +171,14 @@ class AsyncLambdaResponse(LambdaResponse):
             lambda: deployment.check_code(self.json_body, self.current_account, self.partition),
             super().update_function_code,
         )
+
+    # -- event source mappings: MetricsConfig checked as AWS checks it (moto keeps anything) -----
+
+    def create_event_source_mapping(self) -> Any:
+        return self._checked_first(lambda: check_metrics_config(self.json_body), super().create_event_source_mapping)
+
+    def update_event_source_mapping(self) -> Any:
+        return self._checked_first(lambda: check_metrics_config(self.json_body), super().update_event_source_mapping)
 
     @staticmethod
     def _checked_first(check: Callable[[], None], moto_answer: Callable[[], Any]) -> Any:
