@@ -111,8 +111,11 @@ def invocation(records: Sequence[StreamRecord], error: str | None, failed_from: 
     if len(verdict.retry) == 2:
         return text + f" -> bisected into {span(verdict.retry[0].records)} and {span(verdict.retry[1].records)}"
     retry = verdict.retry[0]
-    limit = "" if maximum_retry_attempts == -1 else f" of {maximum_retry_attempts}"
-    again = f"retry {retry.retries}{limit} in {_seconds(verdict.delay)}"
+    if verdict.delay > 0:  # a retry spent, after its backoff
+        limit = "" if maximum_retry_attempts == -1 else f" of {maximum_retry_attempts}"
+        again = f"retry {retry.retries}{limit} in {_seconds(verdict.delay)}"
+    else:
+        again = "again at once (no retry spent)"
     if failed_from:
         return text + f" -> checkpointed at seq {retry.records[0].sequence_number}, {again}"
     return text + f" -> {again}"

@@ -10,7 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mocklambda._core import stream_history
-from mocklambda._core.shard_lanes import Batch, LaneRules, after_failure, retry_delay
+from mocklambda._core.shard_lanes import Batch, LaneRules, Verdict, after_failure, retry_delay
 from mocklambda._core.stream_history import SHARD_LIMIT, StreamHistory
 from mocklambda._model import StreamRecord
 
@@ -68,15 +68,33 @@ def test_a_bisected_batch_names_both_halves():
         "batch seq 1..5 (5 records): E -> bisected into seq 1..3 (3 records) and seq 4..5 (2 records)")
 
 
+def again(verdict: Verdict, limit: int = 2) -> str:
+    """What follows a retried batch: a retry spent after its backoff, or none (its halves, or the
+    records after a checkpoint, as ``shard_lanes`` decides)."""
+    if verdict.delay > 0:
+        return f"retry {verdict.retry[0].retries} of {limit} in {verdict.delay:g}s"
+    return "again at once (no retry spent)"
+
+
 def test_reported_failures_checkpoint_at_the_lowest_one():
     batch = Batch(records(1, 2, 3, 4))
     verdict = after_failure(batch, rules(bisect=True), 2, function_error=False)  # reported: no halving
+    assert [r.sequence_number for r in verdict.retry[0].records] == ["3", "4"]
     assert stream_history.invocation(batch.records, None, 2, verdict, 2) == (
-        f"batch seq 1..4 (4 records): reported failures from seq 3 -> checkpointed at seq 3, "
-        f"retry 1 of 2 in {retry_delay(1):g}s")
-    from_the_first = after_failure(batch, rules(), 0, function_error=False)
+        f"batch seq 1..4 (4 records): reported failures from seq 3 -> checkpointed at seq 3, {again(verdict)}")
+    from_the_first = after_failure(Batch(records(1, 2, 3, 4)), rules(), 0, function_error=False)
     assert stream_history.invocation(batch.records, None, 0, from_the_first, 2) == (
         f"batch seq 1..4 (4 records): reported failures from seq 1 -> retry 1 of 2 in {retry_delay(1):g}s")
+
+
+def test_a_retry_without_a_delay_spends_none():
+    halves = Verdict(retry=(Batch(records(1)), Batch(records(2))))
+    assert stream_history.invocation(records(1, 2), "E", 0, halves, 2).endswith(
+        " -> bisected into seq 1 (1 record) and seq 2 (1 record)")
+    at_once = Verdict(retry=(Batch(records(2)),))
+    assert stream_history.invocation(records(1, 2), None, 1, at_once, 2) == (
+        "batch seq 1..2 (2 records): reported failures from seq 2 -> checkpointed at seq 2, "
+        "again at once (no retry spent)")
 
 
 def test_the_other_lines():
