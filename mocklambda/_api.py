@@ -176,8 +176,13 @@ class LambdaMock:
 
     def timeline(self) -> str:
         """Every event so far: attempt times on the virtual clock, errors, final condition, where
-        its records went. pytest shows this under a failed test that used the mock."""
+        its records went; then each stream mapping's batches, shard by shard. pytest shows this
+        under a failed test that used the mock."""
         return self._pipeline.timeline()
+
+    def _has_history(self) -> bool:
+        """Whether a timeline would show anything (the pytest plugin asks before showing one)."""
+        return self._pipeline.has_history()
 
     def __str__(self) -> str:
         return self.timeline()

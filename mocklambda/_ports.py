@@ -44,6 +44,7 @@ class SqsMapping:
     enabled: bool
     report_batch_item_failures: bool
     filters: FilterSet  # FilterCriteria, compiled: a message no filter keeps is deleted unseen
+    event_metrics: bool = False  # MetricsConfig asks for EventCount: the mapping's event counts
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class StreamMapping:
     report_batch_item_failures: bool  # "ReportBatchItemFailures" in FunctionResponseTypes
     filter_patterns: tuple[str, ...]  # FilterCriteria.Filters[].Pattern, as given
     enabled: bool  # Enabled
+    event_metrics: bool = False  # "EventCount" in MetricsConfig.Metrics
 
 
 class StreamSource(Protocol):

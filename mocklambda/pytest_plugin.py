@@ -45,7 +45,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = outcome.get_result()
     if report.when == "call" and report.failed:
         for lam in started_recently:
-            if lam.invocations():
+            if lam._has_history():
                 report.sections.append(("mocklambda timeline", lam.timeline()))
 
 

@@ -624,11 +624,11 @@ def test_a_source_mocklambda_does_not_emulate_is_refused(echo, lambda_client):
     status, code, message = error_of_response(response)
     assert (status, code) == (400, "InvalidParameterValueException")
     assert message.startswith("Unsupported event source type: mocklambda emulates mappings of SQS queues")
-    queue = make_queue(boto3.client("sqs", region_name=REGION), "jobs")[1]
-    response = refused(lambda_client.create_event_source_mapping, EventSourceArn=queue, FunctionName=echo,
-                       MetricsConfig={"Metrics": ["EventCount"]})
-    assert error_of_response(response) == (400, "InvalidParameterValueException", (
-        "MetricsConfig is not emulated: mocklambda sends no event source mapping metrics to CloudWatch"))
+    queue = make_queue(boto3.client("sqs", region_name=REGION), "jobs")[1]  # MetricsConfig is emulated: kept
+    created = lambda_client.create_event_source_mapping(EventSourceArn=queue, FunctionName=echo,
+                                                        MetricsConfig={"Metrics": ["EventCount"]})
+    assert created["MetricsConfig"] == {"Metrics": ["EventCount"]}
+    assert lambda_client.get_event_source_mapping(UUID=created["UUID"])["MetricsConfig"] == {"Metrics": ["EventCount"]}
 
 
 def test_an_update_to_a_missing_function_or_a_taken_pair_is_refused(lambda_mock, lambda_client, create_function,

@@ -34,3 +34,9 @@ def dimension_sets(function_name: str, qualifier: str | None, executed_version: 
     if metric in EXECUTED_VERSION_METRICS and is_alias(qualifier):
         sets += ((*invoked, ("ExecutedVersion", executed_version)),)
     return sets
+
+
+def mapping_dimensions(mapping_uuid: str) -> tuple[Dimensions, ...]:
+    """An event source mapping's metrics (``PolledEventCount``, ...): one set, the mapping's UUID
+    (the console's "By Event Source Mapping UUID")."""
+    return ((("EventSourceMappingUUID", mapping_uuid),),)

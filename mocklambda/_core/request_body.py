@@ -44,7 +44,8 @@ def parse(raw: bytes, shape: Shape) -> dict[str, Any]:
     return body
 
 
-def _kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """The name AWS's JSON front end gives a value's type in its messages."""
     if isinstance(value, bool):
         return "BOOLEAN_VALUE"
     if isinstance(value, (int, float)):
@@ -59,7 +60,7 @@ def _check(value: Any, shape: Shape) -> None:
         if isinstance(value, dict):
             raise serialization_error("Start of structure or map found where not expected.")
         if not isinstance(value, list):
-            raise serialization_error(f"{_kind(value)} can not be converted to a List")
+            raise serialization_error(f"{json_kind(value)} can not be converted to a List")
         for member in value:
             _check(member, shape[0])
         return
@@ -67,7 +68,7 @@ def _check(value: Any, shape: Shape) -> None:
         raise serialization_error("Start of list found where not expected")
     if isinstance(shape, dict):
         if not isinstance(value, dict):
-            raise serialization_error(f"{_kind(value)} can not be converted to a Structure")
+            raise serialization_error(f"{json_kind(value)} can not be converted to a Structure")
         for name, member in shape.items():
             if name in value:
                 _check(value[name], member)
@@ -75,10 +76,10 @@ def _check(value: Any, shape: Shape) -> None:
     if isinstance(value, dict):
         raise serialization_error("Start of structure or map found where not expected.")
     if shape == "Integer" and (isinstance(value, bool) or not isinstance(value, int)):
-        raise serialization_error(f"{_kind(value)} can not be converted to an Integer")
+        raise serialization_error(f"{json_kind(value)} can not be converted to an Integer")
     if shape == "String" and not isinstance(value, str):
-        raise serialization_error(f"{_kind(value)} can not be converted to a String")
+        raise serialization_error(f"{json_kind(value)} can not be converted to a String")
     if shape == "Boolean" and not isinstance(value, bool):
-        raise serialization_error(f"{_kind(value)} can not be converted to a Boolean")
+        raise serialization_error(f"{json_kind(value)} can not be converted to a Boolean")
     if shape == "Timestamp" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        raise serialization_error(f"{_kind(value)} can not be converted to a Timestamp")
+        raise serialization_error(f"{json_kind(value)} can not be converted to a Timestamp")

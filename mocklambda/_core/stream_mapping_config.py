@@ -61,7 +61,7 @@ _OTHER_SOURCES_ONLY = ("Topics", "Queues", "SourceAccessConfigurations", "SelfMa
                        "DocumentDBEventSourceConfig")
 _ON_FAILURE_SERVICES = {"sqs", "sns", "s3"}
 # Echoed as given (no behaviour of theirs is observable in a test); each source's own settings.
-_ECHOED = ("FilterCriteria", "KMSKeyArn", "ScalingConfig", "ProvisionedPollerConfig")
+_ECHOED = ("FilterCriteria", "KMSKeyArn", "ScalingConfig", "ProvisionedPollerConfig", "MetricsConfig")
 _STREAM_SETTINGS = ("StartingPosition", "StartingPositionTimestamp", *STREAM_DEFAULTS)
 _SQS_SETTINGS = tuple(SQS_DEFAULTS)
 
@@ -234,9 +234,6 @@ def check_settings(body: Mapping[str, Any], kind: str, source_arn: str, current:
     for member in _OTHER_SOURCES_ONLY:
         if member in body:
             raise _unsupported(member)
-    if "MetricsConfig" in body:  # AWS takes it; nothing would behave as it does: refused loudly
-        raise aws_errors.invalid_parameter(
-            "MetricsConfig is not emulated: mocklambda sends no event source mapping metrics to CloudWatch")
     if kind in STREAMS:
         _check_stream(body, kind, source_arn, current)
     else:
@@ -352,7 +349,7 @@ def configuration(kind: str, settings: Mapping[str, Any], *, uuid: str, mapping_
                        "TumblingWindowInSeconds"):
             answer[member] = settings[member]
     answer["FunctionResponseTypes"] = settings["FunctionResponseTypes"]
-    for member in ("ScalingConfig", "ProvisionedPollerConfig"):
+    for member in ("ScalingConfig", "ProvisionedPollerConfig", "MetricsConfig"):
         if member in settings:
             answer[member] = settings[member]
     answer["EventSourceMappingArn"] = mapping_arn

@@ -39,6 +39,7 @@ _ATTRIBUTES = {
     "KMSKeyArn": "kms_key",
     "ScalingConfig": "scaling_config",
     "ProvisionedPollerConfig": "poller_config",
+    "MetricsConfig": "metrics",  # EventCount: the mapping's counts in CloudWatch (_core.mapping_metrics)
 }
 _PROCESSING_RESULT = "_mocklambda_last_processing_result"
 

@@ -17,6 +17,7 @@ from moto.awslambda_simple.models import lambda_simple_backends
 from .._core import aws_errors
 from .._core.event_filters import SQS, FilterSet, compiled, patterns_of
 from .._core.invoke_request import FunctionRef
+from .._core.mapping_metrics import counts_events
 from .._core.recursion import TERMINATE
 from .._core.retry_policy import RetrySettings
 from .._model import Arn, FunctionSnapshot
@@ -133,6 +134,7 @@ def sqs_mapping_settings(esm: Any) -> SqsMapping:
         enabled=bool(esm.enabled),
         report_batch_item_failures="ReportBatchItemFailures" in (esm.function_response_types or []),
         filters=_sqs_filters(esm),
+        event_metrics=counts_events(esm.metrics),
     )
 
 
@@ -159,6 +161,7 @@ def stream_mapping_settings(esm: Any) -> StreamMapping:
         report_batch_item_failures="ReportBatchItemFailures" in (esm.function_response_types or []),
         filter_patterns=tuple(str(f.get("Pattern", "")) for f in filters if isinstance(f, dict)),
         enabled=bool(esm.enabled),
+        event_metrics=counts_events(esm.metrics),
     )
 
 

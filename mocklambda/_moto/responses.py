@@ -24,6 +24,7 @@ from .._core.event_invoke_config import (
     EventInvokeConfigStore,
     function_missing,
 )
+from .._core.mapping_metrics import check_metrics_config
 from .._core.recursion import ALLOW, TERMINATE
 from .._model import tail
 from . import active, deployment, mapping_api
@@ -332,6 +333,7 @@ class AsyncLambdaResponse(LambdaResponse):
             return 200, JSON_200, json.dumps(listing)
         if operation == "create":
             body = mapping_config.parse_body(self._raw_body())
+            check_metrics_config(body)
             esm = backend.create_event_source_mapping(body)
             state = mapping_config.answer_state_on_create(mapping_api.kind_of(esm), bool(esm.enabled))
             return 202, JSON_202, json.dumps(mapping_api.answer(esm, state))
@@ -339,6 +341,7 @@ class AsyncLambdaResponse(LambdaResponse):
         esm = backend.get_event_source_mapping(uuid)
         if operation == "update":
             body = mapping_config.parse_body(self._raw_body())
+            check_metrics_config(body)
             enabled_before = bool(esm.enabled) if esm is not None else False
             esm = backend.update_event_source_mapping(uuid, body)
             state = mapping_config.answer_state_on_update(enabled_before, body.get("Enabled"))

@@ -103,7 +103,13 @@ class Pipeline:
         return [self.queue.snapshot(event) for event in events]
 
     def timeline(self) -> str:
-        return render(self.invocations(), self.clock.started_at, self.clock.offset())
+        """Every asynchronous event, then each stream mapping's batches, shard by shard."""
+        text = render(self.invocations(), self.clock.started_at, self.clock.offset())
+        return "\n".join([text, *self.stream_poller.history.render()])
+
+    def has_history(self) -> bool:
+        """Anything for a timeline to show: an asynchronous event or a stream batch."""
+        return bool(self.queue.events) or bool(self.stream_poller.history)
 
     # -- the Intake port: what moto's patched methods call ------------------------------------
 

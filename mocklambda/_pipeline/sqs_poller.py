@@ -124,6 +124,7 @@ class SqsPoller:
                 return
         self._waiting_since.pop(mapping_uuid, None)
         messages = self._receive(sqs, url, mapping.batch_size)
+        self._count(mapping, "PolledEventCount", len(messages))
         if not messages:
             return
         now = self._clock.offset()
@@ -158,6 +159,7 @@ class SqsPoller:
         event = sqs_event(messages, mapping.queue_arn, queue_arn.region)
         request = InvocationRequest(str(uuid.uuid4()), json.dumps(event).encode("utf-8"), mapping.function_arn,
                                     chain=chain)
+        self._count(mapping, "InvokedEventCount", len(messages))
         result = self._run(function, request)
         if result.failed:
             done: list[dict[str, Any]] = []
@@ -165,7 +167,11 @@ class SqsPoller:
             ids = [m["MessageId"] for m in messages]
             failed = batch_item_failures(result.payload, ids) if mapping.report_batch_item_failures else None
             done = [m for m in messages if failed is None or m["MessageId"] not in failed]
+        if len(done) < len(messages):
+            self._count(mapping, "FailedInvokeEventCount", len(messages) - len(done))
         self._delete(sqs, url, done)
+        if done:
+            self._count(mapping, "DeletedEventCount", len(done))
         self._settle([m for m in messages if m not in done])
 
     def _filtered(self, mapping: SqsMapping, sqs: Any, url: str,
@@ -176,8 +182,16 @@ class SqsPoller:
             return messages
         records = sqs_event(messages, mapping.queue_arn, Arn.parse(mapping.queue_arn).region)["Records"]
         keep = [mapping.filters.keeps(record) for record in records]
-        self._delete(sqs, url, [m for m, kept in zip(messages, keep, strict=True) if not kept])
+        dropped = [m for m, kept in zip(messages, keep, strict=True) if not kept]
+        if dropped:
+            self._count(mapping, "FilteredOutEventCount", len(dropped))
+        self._delete(sqs, url, dropped)
         return [m for m, kept in zip(messages, keep, strict=True) if kept]
+
+    def _count(self, mapping: SqsMapping, name: str, value: int) -> None:
+        """The mapping's event counts, when its MetricsConfig asks for them (``_core.mapping_metrics``)."""
+        if mapping.event_metrics:
+            self._telemetry.count_for_mapping(mapping.uuid, mapping.function_arn, name, value, self._clock.now())
 
     def _settle(self, messages: list[dict[str, Any]]) -> None:
         """The run is over: each message kept waits for its deadline (a message the handler

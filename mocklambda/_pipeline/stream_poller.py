@@ -34,6 +34,7 @@ from .._model import Arn, ExecutionResult, FunctionSnapshot, InvocationRequest, 
 from .._ports import FunctionDirectory, Sinks, StreamMapping, StreamSource
 from ..errors import warn
 from .attempt import Faults
+from .stream_watch import StreamWatch
 from .telemetry import Telemetry
 
 READ_LIMIT = 10000  # records per read of a shard (Kinesis GetRecords' limit)
@@ -68,6 +69,8 @@ class StreamPoller:
         self._sinks = sinks
         self._faults = faults
         self._mappings: dict[str, _Mapping] = {}
+        self._watch = StreamWatch(self._clock, telemetry, source.retention_seconds)
+        self.history = self._watch.history  # what the timeline shows of each shard
 
     # -- what moto tells -----------------------------------------------------------------------------
 
@@ -141,6 +144,7 @@ class StreamPoller:
             if shard_id not in state.shards:  # a shard opened since: read from its start
                 state.shards[shard_id] = _Shard(None)
         now = self._clock.offset()
+        polled = 0
         for shard_id, shard in state.shards.items():
             self._fit_lanes(shard, mapping.parallelization_factor)
             while True:
@@ -150,12 +154,14 @@ class StreamPoller:
                 shard.position = records[-1].sequence_number
                 if mapping.starting_timestamp is not None and mapping.starting_position == "AT_TIMESTAMP":
                     records = [r for r in records if r.arrival >= mapping.starting_timestamp]
+                polled += len(records)
                 lanes = shard.lanes
                 if len(lanes) == 1:
                     lanes[0].add(records, now)
                 else:
                     for record in records:
                         lanes[lane_of(record.partition_key, len(lanes))].add((record,), now)
+        self._watch.polled(mapping, polled)
 
     @staticmethod
     def _fit_lanes(shard: _Shard, factor: int) -> None:
@@ -189,6 +195,7 @@ class StreamPoller:
             return
         too_old, trimmed, kept = split_expired(batch, rules, self._clock.now().timestamp())
         if trimmed:  # the stream dropped them (its retention): gone without a record, as on AWS
+            self._watch.expired(mapping, shard_id, trimmed)
             warn(f"{len(trimmed)} record(s) of {mapping.source_arn} ({shard_id}) expired from the stream before "
                  f"stream mapping {mapping.uuid} could process them; they are gone, as on AWS")
         if too_old:  # never invoked again: the attempt that would have been counts (recorded)
@@ -197,7 +204,9 @@ class StreamPoller:
         if kept is None:
             return
         if mapping.filter_patterns:
+            before = kept.records
             kept.records = self._filtered(mapping, kept.records)
+            self._watch.filtered(mapping, shard_id, before, kept.records)
             if not kept.records:  # nothing matched the filters: the records count as processed
                 return
         function = self._directory.function_now(mapping.function_arn)
@@ -205,6 +214,7 @@ class StreamPoller:
             lane.waiting.appendleft(kept)
             lane.ready_at = now + BACKOFF_CAP
             lane.endless_retry = True
+            self._watch.held_back(mapping, shard_id, kept.records, "function not found", BACKOFF_CAP)
             return
         fault = self._faults.next(function.name)
         if fault is not None:  # a throttle or a Lambda system error: retried without spending a retry
@@ -212,9 +222,11 @@ class StreamPoller:
                 self._telemetry.count(function, "Throttles", 1, self._clock.now(), invoked_arn=mapping.function_arn)
             lane.waiting.appendleft(kept)
             lane.ready_at = now + retry_delay(1)
+            self._watch.held_back(mapping, shard_id, kept.records, _FAULTS[fault], retry_delay(1))
             return
         request = InvocationRequest(str(uuid.uuid4()), self._payload(kept.records, function.role),
                                     mapping.function_arn)
+        self._watch.invoking(mapping, function, kept.records)
         lane.busy = True
         try:
             result = self._run(function, request, True)
@@ -227,8 +239,10 @@ class StreamPoller:
         kept.function_error = result.failed
         failed_from = self._failed_from(mapping, kept, result)
         if failed_from is None:
+            self._watch.invoked(mapping, shard_id, kept.records, result, None, None)
             return
         verdict = after_failure(kept, rules, failed_from, function_error=result.failed)
+        self._watch.invoked(mapping, shard_id, kept.records, result, failed_from, verdict)
         if verdict.given_up is not None:
             given_up = verdict.given_up
             self._give_up(mapping, shard_id, GivenUp(given_up.records, RETRIES_EXHAUSTED, given_up.attempts,
@@ -286,6 +300,7 @@ class StreamPoller:
         """The records leave the shard; the on-failure destination, if any, gets AWS's record."""
         target = mapping.on_failure
         if target is None:
+            self._watch.given_up(mapping, shard_id, given_up, None, None)
             return
         at = self._clock.now()
         function_arn = mapping.function_arn  # unqualified unless the mapping names a version or alias
@@ -299,5 +314,11 @@ class StreamPoller:
         except Exception as error:  # AWS cannot deliver either: the records are gone, said aloud here
             warn(f"mocklambda could not deliver the on-failure record of stream mapping {mapping.uuid} to "
                  f"{target}: {type(error).__name__}: {error}")
+            self._watch.given_up(mapping, shard_id, given_up, function, error)
+        else:
+            self._watch.given_up(mapping, shard_id, given_up, function, None)
+
+
+_FAULTS = {"throttle": "throttled", "system_error": "Lambda service error"}
 
 

@@ -10,7 +10,7 @@ import time
 from datetime import datetime, timezone
 
 from .._core import emf
-from .._core.metric_dimensions import dimension_sets
+from .._core.metric_dimensions import dimension_sets, mapping_dimensions
 from .._model import Arn, ExecutionResult, FunctionSnapshot
 from .._ports import Sinks, StatisticSet
 from ..errors import warn
@@ -49,6 +49,19 @@ class Telemetry:
         function as invoked by ``invoked_arn`` (None: unqualified)."""
         with self._lock:
             self._count(function, invoked_arn or function.arn, name, value, at, unit)
+
+    def count_for_mapping(self, mapping_uuid: str, function_arn: str, name: str, value: float, at: datetime) -> None:
+        """One datum of an event source mapping's metric (``Count``), in the account and Region of
+        its function, under the ``EventSourceMappingUUID`` dimension."""
+        arn = Arn.parse(function_arn)
+        key = ("EventSourceMappingUUID", mapping_uuid, name, id(at))
+        with self._lock:
+            stats = self._metrics.get(key)
+            if stats is None:
+                self._metrics[key] = StatisticSet(arn.account, arn.region, NAMESPACE, name, "Count", at,
+                                                  mapping_dimensions(mapping_uuid), value)
+            else:
+                stats.add(value)
 
     def _count(self, function: FunctionSnapshot, invoked_arn: str, name: str, value: float, at: datetime,
                unit: str) -> None:

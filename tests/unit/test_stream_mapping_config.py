@@ -166,8 +166,6 @@ def test_each_source_is_recognized() -> None:
     ({"Queues": ["q"]}, STREAM, {}, "Unsupported Queues parameter for given event source mapping type."),
     ({"ProvisionedPollerConfig": {}}, TABLE_STREAM, {}, "Unsupported ProvisionedPollerConfig parameter for given "
                                                         "event source mapping type."),
-    ({"MetricsConfig": {"Metrics": ["EventCount"]}}, QUEUE, None,
-     "MetricsConfig is not emulated: mocklambda sends no event source mapping metrics to CloudWatch"),
     ({"StartingPosition": "LATEST"}, QUEUE, None, "StartingPosition is not valid for SQS event sources."),
     ({"TumblingWindowInSeconds": 60}, QUEUE, None,
      "Unsupported TumblingWindowInSeconds parameter for given event source mapping type."),
