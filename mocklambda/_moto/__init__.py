@@ -7,7 +7,8 @@ Lambda backend and its stores), ``responses`` and ``stubber`` (the HTTP surface 
 Invoke path), ``reader`` (functions and settings, cached), ``sources`` and ``eventbridge``
 (where moto invokes functions), ``sqs_visibility`` (what handlers do to messages a mapping
 holds), ``sinks`` (where outcomes land), ``cloudwatch`` (metrics read as AWS reads them),
-``cloudformation`` (the Lambda resources of stacks), ``lifecycle`` (mock_aws itself),
+``cloudformation`` (the Lambda resources of stacks), ``dynamodb_streams`` (the records of
+tables' streams, kept for the stream poller), ``lifecycle`` (mock_aws itself),
 ``compat`` (version shims).
 """
 
@@ -15,7 +16,18 @@ from __future__ import annotations
 
 import threading
 
-from . import active, backend, cloudformation, cloudwatch, eventbridge, reader, sources, sqs_visibility, stubber
+from . import (
+    active,
+    backend,
+    cloudformation,
+    cloudwatch,
+    dynamodb_streams,
+    eventbridge,
+    reader,
+    sources,
+    sqs_visibility,
+    stubber,
+)
 from .compat import request_handler
 from .eventbridge import MotoSchedules
 from .lifecycle import (
@@ -38,6 +50,7 @@ PATCHES: tuple[Patch, ...] = (
     *stubber.PATCHES,
     *cloudformation.PATCHES,
     *cloudwatch.PATCHES,
+    *dynamodb_streams.PATCHES,
 )
 
 _lock = threading.Lock()
