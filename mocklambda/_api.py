@@ -57,7 +57,7 @@ class LambdaMock:
     def _new_pipeline(self) -> Pipeline:
         return Pipeline(self.mode, self.time_scale, self.duplicate_rate, self.seed,
                         directory=_moto.MotoFunctions(), sinks=_moto.MotoSinks(), schedules=_moto.MotoSchedules(),
-                        clients=self._client, bindings=self._bindings, faults=self._faults)
+                        streams=_moto.MotoStreams(), clients=self._client, bindings=self._bindings, faults=self._faults)
 
     @property
     def clock(self) -> Clock:

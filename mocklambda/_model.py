@@ -102,6 +102,7 @@ class FunctionSnapshot:
     package_type: str = "Zip"
     code_zip: bytes = field(default=b"", repr=False)
     layer_zips: tuple[bytes, ...] = field(default=(), repr=False)
+    role: str = ""  # the execution role's ARN (a Kinesis record's invokeIdentityArn)
 
     @property
     def log_group(self) -> str:
@@ -358,3 +359,16 @@ class Timer:
     description: str
     background: bool = False  # background work never keeps run_until_idle going (see call_at)
     sequence: int = 0  # creation order, among the items due at one instant
+
+
+@dataclass(frozen=True)
+class StreamRecord:
+    """One record of a Kinesis or DynamoDB stream's shard, as a mapping reads it. ``event`` is the
+    record as the Lambda event carries it (a Kinesis record's ``invokeIdentityArn`` is None there:
+    the poller fills in the function's role, keeping the key's place)."""
+
+    sequence_number: str
+    partition_key: str  # Kinesis: PartitionKey; DynamoDB: the item's key as JSON (order is per key)
+    arrival: datetime  # on the mock's clock: approximateArrivalTimestamp / ApproximateCreationDateTime
+    size: int  # bytes the record adds to a batch's payload
+    event: dict[str, Any]

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from ._core.clock import Clock
 from ._core.metric_dimensions import Dimensions
 from ._core.records import DeadLetter
 from ._core.retry_policy import RetrySettings
-from ._model import Chain, ExecutionResult, FunctionSnapshot, QueuedEvent
+from ._model import Chain, ExecutionResult, FunctionSnapshot, QueuedEvent, StreamRecord
 
 
 @dataclass(frozen=True)
@@ -65,19 +65,6 @@ class StreamMapping:
     report_batch_item_failures: bool  # "ReportBatchItemFailures" in FunctionResponseTypes
     filter_patterns: tuple[str, ...]  # FilterCriteria.Filters[].Pattern, as given
     enabled: bool  # Enabled
-
-
-@dataclass(frozen=True)
-class StreamRecord:
-    """One record of a shard as a mapping reads it. ``event`` is the record as the Lambda event
-    carries it (for Kinesis its ``invokeIdentityArn`` is None: the poller fills in the function's
-    role, keeping the key's place)."""
-
-    sequence_number: str
-    partition_key: str  # Kinesis: PartitionKey; DynamoDB: the item's key, as JSON (order per key)
-    arrival: datetime  # on the mock's clock: approximateArrivalTimestamp / ApproximateCreationDateTime
-    size: int  # bytes the record adds to a batch
-    event: dict[str, Any]
 
 
 class StreamSource(Protocol):
@@ -154,6 +141,11 @@ class Sinks(Protocol):
         """Put an invocation record where ``target`` points; raises when AWS would fail to deliver."""
 
     def deliver_dead_letter(self, target: str, letter: DeadLetter) -> None: ...
+
+    def deliver_stream_failure(self, target: str, record: str, s3_key: str, s3_object: str, account: str) -> None:
+        """A stream mapping's on-failure record: ``record`` to SQS or SNS, ``s3_object`` under
+        ``s3_key`` to S3 (a bucket ARN names no account: the mapping's); raises when AWS would
+        fail to deliver."""
 
     def write_telemetry(self, logs: list[tuple[FunctionSnapshot, ExecutionResult]],
                         metrics: list[StatisticSet]) -> None: ...

@@ -32,7 +32,7 @@ def dynamodb(lambda_mock: Any) -> Any:
 
 @pytest.fixture
 def source(lambda_mock: Any) -> DynamoDBStreamSource:
-    return DynamoDBStreamSource(lambda_mock.clock)
+    return DynamoDBStreamSource()
 
 
 def read_all(source: DynamoDBStreamSource, arn: str) -> list[Any]:
@@ -214,10 +214,10 @@ def test_records_written_before_the_mock_started_are_read_in_aws_form() -> None:
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         arn = make_stream_table(dynamodb, "t", "KEYS_ONLY")
         dynamodb.put_item(TableName="t", Item={"pk": {"S": "before"}})
-        with mock_lambda() as lam:
+        with mock_lambda():
             assert StreamShard.add is not original
             dynamodb.put_item(TableName="t", Item={"pk": {"S": "during"}})
-            records = read_all(DynamoDBStreamSource(lam.clock), arn)
+            records = read_all(DynamoDBStreamSource(), arn)
         assert StreamShard.add is original
     assert [r.event["dynamodb"]["Keys"]["pk"]["S"] for r in records] == ["before", "during"]
     before = records[0].event

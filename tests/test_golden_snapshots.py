@@ -64,10 +64,16 @@ def recorded(file: str, test: str) -> dict[str, Any]:
 
 # --- the shape comparison ---------------------------------------------------------------------------------------
 
-TOKEN = re.compile(r"<[A-Za-z0-9_.-]+(?::\d+)?>|111111111111")  # a placeholder, or the masked account id
+# a placeholder, a timestamp masked by its format (``<timestamp:2022-07-13T13:48:01.000Z>``), or the account id
+TOKEN = re.compile(r"<timestamp:[0-9TZ:.+-]+>|<[A-Za-z0-9_.-]+(?::\d+)?>|111111111111")
+TIMESTAMP_FORMAT = re.compile(r"<timestamp:([0-9TZ:.+-]+)>")
 NUMBERED = re.compile(r"<[A-Za-z0-9_.-]+:\d+>")  # "<uuid:1>": the same number is the same value everywhere
 WHOLE_VALUE_MASKS: dict[str, type | tuple[type, ...]] = {"date": str, "datetime": (str, datetime), "timestamp": str}
-NON_STRING_MASKS: dict[str, type] = {"<stack-trace>": list, "<code-size>": int}
+NON_STRING_MASKS: dict[str, type | tuple[type, ...]] = {
+    "<stack-trace>": list, "<code-size>": int,
+    # stream records' epoch seconds: Kinesis to the millisecond, DynamoDB in whole seconds (or finer)
+    "<approximate-arrival-timestamp>": float, "<approximate-creation-datetime>": (int, float),
+}
 
 
 class Shape:
@@ -141,6 +147,8 @@ class Shape:
             text, end = token.group(), token.end()
             if text == "111111111111":
                 pattern += r"\d{12}"
+            elif (example := TIMESTAMP_FORMAT.fullmatch(text)) is not None:  # the same format, any instant
+                pattern += re.sub(r"\\d|\d", r"\\d", re.escape(example.group(1)))
             elif text in self.bound:
                 pattern += re.escape(self.bound[text])
             elif text in groups.values():

@@ -6,10 +6,10 @@ installation) and ``uninstall()`` undoes them, in reverse. The adapters: ``backe
 Lambda backend and its stores), ``responses`` and ``stubber`` (the HTTP surface and the fast
 Invoke path), ``reader`` (functions and settings, cached), ``sources`` and ``eventbridge``
 (where moto invokes functions), ``sqs_visibility`` (what handlers do to messages a mapping
-holds), ``sinks`` (where outcomes land), ``cloudwatch`` (metrics read as AWS reads them),
-``cloudformation`` (the Lambda resources of stacks), ``dynamodb_streams`` (the records of
-tables' streams, kept for the stream poller), ``lifecycle`` (mock_aws itself),
-``compat`` (version shims).
+holds), ``kinesis_streams``, ``dynamodb_streams`` and ``streams`` (stream records as mappings
+read them), ``sinks`` (where outcomes land), ``cloudwatch`` (metrics read as AWS reads them),
+``cloudformation`` (the Lambda resources of stacks), ``lifecycle`` (mock_aws itself), ``compat``
+(version shims).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from . import (
     cloudwatch,
     dynamodb_streams,
     eventbridge,
+    kinesis_streams,
     reader,
     sources,
     sqs_visibility,
@@ -41,6 +42,7 @@ from .lifecycle import (
 from .patches import Patch
 from .reader import MotoFunctions
 from .sinks import MotoSinks
+from .streams import MotoStreams
 
 PATCHES: tuple[Patch, ...] = (
     *backend.PATCHES,
@@ -50,6 +52,7 @@ PATCHES: tuple[Patch, ...] = (
     *stubber.PATCHES,
     *cloudformation.PATCHES,
     *cloudwatch.PATCHES,
+    *kinesis_streams.PATCHES,
     *dynamodb_streams.PATCHES,
 )
 
@@ -88,6 +91,7 @@ __all__ = [
     "MotoFunctions",
     "MotoSchedules",
     "MotoSinks",
+    "MotoStreams",
     "active",
     "check_not_server_mode",
     "install",

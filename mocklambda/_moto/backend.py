@@ -121,19 +121,29 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
 
     def create_event_source_mapping(self, body: dict[str, Any]) -> Any:
         esm = super().create_event_source_mapping(body)
-        self._poll_if_sqs(esm)
+        self._mapping_changed(esm)
         return esm
 
     def update_event_source_mapping(self, uuid: str, body: dict[str, Any]) -> Any:
         esm = super().update_event_source_mapping(uuid, body)
-        self._poll_if_sqs(esm)
+        self._mapping_changed(esm)
+        return esm
+
+    def delete_event_source_mapping(self, uuid: str) -> Any:
+        esm = super().delete_event_source_mapping(uuid)
+        self._mapping_changed(esm)
         return esm
 
     @staticmethod
-    def _poll_if_sqs(esm: Any) -> None:
-        """A new or re-enabled SQS mapping starts polling: messages already waiting are read."""
+    def _mapping_changed(esm: Any) -> None:
+        """A new or re-enabled SQS mapping starts polling (messages already waiting are read);
+        a stream mapping's poller learns of every change (created, updated, deleted)."""
         intake = active.current()
-        if intake is not None and esm is not None and ":sqs:" in esm.event_source_arn and esm.enabled:
+        if intake is None or esm is None:
+            return
+        if ":sqs:" not in esm.event_source_arn:
+            intake.stream_mapping_changed(esm.uuid)
+        elif esm.enabled:
             intake.sqs_mapping_changed(esm.uuid)
 
     def _keep_dead_letter_config(self, name: str, settings: dict[str, Any]) -> None:

@@ -18,7 +18,6 @@ from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import StreamRecord as MotoStreamRecord
 from moto.dynamodb.models.table import StreamShard, Table
 
-from .._core.clock import Clock
 from .._core.dynamodb_events import (
     RETENTION_SECONDS,
     Change,
@@ -32,8 +31,7 @@ from .._core.dynamodb_events import (
     records_a_change,
     stream_record,
 )
-from .._model import Arn
-from .._ports import StreamRecord
+from .._model import Arn, StreamRecord
 from . import active
 from .patches import Patch
 
@@ -95,10 +93,7 @@ class DynamoDBStreamSource:
     """The DynamoDB half of the stream poller's ``StreamSource``: the records moto's tables keep,
     as Lambda's event carries them. A stream is gone (``shard_ids`` None) once its table is
     deleted or its stream disabled or replaced by a new one; records older than 24 hours on
-    the mock's clock are trimmed, as DynamoDB Streams trims them."""
-
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
+    the running mock's clock are trimmed, as DynamoDB Streams trims them (never read)."""
 
     def shard_ids(self, source_arn: str) -> list[str] | None:
         shard = _shard(source_arn)
@@ -108,11 +103,12 @@ class DynamoDBStreamSource:
         shard = _shard(source_arn)
         if shard is None or shard.id != shard_id or limit <= 0:
             return []
-        oldest = self.clock.now() - timedelta(seconds=RETENTION_SECONDS)
+        intake = active.current()
+        oldest = None if intake is None else intake.clock.now() - timedelta(seconds=RETENTION_SECONDS)
         records: list[StreamRecord] = []
         for item in _after(shard, after):
             change = _change(item, shard.table)
-            if change.created < oldest:
+            if oldest is not None and change.created < oldest:
                 continue
             records.append(StreamRecord(sequence_number=change.sequence_number, partition_key=item_key(change.keys),
                                         arrival=change.created, size=change.size_bytes,

@@ -5,6 +5,8 @@ AWS's errors. ``MotoFunctions`` is the pipeline's ``FunctionDirectory``."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 from moto.awslambda.exceptions import UnknownFunctionException
@@ -17,7 +19,7 @@ from .._core.invoke_request import FunctionRef
 from .._core.recursion import TERMINATE
 from .._core.retry_policy import RetrySettings
 from .._model import Arn, FunctionSnapshot
-from .._ports import AsyncConfig, SqsMapping
+from .._ports import AsyncConfig, SqsMapping, StreamMapping
 
 BACKEND_DICTS: tuple[Any, ...] = (lambda_backends, lambda_simple_backends)
 
@@ -83,6 +85,7 @@ def _read_snapshot(fn: LambdaFunction) -> FunctionSnapshot:
         package_type=fn.package_type or "Zip",
         code_zip=getattr(fn, "code_bytes", b"") or b"",
         layer_zips=tuple(layer_zips),
+        role=str(getattr(fn, "role", "") or ""),
     )
 
 
@@ -128,6 +131,54 @@ def sqs_mapping_settings(esm: Any) -> SqsMapping:
         enabled=bool(esm.enabled),
         report_batch_item_failures="ReportBatchItemFailures" in (esm.function_response_types or []),
     )
+
+
+def stream_mapping_settings(esm: Any) -> StreamMapping:
+    """A Kinesis or DynamoDB stream mapping's settings (moto keeps what the request gave: the
+    defaults are AWS's where a setting was left out)."""
+    on_failure = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
+    filters = (esm.filter_criteria or {}).get("Filters") or []
+    timestamp = esm.starting_position_timestamp
+    return StreamMapping(
+        uuid=esm.uuid,
+        function_arn=esm.function_arn,
+        source_arn=esm.event_source_arn,
+        batch_size=int(esm.batch_size or 100),
+        batching_window=int(esm.max_batch_window or 0),
+        starting_position=str(esm.starting_position or "TRIM_HORIZON"),
+        starting_timestamp=_as_datetime(timestamp) if timestamp is not None else None,
+        maximum_retry_attempts=_int_or(esm.max_retry_attempts, -1),
+        maximum_record_age=_int_or(esm.max_record_age, -1),
+        bisect_on_error=bool(esm.bisect_on_error),
+        parallelization_factor=_int_or(esm.parallelization_factor, 1),
+        tumbling_window=_int_or(esm.tumbling_window, 0),
+        on_failure=str(on_failure) if on_failure else None,
+        report_batch_item_failures="ReportBatchItemFailures" in (esm.function_response_types or []),
+        filter_patterns=tuple(str(f.get("Pattern", "")) for f in filters if isinstance(f, dict)),
+        enabled=bool(esm.enabled),
+    )
+
+
+def _int_or(value: Any, default: int) -> int:
+    return default if value is None else int(value)
+
+
+def _as_datetime(value: Any) -> datetime:
+    """StartingPositionTimestamp arrives as epoch seconds (JSON) or a datetime."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.fromtimestamp(float(value), tz=timezone.utc)
+
+
+def _is_queue(esm: Any) -> bool:
+    return ":sqs:" in esm.event_source_arn
+
+
+def _mappings() -> Iterator[Any]:
+    for backend_dict in BACKEND_DICTS:
+        for account in list(backend_dict.values()):
+            for backend in list(account.values()):
+                yield from list(backend._event_source_mappings.values())
 
 
 class MotoFunctions:
@@ -198,6 +249,15 @@ class MotoFunctions:
                     if esm is not None and ":sqs:" in esm.event_source_arn:
                         return sqs_mapping_settings(esm)
         return None
+
+    def stream_mapping(self, mapping_uuid: str) -> StreamMapping | None:
+        for esm in _mappings():
+            if esm.uuid == mapping_uuid:
+                return None if _is_queue(esm) else stream_mapping_settings(esm)
+        return None
+
+    def stream_mappings(self, source_arn: str) -> list[StreamMapping]:
+        return [stream_mapping_settings(esm) for esm in _mappings() if esm.event_source_arn == source_arn]
 
     def account_concurrency_limit(self) -> int:
         """AWS's default of 1000, or moto's own knob when set."""

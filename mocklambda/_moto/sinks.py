@@ -55,6 +55,18 @@ class MotoSinks:
         else:  # pragma: no cover - refused at Put time
             raise RuntimeError(f"unsupported destination {target}")
 
+    def deliver_stream_failure(self, target: str, record: str, s3_key: str, s3_object: str, account: str) -> None:
+        arn = Arn.parse(target)
+        if arn.service == "sqs":
+            _send_sqs_message(arn.account, arn.region, arn.resource, record)
+        elif arn.service == "sns":
+            sns_backends[arn.account][arn.region].publish(record, arn=target)
+        elif arn.service == "s3":  # arn:aws:s3:::bucket: the mapping's own account
+            s3_backends[arn.account or account][arn.partition].put_object(
+                arn.resource, s3_key, s3_object.encode("utf-8"))
+        else:
+            raise RuntimeError(f"a stream mapping's on-failure destination must be SQS, SNS or S3, not {target}")
+
     def deliver_dead_letter(self, target: str, letter: DeadLetter) -> None:
         arn = Arn.parse(target)
         attributes = {"RequestID": ("String", letter.request_id), "ErrorCode": ("Number", letter.error_code)}

@@ -14,7 +14,7 @@ from .._core.clock import Clock
 from .._core.event_queue import EventQueue
 from .._core.timeline import render
 from .._model import Chain, ExecutionResult, FunctionSnapshot, Invocation, QueuedEvent
-from .._ports import FunctionDirectory, ScheduleSource, Sinks, SqsMapping
+from .._ports import FunctionDirectory, ScheduleSource, Sinks, SqsMapping, StreamSource
 from .._runtime.executor import Runtime
 from .._runtime.threads import current_chain, in_handler
 from ..errors import MockLambdaError
@@ -25,6 +25,7 @@ from .finish import Finisher
 from .realtime import RealtimeRunner
 from .scheduled_rules import ScheduledRules
 from .sqs_poller import ClientFactory, SqsPoller
+from .stream_poller import StreamPoller
 from .telemetry import Telemetry
 
 Mode = Literal["auto", "manual", "realtime"]
@@ -32,7 +33,8 @@ Mode = Literal["auto", "manual", "realtime"]
 
 class Pipeline:
     def __init__(self, mode: Mode, time_scale: float, duplicate_rate: float, seed: int | None,
-                 directory: FunctionDirectory, sinks: Sinks, schedules: ScheduleSource, clients: ClientFactory,
+                 directory: FunctionDirectory, sinks: Sinks, schedules: ScheduleSource, streams: StreamSource,
+                 clients: ClientFactory,
                  bindings: Bindings, faults: Faults) -> None:
         self.mode = mode
         realtime = mode == "realtime"
@@ -54,6 +56,8 @@ class Pipeline:
         self._finisher = Finisher(self.clock, directory, sinks, self.acceptor, self.telemetry,
                                   self.runtime.leave_handlers)
         self.sqs_poller = SqsPoller(self.queue, directory, dispatcher.run_now, self.telemetry, clients)
+        self.stream_poller = StreamPoller(self.queue, directory, streams, dispatcher.run_now, self.telemetry, sinks,
+                                          faults)
         self.scheduled_rules = ScheduledRules(self.queue, schedules)
         self.realtime = RealtimeRunner(self.queue) if realtime else None
         self._started = False
@@ -142,6 +146,12 @@ class Pipeline:
 
     def sqs_message_deleted(self, receipt_handle: str) -> None:
         self.sqs_poller.message_deleted(receipt_handle)
+
+    def stream_records_arrived(self, source_arn: str) -> None:
+        self.stream_poller.records_arrived(source_arn)
+
+    def stream_mapping_changed(self, mapping_uuid: str) -> None:
+        self.stream_poller.mapping_changed(mapping_uuid)
 
     def track_schedule(self, rule_arn: str, expression: str) -> None:
         self.scheduled_rules.track(rule_arn, expression)
