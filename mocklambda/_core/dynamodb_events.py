@@ -6,7 +6,8 @@ spec of the DynamoDB Streams API, ``StreamRecord``):
 
 * key order ``eventID, eventName, eventVersion, eventSource, awsRegion, dynamodb`` (Lambda adds
   ``eventSourceARN``), and inside ``dynamodb`` the API's member order: ``ApproximateCreationDateTime,
-  Keys, NewImage, OldImage, SequenceNumber, SizeBytes, StreamViewType``;
+  Keys, NewImage, OldImage, SequenceNumber, SizeBytes, StreamViewType``; an item's attributes in
+  the order a Java HashMap iterates them (``java_hashmap``: every recorded order);
 * ``eventVersion`` "1.1"; the table's own region;
 * ``ApproximateCreationDateTime`` rounded down to the second; in Lambda's event, epoch seconds as a
   float (``1693997155.0``: LocalStack's validated test asserts a float);
@@ -27,6 +28,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from .java_hashmap import iteration_order
 
 Image = dict[str, dict[str, Any]]  # attribute name -> AttributeValue ({"S": "x"}, {"M": {...}}, ...)
 
@@ -90,15 +93,30 @@ def lambda_record(change: Change, stream_arn: str) -> dict[str, Any]:
 
 
 def _record(change: Change, created: datetime | float) -> dict[str, Any]:
-    dynamodb: dict[str, Any] = {"ApproximateCreationDateTime": created, "Keys": change.keys}
+    dynamodb: dict[str, Any] = {"ApproximateCreationDateTime": created, "Keys": aws_order(change.keys)}
     if change.new_image is not None:
-        dynamodb["NewImage"] = change.new_image
+        dynamodb["NewImage"] = aws_order(change.new_image)
     if change.old_image is not None:
-        dynamodb["OldImage"] = change.old_image
+        dynamodb["OldImage"] = aws_order(change.old_image)
     dynamodb.update(SequenceNumber=change.sequence_number, SizeBytes=change.size_bytes,
                     StreamViewType=change.view_type)
     return {"eventID": change.event_id, "eventName": change.event_name, "eventVersion": "1.1",
             "eventSource": "aws:dynamodb", "awsRegion": change.region, "dynamodb": dynamodb}
+
+
+def aws_order(image: Image) -> Image:
+    """``image`` with its attributes, and those of the maps inside it, in the order DynamoDB Streams
+    writes them (a Java HashMap's; list elements keep theirs)."""
+    return {name: _ordered_value(image[name]) for name in iteration_order(image)}
+
+
+def _ordered_value(value: dict[str, Any]) -> dict[str, Any]:
+    (kind, content), = value.items()
+    if kind == "M":
+        return {kind: aws_order(content)}
+    if kind == "L":
+        return {kind: [_ordered_value(element) for element in content]}
+    return value
 
 
 def creation_seconds(at: datetime) -> float:

@@ -62,10 +62,16 @@ def recorded_records() -> list[tuple[str, dict[str, Any]]]:
 
 def rebuilt(recorded: dict[str, Any], created: datetime = AT) -> dict[str, Any]:
     """The builder's record of the change the recorded one describes: the item before and after
-    as recorded (an INSERT has no old item), the ids, region and ARN as the recording masks them."""
+    as recorded (an INSERT has no old item) but with their attributes reversed, so that their
+    order is the builder's; the ids, region and ARN as the recording masks them."""
     dynamodb = recorded["dynamodb"]
+
+    def written(name: str) -> dict[str, Any] | None:  # the attributes in another order than recorded
+        image = dynamodb.get(name)
+        return None if image is None else dict(reversed(list(image.items())))
+
     change = item_change(event_id=recorded["eventID"], region=recorded["awsRegion"], created=created,
-                         keys=dynamodb["Keys"], old=dynamodb.get("OldImage"), new=dynamodb.get("NewImage"),
+                         keys=written("Keys") or {}, old=written("OldImage"), new=written("NewImage"),
                          sequence_number=dynamodb["SequenceNumber"], view_type=dynamodb["StreamViewType"])
     return lambda_record(change, recorded["eventSourceARN"])
 
