@@ -106,10 +106,10 @@ def test_a_write_that_changes_nothing_and_a_delete_of_nothing_add_no_record(dyna
     assert [record.event["eventName"] for record in read_all(source, arn)] == ["INSERT"]
 
 
-def get_records(arn: str, region: str) -> list[dict[str, Any]]:
+def get_records(arn: str, region: str, shard: str | None = None) -> list[dict[str, Any]]:
     """Every record GetRecords returns from the stream's start (TRIM_HORIZON)."""
     streams = streams_client(region)
-    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    shard = shard or streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
     return streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
 
@@ -173,21 +173,24 @@ def test_records_are_trimmed_after_24_hours_on_the_mocks_clock(lambda_mock, dyna
     assert source.newest(arn, (source.shard_ids(arn) or [""])[0]) == young.sequence_number  # LATEST is still after it
 
 
-def test_a_deleted_table_or_disabled_stream_is_gone(dynamodb, source) -> None:
+def test_a_deleted_tables_stream_is_gone(dynamodb, source) -> None:
     deleted = make_stream_table(dynamodb, "deleted")
     dynamodb.put_item(TableName="deleted", Item={"pk": {"S": "a"}})
     dynamodb.delete_table(TableName="deleted")
     assert source.shard_ids(deleted) is None
     assert source.read(deleted, "shardId-00000001541626099285-f35f62ef", None, 10) == []
 
-    disabled = make_stream_table(dynamodb, "disabled")
-    (shard,) = source.shard_ids(disabled) or []
-    streams = streams_client(REGION)
-    iterator = streams.get_shard_iterator(StreamArn=disabled, ShardId=shard, ShardIteratorType="LATEST")
-    dynamodb.update_table(TableName="disabled", StreamSpecification={"StreamEnabled": False})
-    dynamodb.put_item(TableName="disabled", Item={"pk": {"S": "after"}})  # a disabled stream records nothing
-    assert source.shard_ids(disabled) is None
-    assert streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"] == []
+
+def test_a_disabled_stream_keeps_its_records_readable_and_gets_no_new_ones(dynamodb, source) -> None:
+    """Streams.html: disabling a stream closes its shards; "The data in the stream will continue
+    to be readable for 24 hours". moto would go on recording writes into it."""
+    arn = make_stream_table(dynamodb, "t")
+    dynamodb.put_item(TableName="t", Item={"pk": {"S": "before"}})
+    dynamodb.update_table(TableName="t", StreamSpecification={"StreamEnabled": False})
+    dynamodb.put_item(TableName="t", Item={"pk": {"S": "after"}})
+    assert [r.event["dynamodb"]["Keys"]["pk"]["S"] for r in read_all(source, arn)] == ["before"]
+    shard = "shardId-00000001541626099285-f35f62ef"  # moto's DescribeStream fails on a disabled stream
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in get_records(arn, REGION, shard)] == ["before"]
 
 
 @pytest.mark.parametrize("arn", [

@@ -92,8 +92,8 @@ PATCHES = (STREAM_ADD,)
 class DynamoDBStreamSource:
     """The DynamoDB half of the stream poller's ``StreamSource``: the records moto's tables keep,
     as Lambda's event carries them. A stream is gone (``shard_ids`` None) once its table is
-    deleted or its stream disabled or replaced by a new one; records older than 24 hours on
-    the running mock's clock are trimmed, as DynamoDB Streams trims them (never read)."""
+    deleted or its stream replaced by a new one; records older than 24 hours on the running
+    mock's clock are trimmed, as DynamoDB Streams trims them (never read)."""
 
     def shard_ids(self, source_arn: str) -> list[str] | None:
         shard = _shard(source_arn)
@@ -128,7 +128,9 @@ class DynamoDBStreamSource:
 
 
 def _shard(source_arn: str) -> StreamShard | None:
-    """The shard of the table's current, enabled stream the ARN names; None if there is none."""
+    """The shard of the table's stream the ARN names; None if there is none. A disabled stream
+    stays readable (AWS: "The data in the stream will continue to be readable for 24 hours"),
+    it only gets no new records; a deleted table's stream is gone with it in moto."""
     try:
         arn = Arn.parse(source_arn)
         kind, table_name, stream, _label = arn.resource.split("/", 3)
@@ -137,8 +139,7 @@ def _shard(source_arn: str) -> StreamShard | None:
         return None
     table = tables.get(table_name)
     if (arn.service != "dynamodb" or (kind, stream) != ("table", "stream") or table is None
-            or table.stream_shard is None or not (table.stream_specification or {}).get("StreamEnabled")
-            or stream_arn(table) != source_arn):
+            or table.stream_shard is None or stream_arn(table) != source_arn):
         return None
     return table.stream_shard
 
