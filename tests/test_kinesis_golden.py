@@ -218,14 +218,14 @@ def test_batch_item_failure_responses_are_read_as_aws_reads_them(lambda_mock, la
 
 
 @pytest.mark.parametrize(("scenario", "delay", "retries"), [("expire-while-retrying", 0, -1),
-                                                            ("expire-before-ingestion", 60, 0)])
+                                                            ("expire-before-ingestion", 61, 0)])
 @pytest.mark.lambda_mock(mode="manual")
 def test_records_older_than_maximum_record_age_are_given_up(lambda_mock, lambda_client, create_function, kinesis,
                                                             sqs, scenario, delay, retries):
     expected = recording(f"test_kinesis_maximum_record_age_exceeded[{scenario}]")
     arn = stream(kinesis)
     kinesis.put_record(Data=b"stream-data", PartitionKey="test", StreamName="test-kinesis")
-    lambda_mock.clock.advance(delay)
+    lambda_mock.clock.advance(delay)  # upstream: sleep(60), then creating the function took more
     create_function("echo-fail", ECHO_FAILURE)
     url, queue_arn = make_queue(sqs, "on-failure")
     lambda_client.create_event_source_mapping(

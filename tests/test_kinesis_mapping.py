@@ -235,3 +235,14 @@ def test_a_batch_failing_forever_with_aws_defaults_blocks_the_shard_in_the_backg
     count = len(events)
     lambda_mock.clock.advance(3600)
     assert len(events) == count
+
+
+@pytest.mark.lambda_mock(mode="realtime", time_scale=0.001)
+def test_realtime_mode_polls_on_a_background_thread(lambda_mock, lambda_client, create_function, kinesis):
+    arn = make_stream(kinesis)
+    events = recorder(lambda_mock, create_function, "reader", fail=lambda vs: len(vs) == 1 and vs[0] == "retry-me")
+    lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="reader",
+                                              StartingPosition="TRIM_HORIZON", MaximumRetryAttempts=3)
+    put(kinesis, "events", "retry-me")
+    lambda_mock.run_until_idle(timeout=10)
+    assert values(events) == ["retry-me"] * 4  # three retries on the scaled wall clock, then given up

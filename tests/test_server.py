@@ -299,3 +299,25 @@ def test_a_chunked_body_cut_short_does_not_keep_the_server_busy(server):
     finally:
         process.kill()  # never leave a server growing by hundreds of MB a second
         process.wait(timeout=20)
+
+
+def test_a_kinesis_mapping_runs_on_the_server_and_its_failures_reach_the_on_failure_queue(server):
+    """Issue 14: stream mappings work for every SDK (the server is the same engine)."""
+    import boto3
+
+    process, endpoint = server
+    client = {"endpoint_url": endpoint, "region_name": "us-east-1"}
+    aws_lambda = deploy(endpoint, "reader", "def handler(e, c):\n    raise ValueError('rejected')\n")
+    kinesis, sqs = boto3.client("kinesis", **client), boto3.client("sqs", **client)
+    kinesis.create_stream(StreamName="events", ShardCount=1)
+    stream = kinesis.describe_stream(StreamName="events")["StreamDescription"]["StreamARN"]
+    url = sqs.create_queue(QueueName="failed")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    aws_lambda.create_event_source_mapping(EventSourceArn=stream, FunctionName="reader", StartingPosition="LATEST",
+                                           MaximumRetryAttempts=2,
+                                           DestinationConfig={"OnFailure": {"Destination": queue_arn}})
+    kinesis.put_record(StreamName="events", Data=b"x", PartitionKey="k")
+    Client(endpoint).run_until_idle()
+    body = json.loads(sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"])
+    assert body["requestContext"]["approximateInvokeCount"] == 3
+    assert body["KinesisBatchInfo"]["streamArn"] == stream

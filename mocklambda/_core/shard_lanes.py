@@ -97,21 +97,29 @@ def lane_of(partition_key: str, lanes: int) -> int:
     return 0 if lanes <= 1 else zlib.crc32(partition_key.encode("utf-8")) % lanes
 
 
-def split_expired(batch: Batch, rules: LaneRules, now_epoch: float) -> tuple[list[StreamRecord], Batch | None]:
-    """Records older than MaximumRecordAgeInSeconds (or than the stream keeps them) leave the
-    batch before it is invoked; records arrive in order, so they are its head."""
-    age = rules.retention if rules.maximum_record_age == -1 else min(rules.maximum_record_age, rules.retention)
-    cutoff = now_epoch - age
-    index = 0
+def split_expired(batch: Batch, rules: LaneRules, now_epoch: float) -> tuple[list[StreamRecord], list[StreamRecord],
+                                                                         Batch | None]:
+    """Before each invocation, records older than MaximumRecordAgeInSeconds (strictly: stream spec
+    S3.13) leave the batch, and so do records the stream no longer keeps (its retention). Records
+    arrive in order, so both are the batch's head. Returns (too old, expired from the stream, the
+    rest)."""
     records = batch.records
-    while index < len(records) and records[index].arrival.timestamp() <= cutoff:
-        index += 1
-    if index == 0:
-        return [], batch
-    kept = records[index:]
+    trimmed = _older_than(records, now_epoch - rules.retention, 0)
+    aged = trimmed if rules.maximum_record_age == -1 else _older_than(records, now_epoch - rules.maximum_record_age,
+                                                                      trimmed)
+    if aged == 0:
+        return [], [], batch
+    kept = records[aged:]
     rest = Batch(kept, batch.attempts, batch.retries, batch.request_id, batch.executed_version,
                  batch.function_error) if kept else None
-    return records[:index], rest
+    return records[trimmed:aged], records[:trimmed], rest
+
+
+def _older_than(records: list[StreamRecord], cutoff: float, start: int) -> int:
+    index = start
+    while index < len(records) and records[index].arrival.timestamp() < cutoff:
+        index += 1
+    return index
 
 
 def retry_delay(retry: int) -> float:

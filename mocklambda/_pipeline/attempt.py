@@ -136,8 +136,9 @@ class Dispatcher:
             return None
         return self.run_now(function, InvocationRequest(str(uuid.uuid4()), payload, invoked_arn, chain=chain))
 
-    def run_now(self, function: FunctionSnapshot, request: InvocationRequest) -> ExecutionResult:
-        """Run one invocation now and record it (log and metrics), as Lambda does."""
-        result = self.execute(function, request)
+    def run_now(self, function: FunctionSnapshot, request: InvocationRequest, inline: bool = False) -> ExecutionResult:
+        """Run one invocation now and record it (log and metrics), as Lambda does. ``inline``:
+        from the queue's own work (a stream batch), which may run a warm handler on this thread."""
+        result = self.execute(function, request, inline)
         self._telemetry.record_run(function, result, self._clock.now(), invoked_arn=request.invoked_arn)
         return result

@@ -35,7 +35,7 @@ from .attempt import Faults
 from .telemetry import Telemetry
 
 READ_LIMIT = 10000  # records per read of a shard (Kinesis GetRecords' limit)
-Run = Callable[[FunctionSnapshot, InvocationRequest], ExecutionResult]
+Run = Callable[[FunctionSnapshot, InvocationRequest, bool], ExecutionResult]  # (..., inline)
 RecordFilter = Callable[[StreamMapping, StreamRecord], bool]
 
 
@@ -180,9 +180,12 @@ class StreamPoller:
         batch = lane.take(rules, now)
         if batch is None:
             return
-        expired, kept = split_expired(batch, rules, self._clock.now().timestamp())
-        if expired:  # never invoked again: the attempt that would have been counts (recorded)
-            self._give_up(mapping, shard_id, GivenUp(expired, RECORD_AGE_EXCEEDED, batch.attempts + 1,
+        too_old, trimmed, kept = split_expired(batch, rules, self._clock.now().timestamp())
+        if trimmed:  # the stream dropped them (its retention): gone without a record, as on AWS
+            warn(f"{len(trimmed)} record(s) of {mapping.source_arn} ({shard_id}) expired from the stream before "
+                 f"stream mapping {mapping.uuid} could process them; they are gone, as on AWS")
+        if too_old:  # never invoked again: the attempt that would have been counts (recorded)
+            self._give_up(mapping, shard_id, GivenUp(too_old, RECORD_AGE_EXCEEDED, batch.attempts + 1,
                                                      batch.request_id or str(uuid.uuid4()), None, False))
         if kept is None:
             return
@@ -206,7 +209,7 @@ class StreamPoller:
                                     mapping.function_arn)
         lane.busy = True
         try:
-            result = self._run(function, request)
+            result = self._run(function, request, True)
         finally:
             lane.busy = False
         state.processed = True
@@ -255,7 +258,7 @@ class StreamPoller:
         if target is None:
             return
         at = self._clock.now()
-        function_arn = _unqualified(mapping.function_arn)
+        function_arn = mapping.function_arn  # unqualified unless the mapping names a version or alias
         record = failure_record(given_up, function_arn, mapping.source_arn, shard_id, at)
         function = self._directory.function_now(mapping.function_arn)
         payload = self._payload(list(given_up.records), function.role if function is not None else "").decode()
@@ -267,8 +270,4 @@ class StreamPoller:
             warn(f"mocklambda could not deliver the on-failure record of stream mapping {mapping.uuid} to "
                  f"{target}: {type(error).__name__}: {error}")
 
-
-def _unqualified(function_arn: str) -> str:
-    """The on-failure record names the function unqualified (recorded)."""
-    return ":".join(function_arn.split(":")[:7])
 

@@ -106,11 +106,14 @@ def test_reported_item_failures_never_bisect_and_a_checkpoint_starts_a_new_batch
 def test_expired_records_leave_the_head_of_a_batch() -> None:
     batch = Batch(records(2, at=0.0) + records(2, start=3, at=50.0))
     now = (EPOCH + timedelta(seconds=70)).timestamp()
-    expired, kept = split_expired(batch, rules(age=60), now)
-    assert [r.sequence_number for r in expired] == ["1", "2"] and numbers(kept) == ["3", "4"]
-    expired, kept = split_expired(batch, rules(retention=20.0), now)  # no record age: the retention
-    assert len(expired) == 4 and kept is None
-    assert split_expired(batch, rules(), now) == ([], batch)
+    too_old, trimmed, kept = split_expired(batch, rules(age=60), now)
+    assert [r.sequence_number for r in too_old] == ["1", "2"] and trimmed == [] and numbers(kept) == ["3", "4"]
+    assert split_expired(batch, rules(age=70), now)[0] == []  # exactly the maximum age is not older (S3.13)
+    too_old, trimmed, kept = split_expired(batch, rules(retention=10.0), now)  # no record age: the retention
+    assert too_old == [] and len(trimmed) == 4 and kept is None
+    too_old, trimmed, kept = split_expired(batch, rules(age=60, retention=65.0), now)
+    assert numbers(Batch(trimmed)) == ["1", "2"] and too_old == [] and numbers(kept) == ["3", "4"]
+    assert split_expired(batch, rules(), now) == ([], [], batch)
 
 
 def test_a_partition_key_always_falls_in_the_same_lane() -> None:
