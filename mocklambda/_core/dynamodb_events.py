@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
 from .java_hashmap import iteration_order
@@ -52,7 +53,7 @@ class Change:
     sequence_number: str
     view_type: str
 
-    @property
+    @cached_property  # read for GetRecords, for each read of the shard and for each batch's size
     def size_bytes(self) -> int:
         return sum(item_size(image) for image in (self.keys, self.new_image, self.old_image) if image is not None)
 
