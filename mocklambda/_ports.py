@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from ._core.clock import Clock
+from ._core.event_filters import FilterSet
 from ._core.metric_dimensions import Dimensions
 from ._core.records import DeadLetter
 from ._core.retry_policy import RetrySettings
@@ -42,6 +43,7 @@ class SqsMapping:
     batching_window: int
     enabled: bool
     report_batch_item_failures: bool
+    filters: FilterSet  # FilterCriteria, compiled: a message no filter keeps is deleted unseen
 
 
 @dataclass(frozen=True)

@@ -256,3 +256,34 @@ def test_only_the_expired_head_of_a_batch_is_given_up(lambda_mock, lambda_client
     assert_shape([(received(sqs, url), expected["record_age_exceeded_payload"])])
     records = [r for e in events for r in e["Records"]]
     assert_shape([(records, expected["Records"])])
+
+
+KINESIS_LOG = """
+import json
+from base64 import b64decode
+def handler(event, context):
+    print(json.dumps([json.loads(b64decode(r["kinesis"]["data"].encode()).decode()) for r in event["Records"]]))
+"""
+
+
+def test_filter_criteria_send_each_function_only_its_records(lambda_mock, lambda_client, create_function, kinesis):
+    expected = recorded(KINESIS, TEST.replace("TestKinesisSource", "TestKinesisEventFiltering")
+                        + "test_kinesis_event_filtering_json_pattern")
+    arn = stream(kinesis)
+    for name in ("function_1", "function_2"):
+        create_function(name, KINESIS_LOG)
+        lambda_client.create_event_source_mapping(
+            FunctionName=name, BatchSize=1, StartingPosition="TRIM_HORIZON", EventSourceArn=arn,
+            MaximumBatchingWindowInSeconds=1, MaximumRetryAttempts=1,
+            FilterCriteria={"Filters": [{"Pattern": json.dumps({"data": {"event_type": [name]}})}]})
+    for message in ({"event_type": "function_1", "message": "foo"}, {"event_type": "function_2", "message": "bar"}):
+        kinesis.put_record(StreamName="test-kinesis", Data=json.dumps(message).encode(), PartitionKey="custom")
+    lambda_mock.run_until_idle()
+    logs = boto3.client("logs", region_name="us-east-1")
+    for name, seen in (("function_1", "foo"), ("function_2", "bar")):
+        events = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
+        assert len([e for e in events if e["message"].startswith("REPORT")]) == 1  # one invocation each
+        printed = [e["message"] for e in events if "{" in e["message"]]
+        assert [json.loads(m)[0]["message"] for m in printed] == [seen]
+        if name == "function_1":
+            assert printed[0] == expected["kinesis-record-lambda-payload"] + "\n"  # the recorded line

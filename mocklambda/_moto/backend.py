@@ -23,6 +23,7 @@ from .._core.event_invoke_config import (
 from .._core.invoke_request import FunctionRef
 from . import active
 from .compat import adopt_backend
+from .filter_criteria import refuse_bad_filters
 from .patches import Patch
 from .reader import BACKEND_DICTS, backend_for, configuration_may_change, lambda_exists
 
@@ -120,11 +121,13 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
             self.recursion_configs.pop(name, None)
 
     def create_event_source_mapping(self, body: dict[str, Any]) -> Any:
+        refuse_bad_filters(body, body.get("EventSourceArn"))
         esm = super().create_event_source_mapping(body)
         self._mapping_changed(esm)
         return esm
 
     def update_event_source_mapping(self, uuid: str, body: dict[str, Any]) -> Any:
+        refuse_bad_filters(body, getattr(self.get_event_source_mapping(uuid), "event_source_arn", None))
         esm = super().update_event_source_mapping(uuid, body)
         self._mapping_changed(esm)
         return esm

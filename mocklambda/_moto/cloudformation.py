@@ -13,7 +13,7 @@ import uuid
 from typing import Any, cast
 
 import moto.backends as moto_backends
-from moto.awslambda.models import LambdaFunction, LambdaVersion
+from moto.awslambda.models import EventSourceMapping, LambdaFunction, LambdaVersion
 from moto.core.exceptions import ServiceException
 from moto.utilities.utils import get_partition
 
@@ -21,6 +21,7 @@ from .._core import cloudformation as cfn
 from .._core.aws_errors import AwsError, wrong_region
 from .._core.invoke_request import parse_function_ref
 from .backend import AsyncLambdaBackend
+from .filter_criteria import AwsErrorAnswer
 from .patches import DeferredPatch, Patch
 from .reader import backend_for, configuration_may_change
 
@@ -166,6 +167,19 @@ def _keep_dead_letter(fn: LambdaFunction, properties: dict[str, Any]) -> None:
     configuration_may_change()
 
 
+def _mapping_created(cls: type[EventSourceMapping], /, resource_name: str, cloudformation_json: dict[str, Any],
+                     account_id: str, region_name: str, **kwargs: Any) -> EventSourceMapping:
+    """An ``AWS::Lambda::EventSourceMapping`` that CreateEventSourceMapping refuses (its
+    FilterCriteria) fails its resource with Lambda's message, as AWS's handler does."""
+    try:
+        return cast(EventSourceMapping, CREATE_MAPPING.original(resource_name, cloudformation_json, account_id,
+                                                                region_name, **kwargs))
+    except AwsErrorAnswer as refused:
+        reason = cfn.handler_failed(refused.error, str(uuid.uuid4()), str(uuid.uuid4()))
+        logical_id = kwargs.get("LogicalId", resource_name)
+        raise ResourceFailed(logical_id, "AWS::Lambda::EventSourceMapping", reason) from None
+
+
 def _version_attribute(version: LambdaVersion, attribute_name: str) -> str:
     """``Fn::GetAtt <AWS::Lambda::Version>.Version``: the version number (what a template gives
     an EventInvokeConfig's Qualifier)."""
@@ -179,6 +193,7 @@ def _version_attribute(version: LambdaVersion, attribute_name: str) -> str:
 CREATE_FUNCTION = Patch(LambdaFunction, "create_from_cloudformation_json", classmethod(_function_created))
 UPDATE_FUNCTION = Patch(LambdaFunction, "update_from_cloudformation_json", classmethod(_function_updated))
 VERSION_ATTRIBUTE = Patch(LambdaVersion, "get_cfn_attribute", _version_attribute)
+CREATE_MAPPING = Patch(EventSourceMapping, "create_from_cloudformation_json", classmethod(_mapping_created))
 
 
 # -- moto.cloudformation: the resource type, and rollback of a stack whose resource failed ------------
@@ -241,4 +256,4 @@ def _import_backend(module_name: str, backends_name: str) -> Any:
 
 
 IMPORT_BACKEND = Patch(moto_backends, "_import_backend", _import_backend)
-PATCHES = (CREATE_FUNCTION, UPDATE_FUNCTION, VERSION_ATTRIBUTE, *DEFERRED, IMPORT_BACKEND)
+PATCHES = (CREATE_FUNCTION, UPDATE_FUNCTION, VERSION_ATTRIBUTE, CREATE_MAPPING, *DEFERRED, IMPORT_BACKEND)

@@ -15,11 +15,13 @@ from moto.awslambda.utils import get_backend
 from moto.awslambda_simple.models import lambda_simple_backends
 
 from .._core import aws_errors
+from .._core.event_filters import SQS, FilterSet, compiled, patterns_of
 from .._core.invoke_request import FunctionRef
 from .._core.recursion import TERMINATE
 from .._core.retry_policy import RetrySettings
 from .._model import Arn, FunctionSnapshot
 from .._ports import AsyncConfig, SqsMapping, StreamMapping
+from ..errors import warn
 
 BACKEND_DICTS: tuple[Any, ...] = (lambda_backends, lambda_simple_backends)
 
@@ -130,6 +132,7 @@ def sqs_mapping_settings(esm: Any) -> SqsMapping:
         batching_window=int(esm.max_batch_window or 0),
         enabled=bool(esm.enabled),
         report_batch_item_failures="ReportBatchItemFailures" in (esm.function_response_types or []),
+        filters=_sqs_filters(esm),
     )
 
 
@@ -179,6 +182,17 @@ def _mappings() -> Iterator[Any]:
         for account in list(backend_dict.values()):
             for backend in list(account.values()):
                 yield from list(backend._event_source_mappings.values())
+
+
+def _sqs_filters(esm: Any) -> FilterSet:
+    """The mapping's FilterCriteria, compiled. Create/Update refuse what Lambda refuses, so only a
+    mapping stored before the mock started can hold such criteria: they are ignored, loudly."""
+    try:
+        return compiled(patterns_of(esm.filter_criteria), SQS)
+    except aws_errors.AwsError:
+        warn(f"event source mapping {esm.uuid} has FilterCriteria that Lambda refuses (stored before "
+             "mocklambda started); its filters are ignored")
+        return compiled((), SQS)
 
 
 class MotoFunctions:

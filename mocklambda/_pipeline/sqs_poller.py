@@ -143,6 +143,9 @@ class SqsPoller:
         self.wake(mapping_uuid)  # the rest of the queue: failed messages are invisible meanwhile
 
     def _deliver(self, mapping: SqsMapping, sqs: Any, url: str, messages: list[dict[str, Any]]) -> None:
+        messages = self._filtered(mapping, sqs, url, messages)
+        if not messages:  # nothing matched: no invocation
+            return
         queue_arn = Arn.parse(mapping.queue_arn)
         function = self._directory.function(mapping.function_arn)
         parent = next((self._chains[m["MessageId"]] for m in messages if m["MessageId"] in self._chains), None)
@@ -164,6 +167,17 @@ class SqsPoller:
             done = [m for m in messages if failed is None or m["MessageId"] not in failed]
         self._delete(sqs, url, done)
         self._settle([m for m in messages if m not in done])
+
+    def _filtered(self, mapping: SqsMapping, sqs: Any, url: str,
+                  messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The messages one of the mapping's filters keeps; the others are deleted unseen (AWS: "if
+        a message doesn't satisfy your filter criteria, Lambda automatically removes the message")."""
+        if not mapping.filters:
+            return messages
+        records = sqs_event(messages, mapping.queue_arn, Arn.parse(mapping.queue_arn).region)["Records"]
+        keep = [mapping.filters.keeps(record) for record in records]
+        self._delete(sqs, url, [m for m, kept in zip(messages, keep, strict=True) if not kept])
+        return [m for m, kept in zip(messages, keep, strict=True) if kept]
 
     def _settle(self, messages: list[dict[str, Any]]) -> None:
         """The run is over: each message kept waits for its deadline (a message the handler

@@ -17,6 +17,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .._core import event_filters
+from .._core.aws_errors import AwsError
 from .._core.event_queue import EventQueue
 from .._core.service_events import batch_item_failures
 from .._core.shard_lanes import Batch, Lane, LaneRules, after_failure, lane_of, retry_delay, split_expired
@@ -36,7 +38,6 @@ from .telemetry import Telemetry
 
 READ_LIMIT = 10000  # records per read of a shard (Kinesis GetRecords' limit)
 Run = Callable[[FunctionSnapshot, InvocationRequest, bool], ExecutionResult]  # (..., inline)
-RecordFilter = Callable[[StreamMapping, StreamRecord], bool]
 
 
 @dataclass
@@ -57,7 +58,7 @@ class StreamPoller:
     """Polls each stream mapping's shards when records arrive and when a lane's batch is due."""
 
     def __init__(self, queue: EventQueue, directory: FunctionDirectory, source: StreamSource, run: Run,
-                 telemetry: Telemetry, sinks: Sinks, faults: Faults, keeps: RecordFilter | None = None) -> None:
+                 telemetry: Telemetry, sinks: Sinks, faults: Faults) -> None:
         self._queue = queue
         self._clock = queue.clock
         self._directory = directory
@@ -66,7 +67,6 @@ class StreamPoller:
         self._telemetry = telemetry
         self._sinks = sinks
         self._faults = faults
-        self._keeps = keeps
         self._mappings: dict[str, _Mapping] = {}
 
     # -- what moto tells -----------------------------------------------------------------------------
@@ -189,8 +189,8 @@ class StreamPoller:
                                                      batch.request_id or str(uuid.uuid4()), None, False))
         if kept is None:
             return
-        if self._keeps is not None:
-            kept.records = [r for r in kept.records if self._keeps(mapping, r)]
+        if mapping.filter_patterns:
+            kept.records = self._filtered(mapping, kept.records)
             if not kept.records:  # nothing matched the filters: the records count as processed
                 return
         function = self._directory.function_now(mapping.function_arn)
@@ -229,6 +229,19 @@ class StreamPoller:
             return
         lane.waiting.extendleft(reversed(verdict.retry))
         lane.ready_at = self._clock.offset() + verdict.delay
+
+    @staticmethod
+    def _filtered(mapping: StreamMapping, records: list[StreamRecord]) -> list[StreamRecord]:
+        """The records a FilterCriteria keeps; the others are skipped, as processed (stream spec
+        S2.10). Create/Update refuse what Lambda refuses, so only a mapping stored before the mock
+        started can hold criteria that do not compile: they are ignored, loudly."""
+        try:
+            filters = event_filters.compiled(mapping.filter_patterns, event_filters.source_of(mapping.source_arn) or "")
+        except AwsError:
+            warn(f"stream mapping {mapping.uuid} has FilterCriteria that Lambda refuses (stored before mocklambda "
+                 "started); its filters are ignored")
+            return records
+        return [record for record in records if filters.keeps(record.event)]
 
     @staticmethod
     def _payload(records: list[StreamRecord], role: str) -> bytes:
