@@ -232,3 +232,54 @@ def test_a_disabled_mapping_invokes_nothing(lambda_mock, lambda_client, create_f
     lambda_mock.clock.advance(2)
     lambda_mock.run_until_idle()
     assert len(logged_events("echo")) == 1
+
+
+FILTERED = {  # upstream's parameters: the two items put, and the pattern (LocalStack's test_dynamodb_event_filter)
+    "insert_same_entry_twice": ({"id": {"S": "id_value"}, "id2": {"S": "id2_value"}},
+                                {"id": {"S": "id_value"}, "id2": {"S": "id2_value"}}, {"eventName": ["INSERT"]}),
+    "content_or_filter": ({"id": {"S": "id_value"}}, {"id": {"S": "id_value"}, "id2": {"S": "id2_new_value"}},
+                          {"eventName": ["INSERT", "MODIFY"]}),
+    "content_multiple_filters": ({"id": {"S": "id_value"}}, {"id": {"S": "id_value"}, "id2": {"S": "id2_new_value"}},
+                                 {"eventName": ["INSERT"], "eventSource": ["aws:dynamodb"]}),
+    "content_filter_type": ({"id": {"S": "id_value_1"}, "presentKey": {"S": "presentValue"}}, {"id": {"S": "id_value_2"}},
+                            {"dynamodb": {"NewImage": {"presentKey": {"S": ["presentValue"]}}}}),
+    "exists_filter_type": ({"id": {"S": "id_value_1"}, "presentKey": {"S": "presentValue"}}, {"id": {"S": "id_value_2"}},
+                           {"dynamodb": {"NewImage": {"presentKey": {"S": [{"exists": True}]}}}}),
+    "exists_false_filter": ({"id": {"S": "id_value_1"}}, {"id": {"S": "id_value_2"}, "presentKey": {"S": "presentValue"}},
+                            {"dynamodb": {"NewImage": {"presentKey": [{"exists": False}]}}}),
+    "numeric_filter": ({"id": {"S": "id_value_1"}, "numericFilter": {"N": "42"}},
+                       {"id": {"S": "id_value_2"}, "numericFilter": {"N": "101"}},
+                       {"dynamodb": {"NewImage": {"numericFilter": {"N": [{"numeric": [">", 100]},
+                                                                          {"anything-but": "101"}]}}}}),
+    "prefix_filter": ({"id": {"S": "id_value_1"}, "prefix": {"S": "us-1-other-suffix"}},
+                      {"id": {"S": "id_value_1"}, "prefix": {"S": "other-suffix"}},
+                      {"dynamodb": {"NewImage": {"prefix": {"S": [{"prefix": "us-1"}]}}}}),
+    "date_time_conversion": ({"id": {"S": "id_value_1"}}, {"id": {"S": "id_value_2"}},
+                             {"dynamodb": {"ApproximateCreationDateTime": [{"numeric": [">", 0]}]}}),
+}
+
+
+@pytest.mark.parametrize("case", FILTERED)
+def test_filtered_records_reach_the_function_as_recorded(lambda_mock, lambda_client, create_function, dynamodb, case):
+    """test_dynamodb_event_filter: the first item matches; the second reaches the function only
+    where the recording shows a second event. The records go through FilterCriteria as Lambda
+    reads them (a float ApproximateCreationDateTime, NewImage's typed values) and reach the handler
+    in AWS's order, attributes inside images too ({"id2", "id"}, {"numericFilter", "id"}, ...)."""
+    expected = recording(f"test_dynamodb_event_filter[{case}]")
+    first, second, pattern = FILTERED[case]
+    dynamodb.create_table(TableName="test-table", BillingMode="PAY_PER_REQUEST",
+                          KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    arn = dynamodb.update_table(TableName="test-table", StreamSpecification={
+        "StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})["TableDescription"]["LatestStreamArn"]
+    create_function("echo", ECHO, Runtime="python3.12")
+    lambda_client.create_event_source_mapping(FunctionName="echo", BatchSize=1, StartingPosition="TRIM_HORIZON",
+                                              EventSourceArn=arn, MaximumBatchingWindowInSeconds=1,
+                                              MaximumRetryAttempts=1,
+                                              FilterCriteria={"Filters": [{"Pattern": json.dumps(pattern)}]})
+    dynamodb.put_item(TableName="test-table", Item=first)
+    lambda_mock.run_until_idle()
+    assert_shape([(logged_events("echo"), expected["lambda-log-events"])])
+    dynamodb.put_item(TableName="test-table", Item=second)
+    lambda_mock.run_until_idle()
+    assert_shape([(logged_events("echo"), expected["lambda-multiple-log-events"])])
