@@ -112,3 +112,25 @@ def metric_value(namespace: str, metric: str, dimensions: dict[str, str], around
         StartTime=around - timedelta(hours=1), EndTime=around + timedelta(hours=1), Period=7200, Statistics=[statistic],
     )["Datapoints"]
     return sum(point[statistic] for point in points)
+
+
+def make_stream_table(dynamodb: Any, name: str, view_type: str = "NEW_AND_OLD_IMAGES", *,
+                      sort_key: str | None = None) -> str:
+    """A table (hash key ``pk``, string; optionally a string sort key) with a stream of
+    ``view_type``; its stream's ARN (``LatestStreamArn``)."""
+    keys = [("pk", "HASH")] + ([(sort_key, "RANGE")] if sort_key else [])
+    table = dynamodb.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": key, "KeyType": kind} for key, kind in keys],
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key, _ in keys],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": view_type},
+    )
+    return table["TableDescription"]["LatestStreamArn"]
+
+
+def streams_client(region: str = REGION) -> Any:
+    """A DynamoDB Streams client moto answers: recent botocore sends DynamoDB Streams calls to an
+    account-based endpoint (``<account>.streams-ddb.<region>``) that moto does not route (404)."""
+    from botocore.config import Config
+
+    return boto3.client("dynamodbstreams", region_name=region, config=Config(account_id_endpoint_mode="disabled"))

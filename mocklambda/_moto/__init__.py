@@ -6,9 +6,10 @@ installation) and ``uninstall()`` undoes them, in reverse. The adapters: ``backe
 Lambda backend and its stores), ``responses`` and ``stubber`` (the HTTP surface and the fast
 Invoke path), ``reader`` (functions and settings, cached), ``sources`` and ``eventbridge``
 (where moto invokes functions), ``sqs_visibility`` (what handlers do to messages a mapping
-holds), ``kinesis_streams`` and ``streams`` (stream records as mappings read them), ``sinks``
-(where outcomes land), ``cloudwatch`` (metrics read as AWS reads them), ``cloudformation`` (the
-Lambda resources of stacks), ``lifecycle`` (mock_aws itself), ``compat`` (version shims).
+holds), ``kinesis_streams``, ``dynamodb_streams`` and ``streams`` (stream records as mappings
+read them), ``sinks`` (where outcomes land), ``cloudwatch`` (metrics read as AWS reads them),
+``cloudformation`` (the Lambda resources of stacks), ``lifecycle`` (mock_aws itself), ``compat``
+(version shims).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from . import (
     backend,
     cloudformation,
     cloudwatch,
+    dynamodb_streams,
     eventbridge,
     kinesis_streams,
     reader,
@@ -51,6 +53,7 @@ PATCHES: tuple[Patch, ...] = (
     *cloudformation.PATCHES,
     *cloudwatch.PATCHES,
     *kinesis_streams.PATCHES,
+    *dynamodb_streams.PATCHES,
 )
 
 _lock = threading.Lock()

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from .._model import StreamRecord
 from .._ports import StreamSource
+from .dynamodb_streams import DynamoDBStreamSource
 from .kinesis_streams import KinesisSource
 
 
 class MotoStreams:
     def __init__(self) -> None:
-        self._kinesis = KinesisSource()
+        self._sources: dict[str, StreamSource] = {"kinesis": KinesisSource(), "dynamodb": DynamoDBStreamSource()}
 
     def _source(self, source_arn: str) -> StreamSource | None:
-        return self._kinesis if source_arn.split(":")[2:3] == ["kinesis"] else None
+        service = source_arn.split(":")[2:3]
+        return self._sources.get(service[0]) if service else None
 
     def shard_ids(self, source_arn: str) -> list[str] | None:
         source = self._source(source_arn)
