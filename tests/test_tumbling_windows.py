@@ -1,8 +1,8 @@
 """Tumbling windows (``TumblingWindowInSeconds``) of a Kinesis mapping, through boto3, on the mock's
-clock (issue 14, item 4). ``TW<n>`` cite the numbered AWS statements in
-``mocklambda/_core/tumbling_windows.py`` (AWS's "Time windows" documentation); no recording of a
-windowed invocation exists, so the records inside a window event are compared with the recorded
-Kinesis event (``test_kinesis_event_source_trim_horizon``) and the rest with the documented samples.
+clock (issue 14, item 4). ``S5.<n>`` cite the stream spec (``tests/reference/stream-mappings-spec.md``
+§5, AWS's "Time windows" documentation; quoted in ``mocklambda/_core/tumbling_windows.py``). No
+recording of a windowed invocation exists, so the records inside a window event are compared with the
+recorded Kinesis event (``test_kinesis_event_source_trim_horizon``) and the rest with AWS's samples.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ TRIM_HORIZON_TEST = ("tests/aws/services/lambda_/event_source_mapping/test_lambd
                      "TestKinesisSource::test_kinesis_event_source_trim_horizon")
 WINDOW = 60
 EVENT_KEYS = ["Records", "window", "state", "shardId", "eventSourceARN", "isFinalInvokeForWindow",
-              "isWindowTerminatedEarly"]  # TW7: KinesisTimeWindowEvent, in its order
+              "isWindowTerminatedEarly"]  # S5.2: KinesisTimeWindowEvent, in its order
 
 
 @pytest.fixture
@@ -109,16 +109,16 @@ def test_a_windows_batches_carry_its_state_and_its_final_invoke_comes_when_it_en
                                               StartingPosition="TRIM_HORIZON", TumblingWindowInSeconds=WINDOW)
     put(kinesis, *range(5))
     lambda_mock.clock.advance(end - lambda_mock.clock.now() - timedelta(milliseconds=1))
-    # TW3: batches of one window, each handed the state the previous one returned ({} first)
+    # S5.4: batches of one window, each handed the state the previous one returned ({} first)
     assert windowed.summary() == [(2, {}, False, False), (2, {"count": 2}, False, False),
                                   (1, {"count": 4}, False, False)]
     lambda_mock.clock.advance(timedelta(milliseconds=1))
-    # TW5: when the window ends its final invoke gets the last state (no records: ours)
+    # S5.6: when the window ends its final invoke gets the last state (no records: ours)
     assert windowed.summary()[3:] == [(0, {"count": 5}, True, False)]
     assert windowed.times[3] == end
     for event in windowed.events:
-        assert list(event) == EVENT_KEYS  # TW7
-        assert event["window"] == {"start": iso(start), "end": iso(end)}  # TW2: epoch-aligned, whole seconds
+        assert list(event) == EVENT_KEYS  # S5.2
+        assert event["window"] == {"start": iso(start), "end": iso(end)}  # S5.3: epoch-aligned, whole seconds
         assert (event["shardId"], event["eventSourceARN"]) == ("shardId-000000000000", stream)
     golden = recorded(KINESIS_RECORDINGS, TRIM_HORIZON_TEST)["invocation_events"][0]["event"]["Records"][0]
     assert key_paths(windowed.events[0]["Records"][0]) == key_paths(golden)  # the records as recorded
@@ -136,7 +136,7 @@ def test_a_batch_never_spans_two_windows_and_the_earlier_window_closes_first(
     put(kinesis, "b", "c")
     lambda_client.update_event_source_mapping(UUID=uuid, Enabled=True)
     lambda_mock.run_until_idle()
-    # TW2: each record belongs to its window; the first window's final invoke precedes the next window
+    # S5.3: each record belongs to its window; the first window's final invoke precedes the next window
     assert windowed.summary()[:3] == [(1, {}, False, False), (0, {"count": 1}, True, False), (2, {}, False, False)]
     assert [e["window"]["start"] for e in windowed.events[:3]] == [iso(start), iso(start), iso(end)]
     assert windowed.summary()[3:] == [(0, {"count": 2}, True, False)]  # run_until_idle reaches the window's end
@@ -153,7 +153,7 @@ def test_a_response_without_state_is_a_failed_invocation_retried_by_the_mappings
         MaximumRetryAttempts=1, DestinationConfig={"OnFailure": {"Destination": queue_arn}})
     put(kinesis, "a", "b")
     lambda_mock.run_until_idle()
-    # TW4: no `state`, a failed invocation; TW9: retried once (MaximumRetryAttempts=1), then discarded
+    # S5.4: no `state`, a failed invocation; S5.7: retried once (MaximumRetryAttempts=1), then discarded
     assert windowed.summary() == [(2, {}, False, False), (2, {}, False, False), (0, {}, True, False)]
     body = json.loads(sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"])
     assert body["requestContext"]["condition"] == "RetryAttemptsExhausted"
@@ -192,7 +192,7 @@ def test_a_failing_final_invoke_holds_the_shard_until_it_succeeds(lambda_mock, l
                                               StartingPosition="TRIM_HORIZON", TumblingWindowInSeconds=WINDOW)
     put(kinesis, "a")
     lambda_mock.clock.advance(end - lambda_mock.clock.now())
-    put(kinesis, "b")  # the next window's record waits behind the failed final invoke (TW6)
+    put(kinesis, "b")  # the next window's record waits behind the failed final invoke (S5.6)
     lambda_mock.run_until_idle()  # the final invoke's retries are background work: not chased
     assert windowed.summary() == [(1, {}, False, False), (0, {"count": 1}, True, False)]
     lambda_mock.clock.advance(0.5)  # the lane's backoff: 0.5 s, then 1 s
@@ -227,7 +227,7 @@ def test_a_state_over_1_mb_ends_the_window_early_and_it_goes_on_with_a_fresh_sta
                                               StartingPosition="TRIM_HORIZON", TumblingWindowInSeconds=WINDOW)
     put(kinesis, "a", "b")
     lambda_mock.clock.advance(end - lambda_mock.clock.now())
-    # TW1, TW8: the final invoke ends the window early with that state; the window then starts over
+    # S5.5: the final invoke ends the window early with that state; the window then starts over
     assert windowed.summary() == [(1, {}, False, False), (0, big, True, True), (1, {}, False, False),
                                   (0, {"count": 1}, True, False)]
     assert {e["window"]["start"] for e in windowed.events} == {iso(start)}
@@ -250,7 +250,7 @@ def test_reported_item_failures_keep_the_state_returned_with_them(lambda_mock, l
         FunctionResponseTypes=["ReportBatchItemFailures"])
     put(kinesis, "a", "b", "c")
     lambda_mock.run_until_idle()
-    # the response is TimeWindowEventResponse {state, batchItemFailures} (TW4): the retry from the
+    # the response is TimeWindowEventResponse {state, batchItemFailures} (S5.4): the retry from the
     # checkpoint gets the state that counted the records before it
     assert windowed.summary() == [(3, {}, False, False), (2, {"count": 1}, False, False),
                                   (0, {"count": 3}, True, False)]

@@ -3,31 +3,27 @@ window a record falls in, the event each invocation of a window gets, the state 
 them, and when the window's final invoke is due. Pure: the stream poller
 (``_pipeline.stream_poller``) applies it to each lane on the mock's clock.
 
-What AWS documents, numbered for the tests (``# TW4``). Sources: the "Time windows" sections of
-"Using AWS Lambda with Amazon Kinesis" and "... with Amazon DynamoDB" (awsdocs
-aws-lambda-developer-guide ``doc_source/with-kinesis.md``, ``with-ddb.md``; today's pages
-``services-kinesis-windows.html``, ``services-ddb-windows.html``) and, for TW8, AWS's runtime
-libraries' field documentation (aws-lambda-go ``TimeWindowProperties``, aws-lambda-java-events
-``KinesisTimeWindowEvent``, aws-lambda-dotnet):
+What AWS documents ("Time windows" in "Using AWS Lambda with Amazon Kinesis" / "... with Amazon
+DynamoDB"), numbered as in the stream spec (``tests/reference/stream-mappings-spec.md`` §5; tests
+cite ``stream spec S5.4``):
 
-- TW1 "Your state can be a maximum of 1 MB per shard. If it exceeds that size, Lambda terminates
-  the window early."
-- TW2 "Each record in a stream belongs to a specific window"; "Lambda determines tumbling window
-  boundaries based on the time when records were inserted into the stream."
-- TW3 "You can receive these records in multiple batches, each as a separate invocation. Each
-  invocation receives a state."
-- TW4 "If the response does not contain a ``state`` property, Lambda considers this a failed
-  invocation." The response is ``{"state": {...}, "batchItemFailures": [...]}``.
-- TW5 "At the end of the window, the flag ``isFinalInvokeForWindow`` is set to ``true`` [...] After
-  processing, the window completes [...] and then the state is dropped."
-- TW6 "If invocation is unsuccessful, your Lambda function suspends further processing until a
-  successful invocation."
-- TW7 the event: ``Records``, ``window`` {``start``, ``end``} (``2020-12-09T07:04:00Z``), ``state``,
+- S5.2 the event: ``Records``, ``window`` {``start``, ``end``} (``2020-12-09T07:04:00Z``), ``state``,
   ``shardId``, ``eventSourceARN``, ``isFinalInvokeForWindow``, ``isWindowTerminatedEarly``, in that
   order (``KinesisTimeWindowEvent``, ``DynamodbTimeWindowEvent``).
-- TW8 ``isWindowTerminatedEarly``: "Set to true if window is terminated prematurely. Subsequent
-  invoke will continue the same window with a fresh state."
-- TW9 "Tumbling windows fully support the existing retry policies ``maxRetryAttempts`` and
+- S5.3 "Lambda determines tumbling window boundaries based on the time when records were inserted
+  into the stream"; each record belongs to one window.
+- S5.4 "Each invocation receives a state"; "If the response does not contain a ``state`` property,
+  Lambda considers this a failed invocation." The response is ``{"state": {...},
+  "batchItemFailures": [...]}``.
+- S5.5 "Your state can be a maximum of 1 MB per shard. If it exceeds that size, Lambda terminates
+  the window early." AWS's runtime libraries (aws-lambda-go ``TimeWindowProperties``,
+  aws-lambda-java-events ``KinesisTimeWindowEvent``) say of ``isWindowTerminatedEarly``: "Set to
+  true if window is terminated prematurely. Subsequent invoke will continue the same window with a
+  fresh state."
+- S5.6 "At the end of the window, the flag ``isFinalInvokeForWindow`` is set to ``true`` [...] and
+  then the state is dropped"; "If invocation is unsuccessful, your Lambda function suspends further
+  processing until a successful invocation."
+- S5.7 "Tumbling windows fully support the existing retry policies ``maxRetryAttempts`` and
   ``maxRecordAge``."
 
 Where AWS is silent this module chooses (README, choices table): windows are aligned to the epoch,
@@ -44,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-STATE_LIMIT = 1024 * 1024  # bytes of a window's state, as compact JSON (TW1: "1 MB per shard")
+STATE_LIMIT = 1024 * 1024  # bytes of a window's state, as compact JSON (S5.5: "1 MB per shard")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROS = 1_000_000
 
@@ -116,7 +112,7 @@ def window_event(records: list[dict[str, Any]], window: Window, state: dict[str,
 
 def returned_state(payload: bytes) -> dict[str, Any] | None:
     """The ``state`` a response hands to the window's next invocation; None when the response has
-    none (TW4: a failed invocation). A state must be a JSON object (AWS's samples, and the runtime
+    none (S5.4: a failed invocation). A state must be a JSON object (AWS's samples, and the runtime
     libraries' map types)."""
     try:
         response = json.loads(payload)
@@ -159,6 +155,6 @@ class OpenWindow:
                             terminated_early=self.terminated_early)
 
     def after_final(self) -> OpenWindow | None:
-        """What follows a successful final invoke: nothing (the state is dropped, TW5), or, when the
+        """What follows a successful final invoke: nothing (the state is dropped, S5.6), or, when the
         window ended early, the same window again with a fresh state."""
         return OpenWindow(self.window) if self.terminated_early else None

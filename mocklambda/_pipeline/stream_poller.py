@@ -57,6 +57,30 @@ class _Mapping:
     windows: dict[tuple[str, int], OpenWindow] = field(default_factory=dict)  # (shard, lane index): open
 
 
+def _events(records: list[StreamRecord], role: str) -> list[dict[str, Any]]:
+    return [record.event if "invokeIdentityArn" not in record.event
+            else {**record.event, "invokeIdentityArn": role} for record in records]
+
+
+def _lane_index(state: _Mapping, shard_id: str, lane: Lane) -> int:
+    return next(index for index, candidate in enumerate(state.shards[shard_id].lanes) if candidate is lane)
+
+
+def _lane_at(state: _Mapping, shard_id: str, index: int) -> Lane | None:
+    """None when the shard's lanes were refitted to fewer since (ParallelizationFactor)."""
+    shard = state.shards.get(shard_id)
+    return shard.lanes[index] if shard is not None and index < len(shard.lanes) else None
+
+
+def _next_arrival(lane: Lane | None) -> datetime | None:
+    """When the lane's next record arrived; None when it holds none."""
+    if lane is None:
+        return None
+    if lane.waiting and lane.waiting[0].records:
+        return lane.waiting[0].records[0].arrival
+    return lane.pending[0].arrival if lane.pending else None
+
+
 class StreamPoller:
     """Polls each stream mapping's shards when records arrive and when a lane's batch is due."""
 
@@ -99,6 +123,116 @@ class StreamPoller:
         if mapping.starting_position == "LATEST":
             return self._source.newest(mapping.source_arn, shard_id)
         return None  # TRIM_HORIZON; AT_TIMESTAMP skips older records as it reads
+
+    # -- tumbling windows (TumblingWindowInSeconds; the rules are _core.tumbling_windows') ---------------
+    # Each lane keeps its own window (one lane per shard unless ParallelizationFactor says more),
+    # in ``_Mapping.windows`` under (shard id, lane index), from its first invocation until its
+    # final invoke succeeds.
+
+    def _window_payload(self, mapping: StreamMapping, state: _Mapping, shard_id: str, lane: Lane, batch: Batch,
+                        role: str) -> bytes:
+        """The batch's event with its window and the window's state (S5.2); the first batch of a
+        window opens it with ``{}``. An invocation carries one window (S5.3, S5.4): the batch's
+        records of a later window go back to wait for the next batch."""
+        count = leading_in_window([record.arrival for record in batch.records], mapping.tumbling_window)
+        if count < len(batch.records):
+            lane.waiting.appendleft(Batch(batch.records[count:]))
+            batch.records = batch.records[:count]
+        records = batch.records
+        key = (shard_id, _lane_index(state, shard_id, lane))
+        open_window = state.windows.get(key)
+        if open_window is None or not open_window.window.holds(records[0].arrival):
+            open_window = state.windows[key] = OpenWindow(window_of(records[0].arrival, mapping.tumbling_window))
+        event = window_event(_events(records, role), open_window.window, open_window.state, shard_id,
+                             mapping.source_arn)
+        return json.dumps(event).encode("utf-8")
+
+    def _window_response(self, state: _Mapping, shard_id: str, lane: Lane, result: ExecutionResult,
+                         failed_from: int | None) -> int | None:
+        """A response without a ``state`` fails the whole batch (S5.4: retried by the mapping's
+        policy, S5.7; not halved, as the function did not fail); otherwise its state is the
+        window's, a partial batch response's too (it counts the records before the checkpoint)."""
+        returned = returned_state(result.payload)
+        if returned is None:
+            return 0
+        open_window = state.windows.get((shard_id, _lane_index(state, shard_id, lane)))
+        if open_window is not None:
+            open_window.keep(returned)
+        return failed_from
+
+    def _window_blocks(self, state: _Mapping, shard_id: str, lane: Lane) -> bool:
+        """The lane's next batch waits for its window's final invoke (S5.6)."""
+        open_window = state.windows.get((shard_id, _lane_index(state, shard_id, lane)))
+        return open_window is not None and (
+            open_window.retry_at is not None or open_window.closes(self._clock.now(), _next_arrival(lane)))
+
+    def _close_windows(self, mapping: StreamMapping, state: _Mapping) -> None:
+        """The final invokes that are due (S5.6), and failed ones whose retry has come."""
+        now, offset = self._clock.now(), self._clock.offset()
+        for key, open_window in list(state.windows.items()):
+            lane = _lane_at(state, *key)
+            if open_window.retry_at is not None:
+                if open_window.retry_at <= offset:
+                    self._final_invoke(mapping, state, key, open_window, lane)
+            elif open_window.closes(now, _next_arrival(lane)):
+                self._final_invoke(mapping, state, key, open_window, lane)
+
+    def _final_invoke(self, mapping: StreamMapping, state: _Mapping, key: tuple[str, int],
+                      open_window: OpenWindow, lane: Lane | None) -> None:
+        """Hands the window's state over (no records). Until it succeeds the lane is held, as one
+        batch in flight: AWS retries it until it succeeds (S5.6), whatever the retry settings."""
+        function = self._directory.function_now(mapping.function_arn)
+        fault = None if function is None else self._faults.next(function.name)
+        result: ExecutionResult | None = None
+        if function is not None and fault is None:
+            event = open_window.final_event(key[0], mapping.source_arn)
+            request = InvocationRequest(str(uuid.uuid4()), json.dumps(event).encode("utf-8"), mapping.function_arn)
+            result = self._run(function, request)
+            state.processed = True
+        elif function is not None and fault == "throttle":
+            self._telemetry.count(function, "Throttles", 1, self._clock.now(), invoked_arn=mapping.function_arn)
+        if result is not None and not result.failed and returned_state(result.payload) is not None:
+            after = open_window.after_final()
+            if after is None:
+                del state.windows[key]
+            else:
+                state.windows[key] = after
+            if lane is not None:
+                lane.busy = False
+            return
+        if result is not None and not result.failed and open_window.failed_finals == 0:
+            warn(f"the final invoke of a tumbling window of stream mapping {mapping.uuid} returned no `state`; "
+                 "Lambda counts that as a failed invocation and retries it, and the shard waits until one succeeds")
+        open_window.failed_finals += 1
+        open_window.retry_at = self._clock.offset() + retry_delay(open_window.failed_finals)
+        if lane is not None:
+            lane.busy = True  # its next batch waits (the poller skips a busy lane)
+
+    def _offset_of(self, at: datetime) -> float:
+        """The clock offset whose ``now()`` is ``at``, a tenth of a microsecond early (``now()``
+        rounds to microseconds): ``clock.advance(end - clock.now())`` computes the same instant
+        through other float sums, which may land an ulp short of the exact one."""
+        return (at - self._clock.started_at).total_seconds() - 1e-7
+
+    def _schedule_windows(self, mapping_uuid: str, state: _Mapping) -> None:
+        """A poll for each open window's next step: now, when its final invoke is due; its end
+        (the clock closes it, S5.6); a failed final invoke's retry. Retries are background work:
+        they may never succeed, and settling the queue must not chase them."""
+        now = self._clock.now()
+        for (shard_id, index), open_window in state.windows.items():
+            if open_window.retry_at is not None:
+                due, background = open_window.retry_at, True
+            elif open_window.closes(now, _next_arrival(_lane_at(state, shard_id, index))):
+                self._wake(mapping_uuid)
+                continue
+            elif not open_window.window.ended(now):
+                due, background = self._offset_of(open_window.window.end_time()), False
+            else:
+                continue  # the window's own records come first; their batches wake the poller
+            if open_window.timer_at != due:
+                open_window.timer_at = due
+                self._queue.call_at(due, lambda: self._wake(mapping_uuid),
+                                    f"tumbling window of stream mapping {mapping_uuid}", background=background)
 
     # -- polling ---------------------------------------------------------------------------------------
 
@@ -190,8 +324,6 @@ class StreamPoller:
         batch = lane.take(rules, now)
         if batch is None:
             return
-        if mapping.tumbling_window:
-            self._cut_at_window(lane, batch, mapping.tumbling_window)
         expired, kept = split_expired(batch, rules, self._clock.now().timestamp())
         if expired:  # never invoked again: the attempt that would have been counts (recorded)
             self._give_up(mapping, shard_id, GivenUp(expired, RECORD_AGE_EXCEEDED, batch.attempts + 1,
@@ -214,7 +346,7 @@ class StreamPoller:
             lane.waiting.appendleft(kept)
             lane.ready_at = now + retry_delay(1)
             return
-        payload = (self._window_payload(mapping, state, shard_id, lane, kept.records, function.role)
+        payload = (self._window_payload(mapping, state, shard_id, lane, kept, function.role)
                    if mapping.tumbling_window else self._payload(kept.records, function.role))
         request = InvocationRequest(str(uuid.uuid4()), payload, mapping.function_arn)
         lane.busy = True
@@ -279,141 +411,6 @@ class StreamPoller:
         except Exception as error:  # AWS cannot deliver either: the records are gone, said aloud here
             warn(f"mocklambda could not deliver the on-failure record of stream mapping {mapping.uuid} to "
                  f"{target}: {type(error).__name__}: {error}")
-
-    # -- tumbling windows (TumblingWindowInSeconds; the rules are _core.tumbling_windows') ---------------
-    # Each lane keeps its own window (one lane per shard unless ParallelizationFactor says more),
-    # in ``_Mapping.windows`` under (shard id, lane index), from its first invocation until its
-    # final invoke succeeds.
-
-    def _cut_at_window(self, lane: Lane, batch: Batch, length: int) -> None:
-        """An invocation carries one window (TW2, TW3): a later window's records wait."""
-        count = leading_in_window([record.arrival for record in batch.records], length)
-        if count < len(batch.records):
-            lane.waiting.appendleft(Batch(batch.records[count:]))
-            batch.records = batch.records[:count]
-
-    def _window_payload(self, mapping: StreamMapping, state: _Mapping, shard_id: str, lane: Lane,
-                        records: list[StreamRecord], role: str) -> bytes:
-        """The batch's event with its window and the window's state (TW7); the first batch of a
-        window opens it with ``{}``."""
-        key = (shard_id, _lane_index(state, shard_id, lane))
-        open_window = state.windows.get(key)
-        if open_window is None or not open_window.window.holds(records[0].arrival):
-            open_window = state.windows[key] = OpenWindow(window_of(records[0].arrival, mapping.tumbling_window))
-        event = window_event(_events(records, role), open_window.window, open_window.state, shard_id,
-                             mapping.source_arn)
-        return json.dumps(event).encode("utf-8")
-
-    def _window_response(self, state: _Mapping, shard_id: str, lane: Lane, result: ExecutionResult,
-                         failed_from: int | None) -> int | None:
-        """A response without a ``state`` fails the whole batch (TW4: retried by the mapping's
-        policy, TW9; not halved, as the function did not fail); otherwise its state is the
-        window's, a partial batch response's too (it counts the records before the checkpoint)."""
-        returned = returned_state(result.payload)
-        if returned is None:
-            return 0
-        open_window = state.windows.get((shard_id, _lane_index(state, shard_id, lane)))
-        if open_window is not None:
-            open_window.keep(returned)
-        return failed_from
-
-    def _window_blocks(self, state: _Mapping, shard_id: str, lane: Lane) -> bool:
-        """The lane's next batch waits for its window's final invoke (TW6)."""
-        open_window = state.windows.get((shard_id, _lane_index(state, shard_id, lane)))
-        return open_window is not None and (
-            open_window.retry_at is not None or open_window.closes(self._clock.now(), _next_arrival(lane)))
-
-    def _close_windows(self, mapping: StreamMapping, state: _Mapping) -> None:
-        """The final invokes that are due (TW5), and failed ones whose retry has come."""
-        now, offset = self._clock.now(), self._clock.offset()
-        for key, open_window in list(state.windows.items()):
-            lane = _lane_at(state, *key)
-            if open_window.retry_at is not None:
-                if open_window.retry_at <= offset:
-                    self._final_invoke(mapping, state, key, open_window, lane)
-            elif open_window.closes(now, _next_arrival(lane)):
-                self._final_invoke(mapping, state, key, open_window, lane)
-
-    def _final_invoke(self, mapping: StreamMapping, state: _Mapping, key: tuple[str, int],
-                      open_window: OpenWindow, lane: Lane | None) -> None:
-        """Hands the window's state over (no records). Until it succeeds the lane is held, as one
-        batch in flight: AWS retries it until it succeeds (TW6), whatever the retry settings."""
-        function = self._directory.function_now(mapping.function_arn)
-        fault = None if function is None else self._faults.next(function.name)
-        result: ExecutionResult | None = None
-        if function is not None and fault is None:
-            event = open_window.final_event(key[0], mapping.source_arn)
-            request = InvocationRequest(str(uuid.uuid4()), json.dumps(event).encode("utf-8"), mapping.function_arn)
-            result = self._run(function, request)
-            state.processed = True
-        elif function is not None and fault == "throttle":
-            self._telemetry.count(function, "Throttles", 1, self._clock.now(), invoked_arn=mapping.function_arn)
-        if result is not None and not result.failed and returned_state(result.payload) is not None:
-            after = open_window.after_final()
-            if after is None:
-                del state.windows[key]
-            else:
-                state.windows[key] = after
-            if lane is not None:
-                lane.busy = False
-            return
-        if result is not None and not result.failed and open_window.failed_finals == 0:
-            warn(f"the final invoke of a tumbling window of stream mapping {mapping.uuid} returned no `state`; "
-                 "Lambda counts that as a failed invocation and retries it, and the shard waits until one succeeds")
-        open_window.failed_finals += 1
-        open_window.retry_at = self._clock.offset() + retry_delay(open_window.failed_finals)
-        if lane is not None:
-            lane.busy = True  # its next batch waits (the poller skips a busy lane)
-
-    def _offset_of(self, at: datetime) -> float:
-        """The clock offset whose ``now()`` is ``at``, a tenth of a microsecond early (``now()``
-        rounds to microseconds): ``clock.advance(end - clock.now())`` computes the same instant
-        through other float sums, which may land an ulp short of the exact one."""
-        return (at - self._clock.started_at).total_seconds() - 1e-7
-
-    def _schedule_windows(self, mapping_uuid: str, state: _Mapping) -> None:
-        """A poll for each open window's next step: now, when its final invoke is due; its end
-        (the clock closes it, TW5); a failed final invoke's retry. Retries are background work:
-        they may never succeed, and settling the queue must not chase them."""
-        now = self._clock.now()
-        for (shard_id, index), open_window in state.windows.items():
-            if open_window.retry_at is not None:
-                due, background = open_window.retry_at, True
-            elif open_window.closes(now, _next_arrival(_lane_at(state, shard_id, index))):
-                self._wake(mapping_uuid)
-                continue
-            elif not open_window.window.ended(now):
-                due, background = self._offset_of(open_window.window.end_time()), False
-            else:
-                continue  # the window's own records come first; their batches wake the poller
-            if open_window.timer_at != due:
-                open_window.timer_at = due
-                self._queue.call_at(due, lambda: self._wake(mapping_uuid),
-                                    f"tumbling window of stream mapping {mapping_uuid}", background=background)
-
-
-def _events(records: list[StreamRecord], role: str) -> list[dict[str, Any]]:
-    return [record.event if "invokeIdentityArn" not in record.event
-            else {**record.event, "invokeIdentityArn": role} for record in records]
-
-
-def _lane_index(state: _Mapping, shard_id: str, lane: Lane) -> int:
-    return next(index for index, candidate in enumerate(state.shards[shard_id].lanes) if candidate is lane)
-
-
-def _lane_at(state: _Mapping, shard_id: str, index: int) -> Lane | None:
-    """None when the shard's lanes were refitted to fewer since (ParallelizationFactor)."""
-    shard = state.shards.get(shard_id)
-    return shard.lanes[index] if shard is not None and index < len(shard.lanes) else None
-
-
-def _next_arrival(lane: Lane | None) -> datetime | None:
-    """When the lane's next record arrived; None when it holds none."""
-    if lane is None:
-        return None
-    if lane.waiting and lane.waiting[0].records:
-        return lane.waiting[0].records[0].arrival
-    return lane.pending[0].arrival if lane.pending else None
 
 
 def _unqualified(function_arn: str) -> str:

@@ -1,7 +1,7 @@
 """Tumbling windows' pure rules (``_core.tumbling_windows``): windows partition time, a batch is
 cut where its window ends, the event's fields in AWS's order, the state a response returns, and
-what an open window does until and after its final invoke. ``TW<n>``: the module's numbered AWS
-statements."""
+what an open window does until and after its final invoke. ``S5.<n>``: the stream spec's numbers
+(``tests/reference/stream-mappings-spec.md`` §5)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def at(text: str) -> datetime:
 
 
 def test_the_windows_of_awss_sample_events() -> None:
-    """TW7: the Kinesis sample (a 120 s window holding a record that arrived at 1607497475.000) and
+    """S5.2: the Kinesis sample (a 120 s window holding a record that arrived at 1607497475.000) and
     the DynamoDB one (300 s) are aligned to the epoch, bounds in whole seconds with a Z."""
     arrival = EPOCH + timedelta(seconds=1607497475)
     assert window_of(arrival, 120).as_event() == {"start": "2020-12-09T07:04:00Z", "end": "2020-12-09T07:06:00Z"}
@@ -54,7 +54,7 @@ def test_a_record_at_a_windows_end_belongs_to_the_next_one() -> None:
 
 @given(times, lengths)
 def test_windows_partition_time(arrival: datetime, length: int) -> None:
-    """TW2: every instant belongs to exactly one window, aligned to a multiple of its length."""
+    """S5.3: every instant belongs to exactly one window, aligned to a multiple of its length."""
     window = window_of(arrival, length)
     assert window.holds(arrival)
     assert window.end - window.start == length and window.start % length == 0
@@ -78,7 +78,7 @@ def test_an_empty_batch_has_nothing_to_cut() -> None:
 
 
 def test_the_event_has_awss_fields_in_awss_order() -> None:
-    """TW7: KinesisTimeWindowEvent / DynamodbTimeWindowEvent."""
+    """S5.2: KinesisTimeWindowEvent / DynamodbTimeWindowEvent."""
     event = window_event([{"eventID": "1"}], Window(0, 60), {"1": 282}, "shardId-000000000006", "arn:stream")
     assert list(event) == ["Records", "window", "state", "shardId", "eventSourceARN", "isFinalInvokeForWindow",
                            "isWindowTerminatedEarly"]
@@ -88,7 +88,7 @@ def test_the_event_has_awss_fields_in_awss_order() -> None:
 
 @given(states, st.lists(st.fixed_dictionaries({"itemIdentifier": st.text(max_size=3)}), max_size=2))
 def test_a_responses_state_is_what_the_window_keeps(state: dict[str, object], failures: list[object]) -> None:
-    """TW4: ``{"state": {...}, "batchItemFailures": [...]}``."""
+    """S5.4: ``{"state": {...}, "batchItemFailures": [...]}``."""
     payload = json.dumps({"state": state, "batchItemFailures": failures}).encode()
     assert returned_state(payload) == state
 
@@ -97,7 +97,7 @@ def test_a_responses_state_is_what_the_window_keeps(state: dict[str, object], fa
                  st.dictionaries(st.text(max_size=3).filter(lambda key: key != "state"), json_values, max_size=3),
                  st.builds(lambda value: {"state": value}, json_values.filter(lambda v: not isinstance(v, dict)))))
 def test_a_response_without_a_state_object_has_none(response: object) -> None:
-    """TW4: then the invocation failed (a state that is not an object is none: ours)."""
+    """S5.4: then the invocation failed (a state that is not an object is none: ours)."""
     assert returned_state(json.dumps(response).encode()) is None
 
 
@@ -109,7 +109,7 @@ def test_a_response_that_is_not_json_has_no_state() -> None:
 @given(st.lists(counts, min_size=1, max_size=5), times)
 def test_the_final_invoke_carries_the_state_of_the_windows_last_invocation(kept: list[dict[str, object]],
                                                                            arrival: datetime) -> None:
-    """TW3, TW5: each response's state replaces the last; the final invoke hands over the last one
+    """S5.4, S5.6: each response's state replaces the last; the final invoke hands over the last one
     and has no records; then the window is over (its state dropped)."""
     open_window = OpenWindow(window_of(arrival, 60))
     assert open_window.state == {}
@@ -133,7 +133,7 @@ def test_the_final_invoke_is_due_once_the_window_ended_and_its_records_are_done(
 
 
 def test_a_state_over_1_mb_ends_the_window_early_and_it_starts_over() -> None:
-    """TW1, TW8: measured as compact UTF-8 JSON (ours)."""
+    """S5.5: measured as compact UTF-8 JSON (ours)."""
     open_window = OpenWindow(window_of(at("2024-01-01T00:00:10"), 60))
     at_limit = {"a": "x" * (STATE_LIMIT - len('{"a":""}'))}
     assert state_size(at_limit) == STATE_LIMIT
