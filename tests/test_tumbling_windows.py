@@ -280,3 +280,31 @@ def test_each_parallelization_slot_keeps_a_window_of_its_own(lambda_mock, lambda
     lambda_mock.run_until_idle()
     finals = sorted(e["state"]["count"] for e in windowed.events if e["isFinalInvokeForWindow"])
     assert finals == [1, 2]  # ours: a slot is a lane of its own, so it aggregates its own keys
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_a_dynamodb_streams_windows_work_the_same_way(lambda_mock, lambda_client, aws_region, windowed):
+    pytest.importorskip("mocklambda._moto.dynamodb_streams", reason="the DynamoDB Streams source (item ddb)")
+    dynamodb = boto3.client("dynamodb", region_name=aws_region)
+    dynamodb.create_table(TableName="clicks", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                          BillingMode="PAY_PER_REQUEST",
+                          StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    stream = dynamodb.describe_table(TableName="clicks")["Table"]["LatestStreamArn"]
+    start, end = align(lambda_mock)
+    lambda_client.create_event_source_mapping(EventSourceArn=stream, FunctionName="counter",
+                                              StartingPosition="TRIM_HORIZON", TumblingWindowInSeconds=WINDOW)
+    dynamodb.put_item(TableName="clicks", Item={"pk": {"S": "a"}})
+    lambda_mock.clock.advance(1)
+    for key in ("b", "c"):
+        dynamodb.put_item(TableName="clicks", Item={"pk": {"S": key}})
+    lambda_mock.clock.advance(end - lambda_mock.clock.now())
+    assert windowed.summary() == [(1, {}, False, False), (2, {"count": 1}, False, False),
+                                  (0, {"count": 3}, True, False)]
+    shard = windowed.events[0]["shardId"]
+    for event in windowed.events:
+        assert list(event) == EVENT_KEYS  # S5.2: DynamodbTimeWindowEvent
+        assert event["window"] == {"start": iso(start), "end": iso(end)}
+        assert (event["shardId"], event["eventSourceARN"]) == (shard, stream)
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for e in windowed.events for r in e["Records"]] == ["a", "b", "c"]
+    assert shard.startswith("shardId-")
