@@ -16,6 +16,8 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from .._core import event_filters
 from .._core.aws_errors import AwsError
@@ -30,6 +32,7 @@ from .._core.stream_failure_records import (
     s3_failure_key,
     s3_failure_object,
 )
+from .._core.tumbling_windows import OpenWindow, leading_in_window, returned_state, window_event, window_of
 from .._model import Arn, ExecutionResult, FunctionSnapshot, InvocationRequest, StreamRecord
 from .._ports import FunctionDirectory, Sinks, StreamMapping, StreamSource
 from ..errors import warn
@@ -53,6 +56,31 @@ class _Mapping:
     shards: dict[str, _Shard] = field(default_factory=dict)
     scheduled: dict[bool, float] = field(default_factory=dict)  # background? -> due of that next poll
     result: str = ""  # the LastProcessingResult last written
+    windows: dict[tuple[str, int], OpenWindow] = field(default_factory=dict)  # (shard, lane index): open
+
+
+def _events(records: list[StreamRecord], role: str) -> list[dict[str, Any]]:
+    return [record.event if "invokeIdentityArn" not in record.event
+            else {**record.event, "invokeIdentityArn": role} for record in records]
+
+
+def _lane_index(state: _Mapping, shard_id: str, lane: Lane) -> int:
+    return next(index for index, candidate in enumerate(state.shards[shard_id].lanes) if candidate is lane)
+
+
+def _lane_at(state: _Mapping, shard_id: str, index: int) -> Lane | None:
+    """None when the shard's lanes were refitted to fewer since (ParallelizationFactor)."""
+    shard = state.shards.get(shard_id)
+    return shard.lanes[index] if shard is not None and index < len(shard.lanes) else None
+
+
+def _next_arrival(lane: Lane | None) -> datetime | None:
+    """When the lane's next record arrived; None when it holds none."""
+    if lane is None:
+        return None
+    if lane.waiting and lane.waiting[0].records:
+        return lane.waiting[0].records[0].arrival
+    return lane.pending[0].arrival if lane.pending else None
 
 
 class StreamPoller:
@@ -99,6 +127,116 @@ class StreamPoller:
             return self._source.newest(mapping.source_arn, shard_id)
         return None  # TRIM_HORIZON; AT_TIMESTAMP skips older records as it reads
 
+    # -- tumbling windows (TumblingWindowInSeconds; the rules are _core.tumbling_windows') ---------------
+    # Each lane keeps its own window (one lane per shard unless ParallelizationFactor says more),
+    # in ``_Mapping.windows`` under (shard id, lane index), from its first invocation until its
+    # final invoke succeeds.
+
+    def _window_payload(self, mapping: StreamMapping, state: _Mapping, shard_id: str, lane: Lane, batch: Batch,
+                        role: str) -> bytes:
+        """The batch's event with its window and the window's state (S5.2); the first batch of a
+        window opens it with ``{}``. An invocation carries one window (S5.3, S5.4): the batch's
+        records of a later window go back to wait for the next batch."""
+        count = leading_in_window([record.arrival for record in batch.records], mapping.tumbling_window)
+        if count < len(batch.records):
+            lane.waiting.appendleft(Batch(batch.records[count:]))
+            batch.records = batch.records[:count]
+        records = batch.records
+        key = (shard_id, _lane_index(state, shard_id, lane))
+        open_window = state.windows.get(key)
+        if open_window is None or not open_window.window.holds(records[0].arrival):
+            open_window = state.windows[key] = OpenWindow(window_of(records[0].arrival, mapping.tumbling_window))
+        event = window_event(_events(records, role), open_window.window, open_window.state, shard_id,
+                             mapping.source_arn)
+        return json.dumps(event).encode("utf-8")
+
+    def _window_response(self, state: _Mapping, shard_id: str, lane: Lane, result: ExecutionResult,
+                         failed_from: int | None) -> int | None:
+        """A response without a ``state`` fails the whole batch (S5.4: retried by the mapping's
+        policy, S5.7; not halved, as the function did not fail); otherwise its state is the
+        window's, a partial batch response's too (it counts the records before the checkpoint)."""
+        returned = returned_state(result.payload)
+        if returned is None:
+            return 0
+        open_window = state.windows.get((shard_id, _lane_index(state, shard_id, lane)))
+        if open_window is not None:
+            open_window.keep(returned)
+        return failed_from
+
+    def _window_blocks(self, state: _Mapping, shard_id: str, lane: Lane) -> bool:
+        """The lane's next batch waits for its window's final invoke (S5.6)."""
+        open_window = state.windows.get((shard_id, _lane_index(state, shard_id, lane)))
+        return open_window is not None and (
+            open_window.retry_at is not None or open_window.closes(self._clock.now(), _next_arrival(lane)))
+
+    def _close_windows(self, mapping: StreamMapping, state: _Mapping) -> None:
+        """The final invokes that are due (S5.6), and failed ones whose retry has come."""
+        now, offset = self._clock.now(), self._clock.offset()
+        for key, open_window in list(state.windows.items()):
+            lane = _lane_at(state, *key)
+            if open_window.retry_at is not None:
+                if open_window.retry_at <= offset:
+                    self._final_invoke(mapping, state, key, open_window, lane)
+            elif open_window.closes(now, _next_arrival(lane)):
+                self._final_invoke(mapping, state, key, open_window, lane)
+
+    def _final_invoke(self, mapping: StreamMapping, state: _Mapping, key: tuple[str, int],
+                      open_window: OpenWindow, lane: Lane | None) -> None:
+        """Hands the window's state over (no records). Until it succeeds the lane is held, as one
+        batch in flight: AWS retries it until it succeeds (S5.6), whatever the retry settings."""
+        function = self._directory.function_now(mapping.function_arn)
+        fault = None if function is None else self._faults.next(function.name)
+        result: ExecutionResult | None = None
+        if function is not None and fault is None:
+            event = open_window.final_event(key[0], mapping.source_arn)
+            request = InvocationRequest(str(uuid.uuid4()), json.dumps(event).encode("utf-8"), mapping.function_arn)
+            result = self._run(function, request, True)
+            self._processing_result(mapping, state, "PROBLEM: Function call failed" if result.failed else "OK")
+        elif function is not None and fault == "throttle":
+            self._telemetry.count(function, "Throttles", 1, self._clock.now(), invoked_arn=mapping.function_arn)
+        if result is not None and not result.failed and returned_state(result.payload) is not None:
+            after = open_window.after_final()
+            if after is None:
+                del state.windows[key]
+            else:
+                state.windows[key] = after
+            if lane is not None:
+                lane.busy = False
+            return
+        if result is not None and not result.failed and open_window.failed_finals == 0:
+            warn(f"the final invoke of a tumbling window of stream mapping {mapping.uuid} returned no `state`; "
+                 "Lambda counts that as a failed invocation and retries it, and the shard waits until one succeeds")
+        open_window.failed_finals += 1
+        open_window.retry_at = self._clock.offset() + retry_delay(open_window.failed_finals)
+        if lane is not None:
+            lane.busy = True  # its next batch waits (the poller skips a busy lane)
+
+    def _offset_of(self, at: datetime) -> float:
+        """The clock offset whose ``now()`` is ``at``, a tenth of a microsecond early (``now()``
+        rounds to microseconds): ``clock.advance(end - clock.now())`` computes the same instant
+        through other float sums, which may land an ulp short of the exact one."""
+        return (at - self._clock.started_at).total_seconds() - 1e-7
+
+    def _schedule_windows(self, mapping_uuid: str, state: _Mapping) -> None:
+        """A poll for each open window's next step: now, when its final invoke is due; its end
+        (the clock closes it, S5.6); a failed final invoke's retry. Retries are background work:
+        they may never succeed, and settling the queue must not chase them."""
+        now = self._clock.now()
+        for (shard_id, index), open_window in state.windows.items():
+            if open_window.retry_at is not None:
+                due, background = open_window.retry_at, True
+            elif open_window.closes(now, _next_arrival(_lane_at(state, shard_id, index))):
+                self._wake(mapping_uuid)
+                continue
+            elif not open_window.window.ended(now):
+                due, background = self._offset_of(open_window.window.end_time()), False
+            else:
+                continue  # the window's own records come first; their batches wake the poller
+            if open_window.timer_at != due:
+                open_window.timer_at = due
+                self._queue.call_at(due, lambda: self._wake(mapping_uuid),
+                                    f"tumbling window of stream mapping {mapping_uuid}", background=background)
+
     # -- polling ---------------------------------------------------------------------------------------
 
     def _wake(self, mapping_uuid: str, at: float | None = None, background: bool = False) -> None:
@@ -126,6 +264,8 @@ class StreamPoller:
         rules = self._rules(mapping)
         self._read(mapping, state)
         now = self._clock.offset()
+        if state.windows:
+            self._close_windows(mapping, state)
         for shard_id, shard in list(state.shards.items()):
             for lane in shard.lanes:
                 if lane.due_at(rules, now) == now:
@@ -184,12 +324,16 @@ class StreamPoller:
                     dues[background] = min(due, dues.get(background, due))
         for background, due in dues.items():
             self._wake(mapping.uuid, due, background=background)
+        if state.windows:
+            self._schedule_windows(mapping.uuid, state)
 
     # -- one batch -------------------------------------------------------------------------------------
 
     def _run_batch(self, mapping: StreamMapping, state: _Mapping, shard_id: str, lane: Lane,
                    rules: LaneRules) -> None:
         now = self._clock.offset()
+        if state.windows and self._window_blocks(state, shard_id, lane):
+            return
         batch = lane.take(rules, now)
         if batch is None:
             return
@@ -224,8 +368,9 @@ class StreamPoller:
             lane.ready_at = now + retry_delay(1)
             self._watch.held_back(mapping, shard_id, kept.records, _FAULTS[fault], retry_delay(1))
             return
-        request = InvocationRequest(str(uuid.uuid4()), self._payload(kept.records, function.role),
-                                    mapping.function_arn)
+        payload = (self._window_payload(mapping, state, shard_id, lane, kept, function.role)
+                   if mapping.tumbling_window else self._payload(kept.records, function.role))
+        request = InvocationRequest(str(uuid.uuid4()), payload, mapping.function_arn)
         self._watch.invoking(mapping, function, kept.records)
         lane.busy = True
         try:
@@ -238,6 +383,8 @@ class StreamPoller:
         kept.executed_version = function.version
         kept.function_error = result.failed
         failed_from = self._failed_from(mapping, kept, result)
+        if mapping.tumbling_window and not result.failed:
+            failed_from = self._window_response(state, shard_id, lane, result, failed_from)
         if failed_from is None:
             self._watch.invoked(mapping, shard_id, kept.records, result, None, None)
             return
@@ -277,9 +424,7 @@ class StreamPoller:
     @staticmethod
     def _payload(records: list[StreamRecord], role: str) -> bytes:
         """The event: ``{"Records": [...]}``, each Kinesis record naming the function's role."""
-        events = [record.event if "invokeIdentityArn" not in record.event
-                  else {**record.event, "invokeIdentityArn": role} for record in records]
-        return json.dumps({"Records": events}).encode("utf-8")
+        return json.dumps({"Records": _events(records, role)}).encode("utf-8")
 
     @staticmethod
     def _failed_from(mapping: StreamMapping, batch: Batch, result: ExecutionResult) -> int | None:
