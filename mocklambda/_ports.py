@@ -77,6 +77,10 @@ class StreamSource(Protocol):
     def shard_ids(self, source_arn: str) -> list[str] | None:
         """The stream's shards, parents before children; None if the stream is gone."""
 
+    def incarnation(self, source_arn: str) -> object:
+        """Which life of the stream the ARN names now (a Kinesis stream deleted and made again
+        under its name has the same ARN and new shards); None if the stream is gone."""
+
     def read(self, source_arn: str, shard_id: str, after: str | None, limit: int) -> list[StreamRecord]:
         """Up to ``limit`` records of the shard after sequence number ``after`` (from the oldest
         record still retained when None), oldest first."""
@@ -132,8 +136,8 @@ class FunctionDirectory(Protocol):
 
     def stream_mapping(self, mapping_uuid: str) -> StreamMapping | None: ...
 
-    def stream_mappings(self, source_arn: str) -> list[StreamMapping]:
-        """Every mapping (enabled or not) that reads the stream, oldest first."""
+    def stream_mappings(self, source_arn: str | None) -> list[StreamMapping]:
+        """Every mapping (enabled or not) that reads the stream (None: every stream), oldest first."""
 
     def account_concurrency_limit(self) -> int: ...
 

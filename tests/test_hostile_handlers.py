@@ -261,8 +261,12 @@ def test_threads_a_handler_started_end_with_the_mock(lambda_client, create_funct
         url = sqs.create_queue(QueueName="out")["QueueUrl"]
         create_function("spawner", STARTS_A_THREAD, Environment={"Variables": {"QUEUE": url}})
         lambda_client.invoke(FunctionName="spawner")
-        time.sleep(0.2)
-        assert sqs.receive_message(QueueUrl=url).get("Messages")  # it is running
+        deadline = time.monotonic() + 10  # a loaded machine may take a while to start the thread's client
+        running = False
+        while not running and time.monotonic() < deadline:
+            time.sleep(0.1)
+            running = bool(sqs.receive_message(QueueUrl=url).get("Messages"))
+        assert running  # it is sending
     assert not [t for t in threading.enumerate() if t.name == "leftover"]
     with mock_lambda():
         url = sqs.create_queue(QueueName="out")["QueueUrl"]

@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
+from mocklambda.errors import MockLambdaWarning
 from tests.helpers import make_queue
 
 
@@ -231,7 +232,9 @@ def test_a_batch_failing_forever_with_aws_defaults_blocks_the_shard_in_the_backg
     assert len(events) == 1
     lambda_mock.clock.advance(3600)
     assert 60 < len(events) < 80  # retried each minute once the backoff reached its cap
-    lambda_mock.clock.advance(86400)  # the stream's 24-hour retention ends it
+    with pytest.warns(MockLambdaWarning, match="expired from the stream"):
+        lambda_mock.clock.advance(86400)  # the stream's 24-hour retention ends it
+    assert "expired from the stream (its retention) -> gone" in lambda_mock.timeline()
     count = len(events)
     lambda_mock.clock.advance(3600)
     assert len(events) == count
@@ -287,3 +290,148 @@ def test_a_mapping_whose_function_is_deleted_waits_without_spinning(lambda_mock,
     put(kinesis, "events", "x")
     lambda_mock.run_until_idle()  # returns: the batch waits in the background for its function
     assert lambda_mock.clock.elapsed.total_seconds() < 60
+
+
+# -- found by the independent review of issue 14 ------------------------------------------------------------
+
+
+@pytest.mark.lambda_mock(mode="realtime", time_scale=0.01)
+def test_realtime_batches_of_a_shard_never_overlap_or_pass_each_other(lambda_mock, lambda_client, create_function,
+                                                                      kinesis):
+    arn = make_stream(kinesis)
+    seen: list[list[int]] = []
+    running: list[int] = []
+    overlaps: list[list[int]] = []
+    create_function("reader", "def handler(e, c):\n    return None\n")
+
+    def handle(event: dict[str, Any], context: Any) -> None:
+        batch = decoded(event)
+        if running:
+            overlaps.append(batch)
+        running.append(1)
+        try:
+            seen.append(batch)
+            if len(seen) % 3 == 0:  # every third invocation fails: its batch is retried
+                raise RuntimeError("flaky")
+        finally:
+            running.pop()
+
+    lambda_mock.handler("reader", handle)
+    lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="reader", BatchSize=3,
+                                              StartingPosition="TRIM_HORIZON", MaximumRetryAttempts=5)
+    for number in range(60):
+        kinesis.put_record(StreamName="events", Data=json.dumps(number).encode(), PartitionKey="k")
+    lambda_mock.run_until_idle(timeout=60)
+    firsts = [batch[0] for batch in seen]
+    delivered = [v for batch in seen for v in batch]
+    assert overlaps == []
+    assert sorted(set(delivered)) == list(range(60))
+    assert all(later >= earlier for earlier, later in zip(firsts, firsts[1:], strict=False))  # never backwards
+
+
+def test_a_mapping_made_before_this_mock_started_is_polled_from_its_start(lambda_client, create_function, kinesis):
+    from moto import mock_aws
+
+    from mocklambda import mock_lambda
+
+    with mock_aws():
+        with mock_lambda():
+            arn = make_stream(kinesis)
+            create_function("reader", "def handler(e, c):\n    print('got', e['Records'][0]['kinesis']['data'])\n")
+            lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="reader",
+                                                      StartingPosition="TRIM_HORIZON")
+            put(kinesis, "events", 1)
+        with mock_lambda() as second:
+            put(kinesis, "events", 2)
+            second.run_until_idle()
+            logs = boto3.client("logs", region_name="us-east-1")
+            printed = [e["message"] for e in logs.filter_log_events(logGroupName="/aws/lambda/reader")["events"]
+                       if e["message"].startswith("got")]
+            assert len(printed) == 2  # 1 under the first mock, 2 under this one (adopted at its start)
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_reserved_concurrency_zero_throttles_the_shard_without_spending_retries(lambda_mock, lambda_client,
+                                                                                create_function, kinesis):
+    arn = make_stream(kinesis)
+    events = recorder(lambda_mock, create_function, "reader")
+    lambda_client.put_function_concurrency(FunctionName="reader", ReservedConcurrentExecutions=0)
+    lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="reader",
+                                              StartingPosition="TRIM_HORIZON", MaximumRetryAttempts=0)
+    put(kinesis, "events", "x")
+    lambda_mock.run_until_idle()
+    lambda_mock.clock.advance(600)
+    assert events == []  # throttled, held: the shard waits
+    lambda_client.delete_function_concurrency(FunctionName="reader")
+    lambda_mock.clock.advance(60)
+    assert values(events) == ["x"]  # MaximumRetryAttempts 0, yet delivered: throttles spend no retry
+
+
+def test_a_stream_deleted_and_made_again_is_read_from_its_start(lambda_mock, lambda_client, create_function,
+                                                                kinesis):
+    arn = make_stream(kinesis)
+    events = recorder(lambda_mock, create_function, "reader")
+    lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="reader",
+                                              StartingPosition="TRIM_HORIZON")
+    put(kinesis, "events", *range(5))
+    lambda_mock.run_until_idle()
+    kinesis.delete_stream(StreamName="events")
+    lambda_mock.run_until_idle()
+    assert make_stream(kinesis) == arn
+    put(kinesis, "events", *range(5, 11))
+    lambda_mock.run_until_idle()
+    assert values(events) == list(range(11))
+    assert "the stream is gone" in lambda_mock.timeline()
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_latest_of_a_mapping_created_disabled_is_taken_when_it_is_enabled(lambda_mock, lambda_client,
+                                                                          create_function, kinesis):
+    arn = make_stream(kinesis)  # stream spec O8
+    events = recorder(lambda_mock, create_function, "reader")
+    uuid = lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="reader", Enabled=False,
+                                                     StartingPosition="LATEST")["UUID"]
+    put(kinesis, "events", "while-disabled")
+    lambda_client.update_event_source_mapping(UUID=uuid, Enabled=True)
+    put(kinesis, "events", "after-enable")
+    lambda_mock.run_until_idle()
+    assert values(events) == ["after-enable"]
+
+
+@pytest.mark.lambda_mock(mode="manual")
+def test_a_batch_whose_mapping_was_deleted_meanwhile_ends_with_its_invocation(lambda_mock, lambda_client,
+                                                                               create_function, kinesis, sqs):
+    arn = make_stream(kinesis)  # stream spec S2.8
+    url, queue_arn = make_queue(sqs, "failed")
+    create_function("reader", "def handler(e, c):\n    return None\n")
+    mapping: dict[str, str] = {}
+
+    def handle(event: dict[str, Any], context: Any) -> None:
+        boto3.client("lambda", region_name="us-east-1").delete_event_source_mapping(UUID=mapping["uuid"])
+        raise RuntimeError("fails after deleting its own mapping")
+
+    lambda_mock.handler("reader", handle)
+    mapping["uuid"] = lambda_client.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName="reader", StartingPosition="TRIM_HORIZON", MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": queue_arn}})["UUID"]
+    put(kinesis, "events", "x")
+    lambda_mock.run_until_idle()
+    assert sqs.receive_message(QueueUrl=url).get("Messages") is None
+
+
+def test_a_partial_arn_names_the_function_and_a_future_timestamp_is_refused(lambda_mock, lambda_client,
+                                                                            create_function, kinesis):
+    arn = make_stream(kinesis)
+    events = recorder(lambda_mock, create_function, "reader")
+    created = lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="123456789012:function:reader",
+                                                        StartingPosition="TRIM_HORIZON")
+    assert created["FunctionArn"].endswith(":function:reader")
+    put(kinesis, "events", "x")
+    lambda_mock.run_until_idle()
+    assert values(events) == ["x"]
+    from datetime import datetime, timezone
+
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException, match="cannot be in the future"):
+        lambda_client.create_event_source_mapping(
+            EventSourceArn=make_stream(kinesis, "other"), FunctionName="reader", StartingPosition="AT_TIMESTAMP",
+            StartingPositionTimestamp=datetime(2100, 1, 1, tzinfo=timezone.utc))

@@ -31,12 +31,16 @@ def deploy_pair(create_function) -> None:
 def test_synchronous_invokes_from_many_threads_never_see_each_others_code(lambda_mock, lambda_client, create_function):
     deploy_pair(create_function)
 
-    def call(name: str) -> list:
-        client = boto3.client("lambda", region_name="us-east-1")
-        return json.loads(client.invoke(FunctionName=name)["Payload"].read())
+    # clients made up front: making one reads os.environ, which the running handler's variables
+    # change meanwhile (Limits: handlers share the process); the invokes are what is under test
+    clients = [boto3.client("lambda", region_name="us-east-1") for _ in range(16)]
+
+    def call(job: tuple[str, object]) -> list:
+        name, client = job
+        return json.loads(client.invoke(FunctionName=name)["Payload"].read())  # type: ignore[attr-defined]
 
     with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(call, ["a", "b"] * 8))
+        results = list(pool.map(call, zip(["a", "b"] * 8, clients, strict=True)))
     assert results == [["a", "a", "a"], ["b", "b", "b"]] * 8
     assert "WHO" not in os.environ and "helper" not in sys.modules
 

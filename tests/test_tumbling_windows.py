@@ -284,7 +284,6 @@ def test_each_parallelization_slot_keeps_a_window_of_its_own(lambda_mock, lambda
 
 @pytest.mark.lambda_mock(mode="manual")
 def test_a_dynamodb_streams_windows_work_the_same_way(lambda_mock, lambda_client, aws_region, windowed):
-    pytest.importorskip("mocklambda._moto.dynamodb_streams", reason="the DynamoDB Streams source (item ddb)")
     dynamodb = boto3.client("dynamodb", region_name=aws_region)
     dynamodb.create_table(TableName="clicks", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                           AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],

@@ -126,7 +126,7 @@ def _older_than(records: list[StreamRecord], cutoff: float, start: int) -> int:
 
 def retry_delay(retry: int) -> float:
     """Seconds before retry number ``retry`` (1, 2, ...): 0.5, 1, 2, 4, ... up to 60."""
-    return min(BACKOFF_START * 2.0 ** (retry - 1), BACKOFF_CAP)
+    return min(BACKOFF_START * 2.0 ** min(retry - 1, 16), BACKOFF_CAP)
 
 
 @dataclass(frozen=True)

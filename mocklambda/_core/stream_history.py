@@ -134,6 +134,11 @@ def filtered_out(records: Sequence[StreamRecord]) -> str:
     return f"{len(numbers)} record(s) filtered out (no filter matched): seq {shown}"
 
 
+def stream_gone(position: str | None) -> str:
+    """The stream was deleted (a stream made again under its name is read from its start)."""
+    return f"the stream is gone (read up to seq {position or '-'}); a new stream of its name is read from its start"
+
+
 def expired(records: Sequence[StreamRecord]) -> str:
     """Records the stream's retention dropped before the mapping processed them."""
     return f"{span(records)}: expired from the stream (its retention) -> gone, no on-failure record"

@@ -123,7 +123,8 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
     def create_event_source_mapping(self, body: dict[str, Any]) -> Any:
         settings, function_arn = mapping_api.check_create(self, body)  # AWS's checks; moto's are few
         refuse_bad_filters(body, body.get("EventSourceArn"))
-        esm = super().create_event_source_mapping(body)
+        # moto reads FunctionName its own way (a partial ARN, "123456789012:function:f", fails it)
+        esm = super().create_event_source_mapping({**body, "FunctionName": function_arn})
         mapping_api.created(esm, settings, function_arn)
         self._mapping_changed(esm)
         return esm
@@ -131,6 +132,8 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
     def update_event_source_mapping(self, uuid: str, body: dict[str, Any]) -> Any:
         settings, function_arn = mapping_api.check_update(self, uuid, body)
         refuse_bad_filters(body, getattr(self.get_event_source_mapping(uuid), "event_source_arn", None))
+        if function_arn is not None:
+            body = {**body, "FunctionName": function_arn}
         esm = super().update_event_source_mapping(uuid, body)
         mapping_api.updated(esm, settings, function_arn)
         self._mapping_changed(esm)

@@ -99,6 +99,10 @@ class DynamoDBStreamSource:
         shard = _shard(source_arn)
         return None if shard is None else [shard.id]
 
+    def incarnation(self, source_arn: str) -> object:
+        """A DynamoDB stream's ARN names one life of it (its label changes when it is made again)."""
+        return None if self.shard_ids(source_arn) is None else source_arn
+
     def read(self, source_arn: str, shard_id: str, after: str | None, limit: int) -> list[StreamRecord]:
         shard = _shard(source_arn)
         if shard is None or shard.id != shard_id or limit <= 0:

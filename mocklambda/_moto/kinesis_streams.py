@@ -44,6 +44,10 @@ class KinesisSource:
         stream = _stream(source_arn)
         return None if stream is None else [shard.shard_id for shard in stream.shards.values()]
 
+    def incarnation(self, source_arn: str) -> object:
+        stream = _stream(source_arn)
+        return None if stream is None else (stream.creation_datetime, id(stream))
+
     def read(self, source_arn: str, shard_id: str, after: str | None, limit: int) -> list[StreamRecord]:
         stream = _stream(source_arn)
         shard = None if stream is None else stream.shards.get(shard_id)

@@ -20,6 +20,7 @@ from .._core import aws_errors
 from .._core import stream_mapping_config as config
 from .._core.invoke_request import FunctionRef, parse_function_ref
 from .._model import Arn
+from . import active
 from .reader import BACKEND_DICTS, unqualified_arn
 
 # AWS's member -> moto's attribute (moto's names; the pollers read these).
@@ -108,11 +109,24 @@ def check_create(backend: LambdaBackend, body: dict[str, Any]) -> tuple[dict[str
     kind = config.source_kind(source_arn)
     assert isinstance(source_arn, str)
     config.check_settings(body, kind, source_arn, None, fifo=source_arn.endswith(".fifo"))
+    _check_timestamp_not_ahead(body)
     ref, function_arn = _function_arn(backend, body.get("FunctionName"))
     if not _source_exists(backend, kind, source_arn):
         raise config.source_missing(kind, source_arn)
     _check_unique(backend, kind, source_arn, ref, function_arn)
     return config.new_settings(body, kind), function_arn
+
+
+def _check_timestamp_not_ahead(body: Mapping[str, Any]) -> None:
+    """``StartingPositionTimestamp`` "cannot be in the future" (API reference; stream spec S1.8,
+    O12): in the future of the mock's clock while one runs."""
+    timestamp = body.get("StartingPositionTimestamp")
+    if body.get("StartingPosition") != "AT_TIMESTAMP" or not isinstance(timestamp, (int, float)):
+        return
+    intake = active.current()
+    now = intake.clock.now().timestamp() if intake is not None else time.time()
+    if timestamp > now:
+        raise aws_errors.invalid_parameter("StartingPositionTimestamp cannot be in the future")
 
 
 def _lenient_kind(source_arn: Any) -> str | None:

@@ -273,8 +273,9 @@ class MotoFunctions:
                 return None if _is_queue(esm) else stream_mapping_settings(esm)
         return None
 
-    def stream_mappings(self, source_arn: str) -> list[StreamMapping]:
-        return [stream_mapping_settings(esm) for esm in _mappings() if esm.event_source_arn == source_arn]
+    def stream_mappings(self, source_arn: str | None) -> list[StreamMapping]:
+        return [stream_mapping_settings(esm) for esm in _mappings()
+                if (esm.event_source_arn == source_arn if source_arn is not None else not _is_queue(esm))]
 
     def account_concurrency_limit(self) -> int:
         """AWS's default of 1000, or moto's own knob when set."""

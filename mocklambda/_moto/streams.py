@@ -20,6 +20,10 @@ class MotoStreams:
         source = self._source(source_arn)
         return None if source is None else source.shard_ids(source_arn)
 
+    def incarnation(self, source_arn: str) -> object:
+        source = self._source(source_arn)
+        return None if source is None else source.incarnation(source_arn)
+
     def read(self, source_arn: str, shard_id: str, after: str | None, limit: int) -> list[StreamRecord]:
         source = self._source(source_arn)
         return [] if source is None else source.read(source_arn, shard_id, after, limit)

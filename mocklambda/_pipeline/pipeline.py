@@ -66,6 +66,7 @@ class Pipeline:
 
     def start(self) -> None:
         self._started = True
+        self.stream_poller.adopt_existing()
         if self.realtime is not None:
             self.realtime.start()
 

@@ -13,6 +13,7 @@ AWS's record and the lane moves on. The batching rules and the failure policy ar
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +56,10 @@ class _Mapping:
     source_arn: str
     shards: dict[str, _Shard] = field(default_factory=dict)
     scheduled: dict[bool, float] = field(default_factory=dict)  # background? -> due of that next poll
+    started: bool = False  # its starting positions are taken (when it is first enabled: stream spec O8)
+    incarnation: object = None  # which life of the stream its positions are in
+    polling: bool = False  # a poll of it runs now (realtime mode runs timers on many threads)
+    again: bool = False  # another poll came due meanwhile: poll once more when this one ends
     result: str = ""  # the LastProcessingResult last written
     windows: dict[tuple[str, int], OpenWindow] = field(default_factory=dict)  # (shard, lane index): open
 
@@ -97,25 +102,45 @@ class StreamPoller:
         self._sinks = sinks
         self._faults = faults
         self._mappings: dict[str, _Mapping] = {}
+        self._lock = threading.RLock()  # guards the mappings' scheduling; never held while a handler runs
         self._watch = StreamWatch(self._clock, telemetry, source.retention_seconds)
         self.history = self._watch.history  # what the timeline shows of each shard
 
     # -- what moto tells -----------------------------------------------------------------------------
 
     def mapping_changed(self, mapping_uuid: str) -> None:
-        """Created, updated, enabled, disabled or deleted: a new mapping takes its starting
-        position now; a deleted one is forgotten (its batches in flight finish)."""
+        """Created, updated, enabled, disabled or deleted: a mapping takes its starting position
+        when it is first enabled (stream spec O8); a deleted one is forgotten (a batch in flight
+        ends with its invocation: no retry, no on-failure record, S2.8)."""
         mapping = self._directory.stream_mapping(mapping_uuid)
-        if mapping is None:
-            self._mappings.pop(mapping_uuid, None)
-            return
-        state = self._mappings.get(mapping_uuid)
-        if state is None:
-            state = self._mappings[mapping_uuid] = _Mapping(mapping.source_arn)
+        with self._lock:
+            if mapping is None:
+                self._mappings.pop(mapping_uuid, None)
+                return
+            state = self._mappings.get(mapping_uuid)
+            if state is None:
+                state = self._mappings[mapping_uuid] = _Mapping(mapping.source_arn)
+            first_enabled = mapping.enabled and not state.started
+            state.started = state.started or mapping.enabled
+        if first_enabled:  # its starting position: now
+            state.incarnation = self._source.incarnation(mapping.source_arn)
             for shard_id in self._source.shard_ids(mapping.source_arn) or []:
                 state.shards[shard_id] = _Shard(self._starting_position(mapping, shard_id))
         if mapping.enabled:
             self._wake(mapping_uuid)
+
+    def adopt_existing(self) -> None:
+        """Mappings stored before this mock started (under an earlier mock, or moto alone) are
+        polled from now on, from the newest record of each shard: what was put before belongs
+        to whoever ran then (moto invokes inline)."""
+        for mapping in self._directory.stream_mappings(None):
+            with self._lock:
+                if mapping.uuid in self._mappings:
+                    continue
+                state = self._mappings[mapping.uuid] = _Mapping(mapping.source_arn, started=True)
+            state.incarnation = self._source.incarnation(mapping.source_arn)
+            for shard_id in self._source.shard_ids(mapping.source_arn) or []:
+                state.shards[shard_id] = _Shard(self._source.newest(mapping.source_arn, shard_id))
 
     def records_arrived(self, source_arn: str) -> None:
         for mapping in self._directory.stream_mappings(source_arn):
@@ -242,22 +267,43 @@ class StreamPoller:
     def _wake(self, mapping_uuid: str, at: float | None = None, background: bool = False) -> None:
         """Poll the mapping at ``at`` (now), unless a poll of the same kind is due sooner.
         Background polls (endless retries) run only when the clock passes them."""
-        state = self._mappings.get(mapping_uuid)
-        if state is None:
-            return
-        due = self._clock.offset() if at is None else at
-        scheduled = state.scheduled.get(background)
-        if scheduled is not None and scheduled <= due:
-            return
-        state.scheduled[background] = due
+        with self._lock:
+            state = self._mappings.get(mapping_uuid)
+            if state is None:
+                return
+            due = self._clock.offset() if at is None else at
+            scheduled = state.scheduled.get(background)
+            if scheduled is not None and scheduled <= due:
+                return
+            state.scheduled[background] = due
         self._queue.call_at(due, lambda: self._poll(mapping_uuid, due, background),
                             f"poll of stream mapping {mapping_uuid}", background=background)
 
     def _poll(self, mapping_uuid: str, due: float, background: bool = False) -> None:
-        state = self._mappings.get(mapping_uuid)
-        if state is None or state.scheduled.get(background) != due:
-            return  # deleted, or superseded by an earlier poll
-        del state.scheduled[background]
+        """One poll of a mapping at a time: in realtime mode a poll that comes due while another
+        runs (a record put meanwhile) makes that one poll again when it ends, so a shard's batches
+        never overlap or pass each other."""
+        with self._lock:
+            state = self._mappings.get(mapping_uuid)
+            if state is None or state.scheduled.get(background) != due:
+                return  # deleted, or superseded by an earlier poll
+            del state.scheduled[background]
+            if state.polling:
+                state.again = True
+                return
+            state.polling = True
+        try:
+            self._poll_once(mapping_uuid, state)
+        except Exception as error:  # a fault of ours: said aloud; the lanes keep their records
+            warn(f"mocklambda could not poll stream mapping {mapping_uuid}: {type(error).__name__}: {error}")
+        finally:
+            with self._lock:
+                state.polling, again = False, state.again
+                state.again = False
+        if again:
+            self._wake(mapping_uuid)
+
+    def _poll_once(self, mapping_uuid: str, state: _Mapping) -> None:
         mapping = self._directory.stream_mapping(mapping_uuid)
         if mapping is None or not mapping.enabled:
             return
@@ -280,8 +326,17 @@ class StreamPoller:
 
     def _read(self, mapping: StreamMapping, state: _Mapping) -> None:
         """New records of every shard (new shards too) into their lanes."""
-        for shard_id in self._source.shard_ids(mapping.source_arn) or []:
-            if shard_id not in state.shards:  # a shard opened since: read from its start
+        shard_ids = self._source.shard_ids(mapping.source_arn)
+        incarnation = self._source.incarnation(mapping.source_arn)
+        if incarnation != state.incarnation and state.shards:  # the stream is gone (or made again): so are
+            # its records and the positions in them
+            for shard_id, shard in state.shards.items():
+                self._watch.stream_gone(mapping, shard_id, shard.position)
+            state.shards.clear()
+            state.windows.clear()
+        state.incarnation = incarnation
+        for shard_id in shard_ids or []:
+            if shard_id not in state.shards:  # a shard opened since (or a new stream): read from its start
                 state.shards[shard_id] = _Shard(None)
         now = self._clock.offset()
         polled = 0
@@ -360,6 +415,14 @@ class StreamPoller:
             lane.endless_retry = True
             self._watch.held_back(mapping, shard_id, kept.records, "function not found", BACKOFF_CAP)
             return
+        if self._directory.async_config(function, mapping.function_arn).zero_concurrency:
+            # reserved concurrency 0: every invoke is throttled until it changes; the shard waits
+            self._telemetry.count(function, "Throttles", 1, self._clock.now(), invoked_arn=mapping.function_arn)
+            lane.waiting.appendleft(kept)
+            lane.ready_at = now + BACKOFF_CAP
+            lane.endless_retry = True
+            self._watch.held_back(mapping, shard_id, kept.records, "throttled (reserved concurrency 0)", BACKOFF_CAP)
+            return
         fault = self._faults.next(function.name)
         if fault is not None:  # a throttle or a Lambda system error: retried without spending a retry
             if fault == "throttle":
@@ -377,6 +440,8 @@ class StreamPoller:
             result = self._run(function, request, True)
         finally:
             lane.busy = False
+        if self._mappings.get(mapping.uuid) is not state:  # deleted while it ran: nothing follows (S2.8)
+            return
         self._processing_result(mapping, state, "PROBLEM: Function call failed" if result.failed else "OK")
         kept.attempts += 1
         kept.request_id = request.request_id

@@ -50,6 +50,9 @@ class StreamWatch:
         if out:
             self._note(mapping, shard_id, stream_history.filtered_out(out))
 
+    def stream_gone(self, mapping: StreamMapping, shard_id: str, position: str | None) -> None:
+        self._note(mapping, shard_id, stream_history.stream_gone(position))
+
     def expired(self, mapping: StreamMapping, shard_id: str, records: Sequence[StreamRecord]) -> None:
         """The stream dropped them (retention): not counted as dropped by the mapping (AWS)."""
         self._note(mapping, shard_id, stream_history.expired(records))
