@@ -134,3 +134,19 @@ def streams_client(region: str = REGION) -> Any:
     from botocore.config import Config
 
     return boto3.client("dynamodbstreams", region_name=region, config=Config(account_id_endpoint_mode="disabled"))
+
+
+def on_failure_target(sqs: Any, destination: str) -> tuple[str, str]:
+    """An SQS queue to read what a stream mapping gives up, and the on-failure destination to
+    name: the queue itself, an SNS topic the queue subscribes to, or an S3 bucket
+    (``on-failure-bucket``) -- as the upstream recordings set them up."""
+    url, queue_arn = make_queue(sqs, "on-failure")
+    if destination == "sns":
+        sns = boto3.client("sns", region_name=REGION)
+        topic = sns.create_topic(Name="on-failure-topic")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        return url, topic
+    if destination == "s3":
+        boto3.client("s3", region_name=REGION).create_bucket(Bucket="on-failure-bucket")
+        return url, "arn:aws:s3:::on-failure-bucket"
+    return url, queue_arn

@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.helpers import make_queue
+from tests.helpers import make_queue, on_failure_target
 from tests.test_golden_snapshots import assert_shape, recorded
 from tests.test_kinesis_golden import received, with_response
 
@@ -104,16 +104,8 @@ def test_on_failure_destinations_receive_awss_record(lambda_mock, lambda_client,
     expected = recording(test)
     arn = stream_of_new_table(dynamodb)
     create_function("failing", UNHANDLED_ERROR, Runtime="python3.12")
-    url, queue_arn = make_queue(sqs, "on-failure")
-    target = queue_arn
-    if destination == "sns":
-        sns = boto3.client("sns", region_name="us-east-1")
-        target = sns.create_topic(Name="on-failure-topic")["TopicArn"]
-        sns.subscribe(TopicArn=target, Protocol="sqs", Endpoint=queue_arn)
-    elif destination == "s3":
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="on-failure-bucket")
-        target = "arn:aws:s3:::on-failure-bucket"
+    url, target = on_failure_target(sqs, destination)
+    s3 = boto3.client("s3", region_name="us-east-1")
     response = lambda_client.create_event_source_mapping(
         FunctionName="failing", BatchSize=1, StartingPosition="TRIM_HORIZON", EventSourceArn=arn,
         MaximumBatchingWindowInSeconds=1, MaximumRetryAttempts=1,

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.helpers import make_queue
+from tests.helpers import make_queue, on_failure_target
 from tests.test_golden_snapshots import as_recorded, assert_shape, recorded, without_system_attributes
 
 KINESIS = "event-source-mappings/test_lambda_integration_kinesis.snapshot.json"
@@ -114,16 +114,8 @@ def test_on_failure_destinations_receive_awss_record(lambda_mock, lambda_client,
     expected = recording(test)
     arn = stream(kinesis)
     create_function("integration", RAISES_ON_REQUEST)
-    url, queue_arn = make_queue(sqs, "on-failure")
-    target = queue_arn
-    if destination == "sns":
-        sns = boto3.client("sns", region_name="us-east-1")
-        target = sns.create_topic(Name="on-failure-topic")["TopicArn"]
-        sns.subscribe(TopicArn=target, Protocol="sqs", Endpoint=queue_arn)
-    elif destination == "s3":
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="on-failure-bucket")
-        target = "arn:aws:s3:::on-failure-bucket"
+    url, target = on_failure_target(sqs, destination)
+    s3 = boto3.client("s3", region_name="us-east-1")
     response = lambda_client.create_event_source_mapping(
         FunctionName="integration", BatchSize=1, StartingPosition="TRIM_HORIZON", EventSourceArn=arn,
         MaximumBatchingWindowInSeconds=1, MaximumRetryAttempts=1,

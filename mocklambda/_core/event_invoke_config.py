@@ -5,7 +5,6 @@ Pure: the moto adapter stores one ``EventInvokeConfigStore`` per Lambda backend 
 
 from __future__ import annotations
 
-import base64
 import re
 import time
 from collections.abc import Callable
@@ -13,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .._model import Arn
-from . import aws_errors
+from . import aws_errors, paging
 from .retry_policy import DEFAULT_MAX_EVENT_AGE, DEFAULT_MAX_RETRY_ATTEMPTS, RetrySettings
 
 MAX_RETRIES = (0, 2)
@@ -196,15 +195,10 @@ class EventInvokeConfigStore:
                 f"{MAX_ITEMS[1] if max_items > MAX_ITEMS[1] else MAX_ITEMS[0]}",
             )
         configs = [config for (fn, _), config in self._configs.items() if fn == name]
-        start = 0
-        if marker:
-            try:
-                start = int(base64.urlsafe_b64decode(marker.encode()).decode())
-            except ValueError:
-                raise aws_errors.invalid_parameter("Invalid marker") from None
+        start = paging.start_of(marker)
         size = max_items or DEFAULT_PAGE_SIZE
         page = configs[start:start + size]
         result: dict[str, Any] = {"FunctionEventInvokeConfigs": [config.to_json() for config in page]}
         if start + size < len(configs):
-            result["NextMarker"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+            result["NextMarker"] = paging.marker_for(start + size)
         return result

@@ -11,14 +11,13 @@ the requests (ranges, enums), and AWS's answers quoted where no recording has th
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from .._model import Arn
-from . import aws_errors, request_body
+from . import aws_errors, paging, request_body
 from .cloudformation import integer, type_name
 from .event_invoke_config import DESTINATION_PATTERN_TEXT
 
@@ -362,14 +361,9 @@ def page(answers: list[dict[str, Any]], marker: str | None, max_items: int | Non
         raise aws_errors.validation("maxItems", str(max_items), "Member must have value "
                                     + ("less than or equal to 10000" if max_items > 10000
                                        else "greater than or equal to 1"))
-    start = 0
-    if marker:
-        try:
-            start = int(base64.urlsafe_b64decode(marker.encode()).decode())
-        except ValueError:
-            raise aws_errors.invalid_parameter("Invalid marker") from None
+    start = paging.start_of(marker)
     size = min(max_items or MAX_PAGE, MAX_PAGE)
     result: dict[str, Any] = {"EventSourceMappings": answers[start:start + size]}
     if start + size < len(answers):
-        result["NextMarker"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+        result["NextMarker"] = paging.marker_for(start + size)
     return result
