@@ -63,6 +63,7 @@ _ON_FAILURE_SERVICES = {"sqs", "sns", "s3"}
 _ECHOED = ("FilterCriteria", "KMSKeyArn", "ScalingConfig", "ProvisionedPollerConfig", "MetricsConfig")
 _STREAM_SETTINGS = ("StartingPosition", "StartingPositionTimestamp", *STREAM_DEFAULTS)
 _SQS_SETTINGS = tuple(SQS_DEFAULTS)
+_CREATE_ONLY = ("StartingPosition", "StartingPositionTimestamp")
 
 # The request members whose JSON type is checked before anything else (request_body's shapes).
 _DESTINATION: request_body.Shape = {"Destination": "String"}
@@ -281,18 +282,21 @@ def _check_queue(body: Mapping[str, Any], current: Mapping[str, Any] | None, fif
 def new_settings(body: Mapping[str, Any], kind: str) -> dict[str, Any]:
     """A new mapping's settings: the request's, AWS's defaults for the rest."""
     settings = dict(STREAM_DEFAULTS if kind in STREAMS else SQS_DEFAULTS)
-    settings.update(changed_settings(body, kind))
+    settings.update(changed_settings(body, kind, creating=True))
     if settings.get("StartingPosition") != "AT_TIMESTAMP":
         settings.pop("StartingPositionTimestamp", None)  # meaningless without AT_TIMESTAMP: not kept
     return {name: value for name, value in settings.items() if value is not None}
 
 
-def changed_settings(body: Mapping[str, Any], kind: str) -> dict[str, Any]:
+def changed_settings(body: Mapping[str, Any], kind: str, creating: bool = False) -> dict[str, Any]:
     """The settings a (checked) request sets; ``DestinationConfig`` always in its answered form,
     an empty ``Destination`` removing the destination; ``FilterCriteria`` without filters is
     None, no criteria (recorded: response-with-empty-filters answers none)."""
     names = (_STREAM_SETTINGS if kind in STREAMS else _SQS_SETTINGS) + _ECHOED
-    settings = {name: body[name] for name in names if body.get(name) is not None}
+    # Update has no StartingPosition(Timestamp) member: AWS's JSON front end ignores what a raw
+    # request sends there, so it is neither kept nor answered
+    settings = {name: body[name] for name in names
+                if body.get(name) is not None and (creating or name not in _CREATE_ONLY)}
     if "FilterCriteria" in settings and not (settings["FilterCriteria"] or {}).get("Filters"):
         settings["FilterCriteria"] = None
     if "DestinationConfig" in settings:

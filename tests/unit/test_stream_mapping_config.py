@@ -117,6 +117,9 @@ def test_problems_are_listed_in_the_models_member_order() -> None:
 
 def test_update_takes_no_starting_position() -> None:
     config.check_model({"StartingPosition": "NOW"}, creating=False)  # not a member of UpdateEventSourceMapping
+    changed = config.changed_settings({"StartingPosition": "LATEST", "StartingPositionTimestamp": 1.0,
+                                       "BatchSize": 5}, config.KINESIS)
+    assert changed == {"BatchSize": 5}  # ignored, as AWS's JSON front end ignores members a request may not have
 
 
 @pytest.mark.parametrize("body, kind, message", [
