@@ -402,7 +402,8 @@ def test_a_handler_with_a_nul_byte_is_refused_at_create_function(lambda_mock, la
 
 
 @pytest.mark.parametrize("kind", list(UNEXTRACTABLE))
-def test_a_package_made_before_the_checks_fails_its_init_and_leaves_nothing(lambda_client, role_arn, kind):
+def test_a_package_made_before_the_checks_fails_its_init_and_leaves_nothing(lambda_client, role_arn, kind,
+                                                                            tmp_path, monkeypatch):
     """A function created while moto alone was mocking (no checks then) is an init error retried
     twice, naming no host path, and nothing extracted stays on disk."""
     import glob
@@ -411,6 +412,8 @@ def test_a_package_made_before_the_checks_fails_its_init_and_leaves_nothing(lamb
     import moto
 
     from mocklambda import mock_lambda
+    # a temporary directory of this test's own: another xdist worker's extractions are not ours
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     pattern = tempfile.gettempdir() + "/mocklambda-*"
     before = set(glob.glob(pattern))
     with moto.mock_aws():

@@ -7,7 +7,6 @@ import contextvars
 import importlib
 import re
 import sysconfig
-import tempfile
 import traceback
 import uuid
 from collections.abc import Callable
@@ -44,7 +43,8 @@ _HOST_STDLIB = sysconfig.get_paths()["stdlib"]
 _OURS = str(Path(__file__).resolve().parents[1])  # mocklambda's own frames never show
 
 
-_EXTRACTED = re.compile(re.escape(tempfile.gettempdir()) + r"/mocklambda-[^/\s'\"]+/(task|opt)")
+# wherever the temporary directory is (TMPDIR may change after import): the path up to the unpacked root
+_EXTRACTED = re.compile(r"[^\s'\"]*/mocklambda-[^/\s'\"]+/(task|opt)")
 
 
 def _without_host_paths(text: str) -> str:
