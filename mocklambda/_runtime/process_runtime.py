@@ -102,6 +102,40 @@ class _Output:
         self._thread.join(KILL_GRACE_SECONDS)
 
 
+class _Run:
+    """One invocation's progress: the init phase (on a cold start), then the handler's, each with
+    its limit (Lambda's 10 s for the init, the function's timeout from when the runtime takes the
+    event), and the log events of each."""
+
+    def __init__(self, sink: LogSink, cold: bool, timeout: float) -> None:
+        self.sink = sink
+        self.cold = cold
+        self.timeout = timeout
+        self.started = time.monotonic()
+        self.init_events: list[str] = []
+        self.init_ms: float | None = None
+        self.taken_at = None if cold else self.started
+        self.deadline = self.started + (INIT_TIMEOUT_SECONDS if cold else timeout)
+
+    def end_init(self) -> None:
+        """What the process wrote so far was its init phase's output (logged before START)."""
+        if self.cold and self.init_ms is None:
+            self.sink.end_line()
+            self.init_events, self.sink.events[:] = list(self.sink.events), []
+            self.init_ms = (time.monotonic() - self.started) * 1000
+
+    def taken(self) -> None:
+        """The runtime took the event (``/next``): the handler's timeout runs from now."""
+        self.end_init()
+        if self.taken_at is None:
+            self.taken_at = time.monotonic()
+            self.deadline = self.taken_at + self.timeout
+
+    def overran_init(self) -> None:
+        self.taken_at = self.deadline
+        self.deadline += self.timeout
+
+
 class ProcessEnvironment:
     """One execution environment: the extracted package, a Runtime API server, a bootstrap process."""
 
@@ -120,67 +154,52 @@ class ProcessEnvironment:
     def invoke(self, request: InvocationRequest) -> ExecutionResult:
         function = self.function
         cold = self.process is None
-        started = time.monotonic()
         if cold:
             problem = self._start(request.request_id)
             if problem is not None:
                 self.alive = False
-                return self._result(request, problem, LogSink(), [], started, started, None, cold)
+                return self._result(request, _Run(LogSink(), cold, function.timeout), problem)
         assert self._output is not None
-        sink = self._output.begin()
+        run = _Run(self._output.begin(), cold, function.timeout)
         self.api.submit(Invocation(
             request.request_id, request.payload or b"{}", request.invoked_arn, function.timeout, trace_id(),
             json.dumps(request.client_context) if request.client_context is not None else None))
-        init_events: list[str] = []
-        init_ms: float | None = None
-        taken_at = None if cold else started
-        deadline = started + (INIT_TIMEOUT_SECONDS if cold else function.timeout)
         while True:
             try:
-                kind, value = self.api.events.get(timeout=max(deadline - time.monotonic(), 0))
+                kind, value = self.api.events.get(timeout=max(run.deadline - time.monotonic(), 0))
             except queue.Empty:
-                if taken_at is None:  # the init phase ran past its limit: the timeout counts from there
-                    taken_at, deadline = deadline, deadline + function.timeout
+                if run.taken_at is None:  # the init phase ran past its limit: the timeout counts from there
+                    run.overran_init()
                     continue
-                return self._timed_out(request, sink, init_events, started, taken_at, init_ms, cold)
-            if kind == "next":
-                if cold and init_ms is None:
-                    self._output.settle()
-                    sink.end_line()
-                    init_events, sink.events[:] = list(sink.events), []
-                    init_ms = (time.monotonic() - started) * 1000
-                if taken_at is None:
-                    taken_at, deadline = time.monotonic(), time.monotonic() + function.timeout
-                continue
+                return self._timed_out(request, run)
             self._output.settle()
-            error: Reply | dict[str, Any] | None
+            if kind == "next":
+                run.taken()
+                continue
+            run.end_init()  # when it ended in the init phase, all it wrote is the init's output
             if isinstance(value, Reply):
-                error = self._error_of(value)
-            else:  # the process exited
-                self.alive = False
-                error = runtime_exited(request.request_id, exit_reason(int(value)))  # type: ignore[call-overload]
-            payload = value.body if error is None and isinstance(value, Reply) else b""
-            return self._result(request, error, sink, init_events, started, taken_at or started, init_ms, cold,
-                                payload)
+                return self._result(request, run, *self._outcome(value))
+            self.alive = False  # the process exited
+            return self._result(request, run, runtime_exited(request.request_id, exit_reason(int(value))))  # type: ignore[call-overload]
 
-    def _error_of(self, reply: Reply) -> Reply | dict[str, Any] | None:
+    def _outcome(self, reply: Reply) -> tuple[Reply | dict[str, Any] | None, bytes]:
+        """The error (None for a response) and the result's payload."""
         if reply.kind == "response":
-            return None
+            return None, reply.body
         if reply.kind == "too_large":
-            return response_too_large()
+            return response_too_large(), b""
         if reply.kind == "init_error":
             self.alive = False  # Lambda resets the environment: the next invocation starts cold
-        return reply
+        return reply, b""
 
-    def _timed_out(self, request: InvocationRequest, sink: LogSink, init_events: list[str], started: float,
-                   taken_at: float, init_ms: float | None, cold: bool) -> ExecutionResult:
+    def _timed_out(self, request: InvocationRequest, run: _Run) -> ExecutionResult:
         self.alive = False
         self.kill()
         assert self._output is not None
         self._output.settle()
         error, event = timed_out(request.request_id, self.function.timeout)
-        sink.record(event)
-        return self._result(request, error, sink, init_events, started, taken_at, init_ms, cold)
+        run.sink.record(event)
+        return self._result(request, run, error)
 
     def _start(self, request_id: str) -> dict[str, Any] | None:
         """Start the bootstrap; AWS's ``Runtime.InvalidEntrypoint`` when it cannot be."""
@@ -232,17 +251,16 @@ class ProcessEnvironment:
         env["LAMBDA_RUNTIME_DIR"] = str(runtime_dir)
         return env
 
-    def _result(self, request: InvocationRequest, error: Reply | dict[str, Any] | None, sink: LogSink,
-                init_events: list[str], started: float, taken_at: float, init_ms: float | None,
-                cold: bool, payload: bytes = b"") -> ExecutionResult:
+    def _result(self, request: InvocationRequest, run: _Run, error: Reply | dict[str, Any] | None,
+                payload: bytes = b"") -> ExecutionResult:
         function = self.function
-        duration_ms = max((time.monotonic() - taken_at) * 1000, 0.01)
+        duration_ms = max((time.monotonic() - (run.taken_at or run.started)) * 1000, 0.01)
         if self._output is not None:
             self._output.end()
         pid = self.process.pid if self.process is not None else None
-        log = LogFrame(request.request_id, function.version, sink.take(), duration_ms, function.memory_size,
-                       _peak_mb(pid, function.memory_size), (init_ms or duration_ms) if cold else None,
-                       init_events, init_start_line(function) if cold else None)
+        log = LogFrame(request.request_id, function.version, run.sink.take(), duration_ms, function.memory_size,
+                       _peak_mb(pid, function.memory_size), (run.init_ms or 0.0) if run.cold else None,
+                       run.init_events, init_start_line(function) if run.cold else None)
         if error is None:
             return ExecutionResult(payload, None, None, log, self.log_stream)
         if isinstance(error, Reply):
