@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import re
+import threading
 import time
 from typing import Any
 
@@ -287,3 +288,17 @@ def test_a_bound_callable_still_takes_precedence(lambda_mock, lambda_client, cre
     create_custom("bound")
     lambda_mock.handler("bound", return_value={"from": "callable"})
     assert invoke_json(lambda_client, "bound", {}) == {"from": "callable"}
+
+
+def test_invocations_at_the_same_time_get_environments_of_their_own(lambda_mock, lambda_client, create_custom):
+    create_custom("parallel", Timeout=10)
+    invoke_json(lambda_client, "parallel", {})  # one warm environment
+    results: list = []
+    threads = [threading.Thread(target=lambda: results.append(invoke_json(lambda_client, "parallel", {"sleep": 0.5})))
+               for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert len(results) == 2 and results[0]["pid"] != results[1]["pid"]  # two environments, as on Lambda
+    assert sorted(r["count"] for r in results) == [1, 2]  # the warm one served one of them
