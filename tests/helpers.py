@@ -11,8 +11,10 @@ names here (``FAILS`` vs ``FAILS_WITH_VALUE_ERROR``), never two bodies under one
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,6 +51,57 @@ FAILS_WITH_VALUE_ERROR = "def handler(event, context):\n    raise ValueError('no
 
 FAILS_NAMING_EVENT_SIZE = "def handler(event, context):\n    raise RuntimeError('cannot handle ' + str(len(event)))\n"
 """``RuntimeError: cannot handle <len(event)>``."""
+
+
+# --- custom runtimes (provided.al2023): a bootstrap that speaks the Runtime API -------------------------------
+
+RUNTIME_LOOP = """#!/usr/bin/env python3
+import json, os, sys, urllib.error, urllib.request
+API = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime"
+COUNT = 0
+
+def post(path, body, headers=None):
+    request = urllib.request.Request(API + path, data=body, headers=headers or {{}}, method="POST")
+    try:
+        with urllib.request.urlopen(request) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+{handler}
+
+while True:
+    with urllib.request.urlopen(API + "/invocation/next") as answer:
+        request_id = answer.headers["Lambda-Runtime-Aws-Request-Id"]
+        headers = dict(answer.headers.items())
+        event = json.loads(answer.read() or b"{{}}")
+    COUNT += 1
+    try:
+        result = handle(event, headers)
+    except Exception as exc:
+        body = {{"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": []}}
+        post("/invocation/" + request_id + "/error", json.dumps(body).encode(),
+             {{"Lambda-Runtime-Function-Error-Type": "Function." + type(exc).__name__}})
+    else:
+        post("/invocation/" + request_id + "/response", json.dumps(result).encode())
+"""
+"""A custom runtime in Python (urllib only): ``handle(event, headers)`` (put in with
+``RUNTIME_LOOP.format(handler=...)``) answers each invocation; an exception it raises is posted to
+``/error`` as ``{"errorMessage", "errorType", "stackTrace"}``. ``COUNT``: invocations this process served."""
+
+
+def bootstrap_zip(bootstrap: str, *, executable: bool = True, files: dict[str, str] | None = None) -> bytes:
+    """A deployment package whose ``bootstrap`` has the executable bit set in the zip's Unix mode
+    (or not), as ``zip`` keeps it from the file system, plus any other ``files``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        info = zipfile.ZipInfo("bootstrap")
+        info.create_system = 3  # Unix: the mode below is meaningful
+        info.external_attr = (0o100755 if executable else 0o100644) << 16
+        archive.writestr(info, bootstrap)
+        for name, text in (files or {}).items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
 
 
 # --- boto3 helpers ---------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .._model import FunctionSnapshot
-from .environment import trace_id
+from .environment import reserved_variables, trace_id
 from .sandbox import CodeBundle, ModuleSpace
 
 Handler = Callable[[Any, Any], Any]
@@ -101,25 +101,8 @@ class Container:
         return env
 
     def _base_environment(self) -> dict[str, str]:
-        function = self.function
-        env = {str(k): str(v) for k, v in function.environment.items()}
-        env.update(
-            {
-                "_HANDLER": function.handler or "",
-                "AWS_REGION": function.region,
-                "AWS_DEFAULT_REGION": function.region,
-                "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime or 'python'}",
-                "AWS_LAMBDA_FUNCTION_NAME": function.name,
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
-                "AWS_LAMBDA_FUNCTION_VERSION": function.version,
-                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-                "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group,
-                "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
-            }
-        )
-        if self.bundle is not None:
-            env["LAMBDA_TASK_ROOT"] = str(self.bundle.task_dir)
-        return env
+        task_root = str(self.bundle.task_dir) if self.bundle is not None else None
+        return reserved_variables(self.function, self.log_stream, task_root)
 
     def stack(self, tb: Any, skip: int = 0) -> list[str]:
         """``stackTrace`` as the runtime formats it: (file, line, name, code) tuples, so no

@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from .._model import FunctionSnapshot
+
 
 @contextmanager
 def lambda_environment(values: Mapping[str, str]) -> Iterator[None]:
@@ -35,6 +37,31 @@ def lambda_environment(values: Mapping[str, str]) -> Iterator[None]:
             for key, value in before.items():
                 if data.get(key) != value:
                     environ[decode(key)] = environ.decodevalue(value)
+
+
+def reserved_variables(function: FunctionSnapshot, log_stream: str, task_root: str | None) -> dict[str, str]:
+    """The function's own variables and those Lambda sets for every runtime (spec 9.2).
+    ``AWS_EXECUTION_ENV`` is not set for the OS-only runtimes (``provided.*``), as AWS documents."""
+    env = {str(k): str(v) for k, v in function.environment.items()}
+    env.update(
+        {
+            "_HANDLER": function.handler or "",
+            "AWS_REGION": function.region,
+            "AWS_DEFAULT_REGION": function.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime or 'python'}",
+            "AWS_LAMBDA_FUNCTION_NAME": function.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
+            "AWS_LAMBDA_FUNCTION_VERSION": function.version,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+        }
+    )
+    if (function.runtime or "").startswith("provided"):
+        del env["AWS_EXECUTION_ENV"]
+    if task_root is not None:
+        env["LAMBDA_TASK_ROOT"] = task_root
+    return env
 
 
 @contextmanager

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import hashlib
 import json
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import datetime, timezone
 from typing import Any
 
 from .._model import ExecutionResult, FunctionSnapshot, InvocationRequest, LogFrame
@@ -26,6 +24,15 @@ from .container import Container, Handler, InitError, runtime_error
 from .context import ClientContext, LambdaContext
 from .environment import lambda_environment, set_python_environment_variable, trace_id, working_directory
 from .interrupts import ctrl_c_pending
+from .platform_reports import (
+    RESPONSE_LIMIT,
+    exit_reason,
+    init_start_line,
+    response_too_large,
+    runtime_exited,
+    timed_out,
+)
+from .process_runtime import ProcessEnvironments, runs_as_process
 from .process_state import LoggingChanges
 from .sandbox import CodeBundle
 from .threads import become_handler_thread, exclusive, in_handler, leave_handler_thread, stop_handler_threads
@@ -39,8 +46,6 @@ except ImportError:  # pragma: no cover
 
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit for the init phase of on-demand functions
 STOP_GRACE_SECONDS = 1.0  # how long stop() waits for a timed-out handler to notice
-RUNTIME_VERSION_NUMBER = 1  # INIT_START's "python:3.12.v1": ours, AWS's numbers are not public
-RESPONSE_LIMIT = 6_291_556  # a result's size limit, in bytes, as AWS's own message states it (spec 1.14)
 
 
 class _Outcome:
@@ -74,10 +79,13 @@ class Runtime:
         self._local = threading.local()
         self._watchdog = Watchdog()
         self._logging_changes = LoggingChanges(CAPTURE_HANDLER)
+        self._processes = ProcessEnvironments()
 
     def close(self) -> None:
-        """Wait briefly for handlers that timed out, then delete every extracted package."""
+        """Wait briefly for handlers that timed out, then delete every extracted package; stop
+        every runtime process."""
         self._watchdog.close()
+        self._processes.close()
         for thread in self._timed_out:
             thread.join(STOP_GRACE_SECONDS)
             if thread.is_alive():
@@ -145,6 +153,8 @@ class Runtime:
         """Run one invocation. ``inline``: an attempt of a queued event, which may run on this
         thread inside an ``inline_batch`` (a warm one does)."""
         if bound is None and not function.is_python:
+            if runs_as_process(function):
+                return self._processes.execute(function, request)
             return self._unsupported(function, request)
         container = self._container(function, bound)
         batch = getattr(self._local, "batch", None)
@@ -223,12 +233,8 @@ class Runtime:
     @staticmethod
     def _timed_out_error(outcome: _Outcome, function: FunctionSnapshot, request_id: str) -> None:
         outcome.discard_container = True
-        outcome.error = {
-            "errorType": "Sandbox.Timedout",
-            "errorMessage": f"RequestId: {request_id} Error: Task timed out after {function.timeout:.2f} seconds",
-        }
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-        outcome.runtime_events.append(f"{stamp} {request_id} Task timed out after {function.timeout:.2f} seconds\n")
+        outcome.error, event = timed_out(request_id, function.timeout)
+        outcome.runtime_events.append(event)
 
     def _result(self, container: Container, function: FunctionSnapshot, request: InvocationRequest, outcome: _Outcome,
                 started: float, cold: bool) -> ExecutionResult:
@@ -273,8 +279,7 @@ class Runtime:
             if watchdog is not None and isinstance(exc, KeyboardInterrupt) and ctrl_c_pending():
                 raise  # Ctrl-C on the test's own thread: it stops the test run
             outcome.payload = b""
-            outcome.error = {"errorType": "Runtime.ExitError",
-                             "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status 1"}
+            outcome.error = runtime_exited(request_id, exit_reason(1))
             outcome.discard_container = True
             return False
 
@@ -330,11 +335,7 @@ class Runtime:
                                               container.stack(exc.__traceback__), function.runtime)
             if len(outcome.payload) > RESPONSE_LIMIT:  # test_lambda_too_large_response
                 outcome.payload = b""
-                outcome.error = {
-                    "errorMessage": "Response payload size exceeded maximum allowed payload size "
-                                    f"({RESPONSE_LIMIT} bytes).",
-                    "errorType": "Function.ResponseSizeTooLarge",
-                }
+                outcome.error = response_too_large()
         except Interrupted:  # it landed outside the handler's own code (or at once, on a handler thread)
             if deadline is not None:
                 watchdog.finish(deadline)  # type: ignore[union-attr]
@@ -351,13 +352,8 @@ class Runtime:
         if isinstance(exc, Interrupted):
             return True
         if isinstance(exc, SystemExit):
-            reason = (
-                "Runtime exited without providing a reason"
-                if exc.code in (None, 0)
-                else f"Runtime exited with error: exit status {exc.code if isinstance(exc.code, int) else 1}"
-            )
-            outcome.error = {"errorType": "Runtime.ExitError",
-                             "errorMessage": f"RequestId: {request_id} Error: {reason}"}
+            code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
+            outcome.error = runtime_exited(request_id, exit_reason(code & 0xFF))  # the process's exit status
             outcome.discard_container = True
             return False
         stack = container.stack(exc.__traceback__, skip=1)
@@ -376,7 +372,8 @@ class Runtime:
         zip_package = function.package_type == "Zip"
         what = f"runtime {function.runtime}" if zip_package else f"package type {function.package_type}"
         message = (
-            f"mocklambda runs python3.x zip functions in-process; '{function.name}' has {what}. "
+            f"mocklambda runs python3.x zip functions in-process and provided.al2023 / provided.al2 zip "
+            f"functions as processes; '{function.name}' has {what}. "
             f"Bind a Python callable in the test: lam.handler('{function.name}', fn)"
         )
         if function.name not in self._warned:
@@ -411,15 +408,6 @@ def _error_log(error: dict[str, Any]) -> str:
 
 
 _NBSP = "\u00a0"
-
-
-def init_start_line(function: FunctionSnapshot) -> str:
-    """INIT_START, as Lambda logs it before a cold start's init phase."""
-    runtime = function.runtime or "python3"
-    version = f"{runtime[:6]}:{runtime[6:]}.v{RUNTIME_VERSION_NUMBER}"
-    digest = hashlib.sha256(version.encode()).hexdigest()
-    return (f"INIT_START Runtime Version: {version}\tRuntime Version ARN: "
-            f"arn:aws:lambda:{function.region}::runtime:{digest}\n")
 
 
 _peak_rss = (0.0, 1)  # (when it was read, MB): the process's peak, read at most every 50 ms

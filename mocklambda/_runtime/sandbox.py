@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import os
 import re
 import shutil
 import sys
@@ -46,7 +47,10 @@ def _extract(zip_bytes: bytes, dest: Path) -> None:
             target = (dest / member.filename).resolve()
             if root != target and root not in target.parents:
                 continue
-            archive.extract(member, dest)
+            extracted = archive.extract(member, dest)
+            executable = (member.external_attr >> 16) & 0o111  # the zip's Unix mode: Lambda keeps it
+            if executable and not member.is_dir():
+                os.chmod(extracted, os.stat(extracted).st_mode | executable)
 
 
 def _top_level_names(directory: Path) -> set[str]:

@@ -1,0 +1,368 @@
+"""Execution environments that run as processes: the OS-only runtimes (``provided.al2023``,
+``provided.al2``), whose zip ships a ``bootstrap`` that serves invocations through the Runtime API.
+
+One environment is one ``bootstrap`` process with its own Runtime API server, started on its first
+invocation (a cold start) and kept warm between invocations, as on Lambda. A timeout kills it, and
+so does an init error; a process that exits is reported as ``Runtime.ExitError``. Either way the
+next invocation starts a new one. Each invocation waits for the process in real time: it is another
+process, and the mock's clock does not move meanwhile.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import json
+import os
+import queue
+import select
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .._model import ExecutionResult, FunctionSnapshot, InvocationRequest, LogFrame
+from .capture import LogSink
+from .environment import reserved_variables, trace_id
+from .platform_reports import exit_reason, init_start_line, response_too_large, runtime_exited, timed_out
+from .runtime_api import Invocation, Reply, RuntimeApi
+from .sandbox import CodeBundle
+
+PROCESS_RUNTIMES = frozenset({"provided.al2023", "provided.al2"})
+INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit for the init phase of on-demand functions
+KILL_GRACE_SECONDS = 2.0
+# what a process gets for credentials: never the test's own (item 5 of issue 15 points it at the mock)
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_ACCESS_KEY": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                    "AWS_SECRET_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+
+
+def runs_as_process(function: FunctionSnapshot) -> bool:
+    return function.package_type == "Zip" and function.runtime in PROCESS_RUNTIMES
+
+
+class _Output:
+    """The process's stdout and stderr (one pipe, as Lambda merges them), line by line into the
+    current invocation's ``LogSink``. A reader thread follows the pipe; ``settle`` reads what is
+    left, under the same lock, so that what the process wrote before it answered is all in."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        os.set_blocking(fd, False)
+        self._lock = threading.Lock()
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._eof = False
+        self.sink = LogSink()
+        self._thread = threading.Thread(target=self._follow, name="mocklambda-runtime-output", daemon=True)
+        self._thread.start()
+
+    def begin(self) -> LogSink:
+        """A new invocation's sink; what the process wrote since the last one ended comes first in it."""
+        with self._lock:
+            self._read_available()
+            return self.sink
+
+    def settle(self) -> None:
+        with self._lock:
+            self._read_available()
+
+    def end(self) -> None:
+        """The invocation is over: what the process writes from now on waits for the next one."""
+        with self._lock:
+            self._read_available()
+            self.sink = LogSink()
+
+    def _follow(self) -> None:
+        while not self._eof:
+            try:
+                select.select([self._fd], [], [])
+            except (OSError, ValueError):  # closed under us
+                return
+            with self._lock:
+                self._read_available()
+
+    def _read_available(self) -> None:
+        while not self._eof:
+            try:
+                data = os.read(self._fd, 65536)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._eof = True
+                self.sink.write(self._decoder.decode(b"", final=True))
+                return
+            self.sink.write(self._decoder.decode(data))
+
+    def join(self) -> None:
+        self._thread.join(KILL_GRACE_SECONDS)
+
+
+class _Run:
+    """One invocation's progress: the init phase (on a cold start), then the handler's, each with
+    its limit (Lambda's 10 s for the init, the function's timeout from when the runtime takes the
+    event), and the log events of each."""
+
+    def __init__(self, sink: LogSink, cold: bool, timeout: float) -> None:
+        self.sink = sink
+        self.cold = cold
+        self.timeout = timeout
+        self.started = time.monotonic()
+        self.init_events: list[str] = []
+        self.init_ms: float | None = None
+        self.taken_at = None if cold else self.started
+        self.deadline = self.started + (INIT_TIMEOUT_SECONDS if cold else timeout)
+
+    def end_init(self) -> None:
+        """What the process wrote so far was its init phase's output (logged before START)."""
+        if self.cold and self.init_ms is None:
+            self.sink.end_line()
+            self.init_events, self.sink.events[:] = list(self.sink.events), []
+            self.init_ms = (time.monotonic() - self.started) * 1000
+
+    def taken(self) -> None:
+        """The runtime took the event (``/next``): the handler's timeout runs from now."""
+        self.end_init()
+        if self.taken_at is None:
+            self.taken_at = time.monotonic()
+            self.deadline = self.taken_at + self.timeout
+
+    def overran_init(self) -> None:
+        self.taken_at = self.deadline
+        self.deadline += self.timeout
+
+
+class ProcessEnvironment:
+    """One execution environment: the extracted package, a Runtime API server, a bootstrap process."""
+
+    def __init__(self, function: FunctionSnapshot) -> None:
+        self.function = function
+        now = datetime.now(timezone.utc)
+        self.log_stream = f"{now:%Y/%m/%d}/[{function.version}]{uuid.uuid4().hex}"
+        self.bundle: CodeBundle | None = None
+        with contextlib.suppress(Exception):  # nothing unpacked: no bootstrap is found, as on Lambda
+            self.bundle = CodeBundle(function.code_zip, list(function.layer_zips), function.runtime)
+        self.api = RuntimeApi()
+        self.process: subprocess.Popen[bytes] | None = None
+        self._output: _Output | None = None
+        self.alive = True  # False once it must not serve another invocation
+
+    def invoke(self, request: InvocationRequest) -> ExecutionResult:
+        function = self.function
+        cold = self.process is None
+        if cold:
+            problem = self._start(request.request_id)
+            if problem is not None:
+                self.alive = False
+                return self._result(request, _Run(LogSink(), cold, function.timeout), problem)
+        assert self._output is not None
+        run = _Run(self._output.begin(), cold, function.timeout)
+        self.api.submit(Invocation(
+            request.request_id, request.payload or b"{}", request.invoked_arn, function.timeout, trace_id(),
+            json.dumps(request.client_context) if request.client_context is not None else None))
+        while True:
+            try:
+                kind, value = self.api.events.get(timeout=max(run.deadline - time.monotonic(), 0))
+            except queue.Empty:
+                if run.taken_at is None:  # the init phase ran past its limit: the timeout counts from there
+                    run.overran_init()
+                    continue
+                return self._timed_out(request, run)
+            self._output.settle()
+            if kind == "next":
+                run.taken()
+                continue
+            run.end_init()  # when it ended in the init phase, all it wrote is the init's output
+            if isinstance(value, Reply):
+                return self._result(request, run, *self._outcome(value))
+            self.alive = False  # the process exited
+            return self._result(request, run, runtime_exited(request.request_id, exit_reason(int(value))))  # type: ignore[call-overload]
+
+    def _outcome(self, reply: Reply) -> tuple[Reply | dict[str, Any] | None, bytes]:
+        """The error (None for a response) and the result's payload."""
+        if reply.kind == "response":
+            return None, reply.body
+        if reply.kind == "too_large":
+            return response_too_large(), b""
+        if reply.kind == "init_error":
+            self.alive = False  # Lambda resets the environment: the next invocation starts cold
+        return reply, b""
+
+    def _timed_out(self, request: InvocationRequest, run: _Run) -> ExecutionResult:
+        self.alive = False
+        self.kill()
+        assert self._output is not None
+        self._output.settle()
+        error, event = timed_out(request.request_id, self.function.timeout)
+        run.sink.record(event)
+        return self._result(request, run, error)
+
+    def _start(self, request_id: str) -> dict[str, Any] | None:
+        """Start the bootstrap; AWS's ``Runtime.InvalidEntrypoint`` when it cannot be."""
+        bootstrap = self._bootstrap()
+        if bootstrap is None:
+            return {"errorType": "Runtime.InvalidEntrypoint", "errorMessage": f"RequestId: {request_id} Error: "
+                    "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}
+        assert self.bundle is not None
+        try:
+            self.process = subprocess.Popen(
+                [str(bootstrap)], cwd=self.bundle.task_dir, env=self._environment(), stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+        except OSError as exc:  # as Go words it: "fork/exec /var/task/bootstrap: permission denied"
+            reason = (exc.strerror or str(exc)).lower()
+            return {"errorType": "Runtime.InvalidEntrypoint", "errorMessage": f"RequestId: {request_id} Error: "
+                    f"fork/exec {self.bundle.aws_path(str(bootstrap))}: {reason}"}
+        assert self.process.stdout is not None
+        self._output = _Output(self.process.stdout.fileno())
+        threading.Thread(target=self._watch, args=(self.process,), name="mocklambda-runtime-exit", daemon=True).start()
+        return None
+
+    def _watch(self, process: subprocess.Popen[bytes]) -> None:
+        self.api.events.put(("exit", process.wait()))  # type: ignore[arg-type]
+
+    def _bootstrap(self) -> Path | None:
+        """``/var/task/bootstrap``, else a layer's ``/opt/bootstrap``, as Lambda looks for them."""
+        if self.bundle is None:
+            return None
+        for candidate in (self.bundle.task_dir / "bootstrap", self.bundle.opt_dir / "bootstrap"):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def _environment(self) -> dict[str, str]:
+        """Lambda's variables (spec 9.2), built afresh: nothing of the test's own environment but
+        ``PATH`` (so that ``#!/usr/bin/env python3`` finds an interpreter) reaches the process."""
+        assert self.bundle is not None
+        task, opt, runtime_dir = self.bundle.task_dir, self.bundle.opt_dir, self.bundle.root / "runtime"
+        runtime_dir.mkdir(exist_ok=True)
+        env = {
+            "PATH": os.pathsep.join([str(opt / "bin"), os.environ.get("PATH", os.defpath)]),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "LD_LIBRARY_PATH": os.pathsep.join([str(task / "lib"), str(opt / "lib")]),
+        }
+        env.update(reserved_variables(self.function, self.log_stream, str(task)))
+        env.update(FAKE_CREDENTIALS)
+        env["AWS_LAMBDA_RUNTIME_API"] = self.api.address
+        env["LAMBDA_RUNTIME_DIR"] = str(runtime_dir)
+        return env
+
+    def _result(self, request: InvocationRequest, run: _Run, error: Reply | dict[str, Any] | None,
+                payload: bytes = b"") -> ExecutionResult:
+        function = self.function
+        duration_ms = max((time.monotonic() - (run.taken_at or run.started)) * 1000, 0.01)
+        if self._output is not None:
+            self._output.end()
+        pid = self.process.pid if self.process is not None else None
+        log = LogFrame(request.request_id, function.version, run.sink.take(), duration_ms, function.memory_size,
+                       _peak_mb(pid, function.memory_size), (run.init_ms or 0.0) if run.cold else None,
+                       run.init_events, init_start_line(function) if run.cold else None)
+        if error is None:
+            return ExecutionResult(payload, None, None, log, self.log_stream)
+        if isinstance(error, Reply):
+            error_type, message = _named(error)
+            return ExecutionResult(error.body, error_type, message, log, self.log_stream)
+        return ExecutionResult(json.dumps(error).encode(), error["errorType"], error["errorMessage"], log,
+                               self.log_stream)
+
+    def kill(self) -> None:
+        """The whole process group: what the bootstrap started goes with it."""
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(KILL_GRACE_SECONDS)
+
+    def close(self) -> None:
+        self.alive = False
+        self.kill()
+        self.api.close()
+        if self._output is not None:
+            self._output.join()
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()
+        if self.bundle is not None:
+            self.bundle.remove()
+
+
+def _named(reply: Reply) -> tuple[str, str]:
+    """An error's type and message for the mock's records: the body's ``errorType`` and
+    ``errorMessage`` when it is such an object, else the type the runtime named in its header."""
+    try:
+        body = json.loads(reply.body)
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("errorType"), str):
+        message = body.get("errorMessage")
+        return body["errorType"], message if isinstance(message, str) else ""
+    return reply.error_type or "Runtime.Unknown", reply.body.decode("utf-8", errors="replace")
+
+
+def _peak_mb(pid: int | None, memory_size: int) -> int:
+    """``Max Memory Used``: the process's peak resident size (``VmHWM``), capped at the function's memory."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text() if pid is not None else ""
+    except OSError:
+        status = ""
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(min(memory_size, max(int(line.split()[1]) // 1024, 1)))
+    return 1
+
+
+class ProcessEnvironments:
+    """The process environments of one mock, by function configuration: an idle warm one serves
+    the next invocation; invocations at the same time get environments of their own, as on Lambda."""
+
+    def __init__(self) -> None:
+        self._idle: dict[tuple[Any, ...], list[ProcessEnvironment]] = {}
+        self._all: set[ProcessEnvironment] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def execute(self, function: FunctionSnapshot, request: InvocationRequest) -> ExecutionResult:
+        environment = self._take(function)
+        try:
+            return environment.invoke(request)
+        finally:
+            self._give_back(function, environment)
+
+    def _take(self, function: FunctionSnapshot) -> ProcessEnvironment:
+        with self._lock:
+            idle = self._idle.get(function.configuration_key, [])
+            while idle:
+                environment = idle.pop()
+                process = environment.process
+                if process is None or process.poll() is None:
+                    return environment
+                stale = environment  # it exited between invocations: the next one starts cold
+                self._all.discard(stale)
+                threading.Thread(target=stale.close, daemon=True).start()
+        environment = ProcessEnvironment(function)
+        with self._lock:
+            self._all.add(environment)
+        return environment
+
+    def _give_back(self, function: FunctionSnapshot, environment: ProcessEnvironment) -> None:
+        with self._lock:
+            keep = environment.alive and not self._closed
+            if keep:
+                self._idle.setdefault(function.configuration_key, []).append(environment)
+            else:
+                self._all.discard(environment)
+        if not keep:
+            environment.close()
+
+    def close(self) -> None:
+        """Kill every process and remove every package: nothing outlives the mock."""
+        with self._lock:
+            self._closed = True
+            environments, self._all, self._idle = list(self._all), set(), {}
+        for environment in environments:
+            environment.close()
