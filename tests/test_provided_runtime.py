@@ -302,3 +302,29 @@ def test_invocations_at_the_same_time_get_environments_of_their_own(lambda_mock,
         thread.join(20)
     assert len(results) == 2 and results[0]["pid"] != results[1]["pid"]  # two environments, as on Lambda
     assert sorted(r["count"] for r in results) == [1, 2]  # the warm one served one of them
+
+
+def test_a_stream_mapping_and_an_sqs_mapping_drive_a_custom_runtime(lambda_mock, lambda_client, create_custom, sqs):
+    """Issue 15 item 6, as far as it goes: poll-based invocations run the process the same way."""
+    import base64
+
+    import boto3
+
+    from tests.helpers import make_queue
+
+    create_custom("custom")
+    kinesis = boto3.client("kinesis", region_name="us-east-1")
+    kinesis.create_stream(StreamName="events", ShardCount=1)
+    stream = kinesis.describe_stream(StreamName="events")["StreamDescription"]["StreamARN"]
+    lambda_client.create_event_source_mapping(EventSourceArn=stream, FunctionName="custom",
+                                              StartingPosition="TRIM_HORIZON")
+    url, queue_arn = make_queue(sqs, "jobs")
+    lambda_client.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="custom", BatchSize=1)
+    kinesis.put_record(StreamName="events", Data=b"from-kinesis", PartitionKey="k")
+    sqs.send_message(QueueUrl=url, MessageBody="from-sqs")
+    lambda_mock.run_until_idle()
+    printed = [e for e in log_events("custom") if e.startswith("event ")]
+    events = [json.loads(line.split(" ", 1)[1]) for line in printed]
+    kinesis_data = [base64.b64decode(r["kinesis"]["data"]) for e in events for r in e["Records"] if "kinesis" in r]
+    bodies = [r["body"] for e in events for r in e["Records"] if "body" in r]
+    assert (kinesis_data, bodies) == ([b"from-kinesis"], ["from-sqs"])
