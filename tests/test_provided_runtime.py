@@ -132,6 +132,20 @@ def test_the_process_output_is_the_invocations_log(lambda_mock, lambda_client, c
     assert events[1:4] == ["init\n", f"START RequestId: {request_id} Version: $LATEST\n", 'event {"n": 1}\n']
 
 
+def test_the_init_output_ends_when_the_runtime_asks_for_an_event_however_late_the_engine_looks(
+        lambda_mock, lambda_client, create_custom, monkeypatch):
+    """The handler's first lines follow ``/next`` at once; the engine learns of ``/next`` later (here
+    0.3 s later, as on a loaded machine): they still belong after START, not to the init phase."""
+    from mocklambda._runtime import process_runtime
+    taken = process_runtime._Run.taken
+    monkeypatch.setattr(process_runtime._Run, "taken", lambda run, count: (time.sleep(0.3), taken(run, count)))
+    create_custom("late", RUNTIME_LOOP.format(handler='print("init", flush=True)\n' + HANDLER))
+    response = lambda_client.invoke(FunctionName="late", Payload=b'{"n": 2}', LogType="Tail")
+    request_id = response["ResponseMetadata"]["RequestId"]
+    assert tail(response).splitlines()[:3] == ["init", f"START RequestId: {request_id} Version: $LATEST",
+                                               'event {"n": 2}']  # spec 1.9
+
+
 def test_an_error_the_runtime_posts_is_an_unhandled_function_error(lambda_mock, lambda_client, create_custom):
     create_custom("fails")
     response = lambda_client.invoke(FunctionName="fails", Payload=b'{"fail": "nope"}')

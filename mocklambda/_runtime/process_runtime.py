@@ -47,17 +47,37 @@ def runs_as_process(function: FunctionSnapshot) -> bool:
 class _Output:
     """The process's stdout and stderr (one pipe, as Lambda merges them), line by line into the
     current invocation's ``LogSink``. A reader thread follows the pipe; ``settle`` reads what is
-    left, under the same lock, so that what the process wrote before it answered is all in."""
+    left, under the same lock, so that what the process wrote before it answered is all in.
 
-    def __init__(self, fd: int) -> None:
-        self._fd = fd
-        os.set_blocking(fd, False)
+    ``mark_init_end`` is called on the Runtime API's thread when the process first asks for an
+    event, before it gets one: what it wrote until then is its init phase's output, and the mark
+    keeps the handler's first lines out of it however soon they follow."""
+
+    def __init__(self) -> None:
+        self._fd, self.write_fd = os.pipe()
+        os.set_blocking(self._fd, False)
         self._lock = threading.Lock()
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._eof = False
         self.sink = LogSink()
+        self.init_events: int | None = None  # how many of the sink's first events are the init's
         self._thread = threading.Thread(target=self._follow, name="mocklambda-runtime-output", daemon=True)
+
+    def start(self) -> None:
+        """The process has its end of the pipe: ours closes, so the process's exit is our EOF."""
+        self._close_write_end()
         self._thread.start()
+
+    def _close_write_end(self) -> None:
+        if self.write_fd >= 0:
+            os.close(self.write_fd)
+            self.write_fd = -1
+
+    def mark_init_end(self) -> None:
+        with self._lock:
+            self._read_available()
+            self.sink.end_line()
+            self.init_events = len(self.sink.events)
 
     def begin(self) -> LogSink:
         """A new invocation's sink; what the process wrote since the last one ended comes first in it."""
@@ -98,8 +118,12 @@ class _Output:
                 return
             self.sink.write(self._decoder.decode(data))
 
-    def join(self) -> None:
-        self._thread.join(KILL_GRACE_SECONDS)
+    def close(self) -> None:
+        self._close_write_end()  # never started (no bootstrap, or it could not be run)
+        if self._thread.is_alive():
+            self._thread.join(KILL_GRACE_SECONDS)
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
 
 
 class _Run:
@@ -117,16 +141,18 @@ class _Run:
         self.taken_at = None if cold else self.started
         self.deadline = self.started + (INIT_TIMEOUT_SECONDS if cold else timeout)
 
-    def end_init(self) -> None:
-        """What the process wrote so far was its init phase's output (logged before START)."""
+    def end_init(self, init_events: int | None) -> None:
+        """The first ``init_events`` events (all, when None: it never asked for an event) were the
+        init phase's output, logged before START."""
         if self.cold and self.init_ms is None:
             self.sink.end_line()
-            self.init_events, self.sink.events[:] = list(self.sink.events), []
+            count = len(self.sink.events) if init_events is None else init_events
+            self.init_events, self.sink.events[:] = self.sink.events[:count], self.sink.events[count:]
             self.init_ms = (time.monotonic() - self.started) * 1000
 
-    def taken(self) -> None:
+    def taken(self, init_events: int | None) -> None:
         """The runtime took the event (``/next``): the handler's timeout runs from now."""
-        self.end_init()
+        self.end_init(init_events)
         if self.taken_at is None:
             self.taken_at = time.monotonic()
             self.deadline = self.taken_at + self.timeout
@@ -146,9 +172,9 @@ class ProcessEnvironment:
         self.bundle: CodeBundle | None = None
         with contextlib.suppress(Exception):  # nothing unpacked: no bootstrap is found, as on Lambda
             self.bundle = CodeBundle(function.code_zip, list(function.layer_zips), function.runtime)
-        self.api = RuntimeApi()
+        self._output = _Output()
+        self.api = RuntimeApi(on_first_next=self._output.mark_init_end)
         self.process: subprocess.Popen[bytes] | None = None
-        self._output: _Output | None = None
         self.alive = True  # False once it must not serve another invocation
 
     def invoke(self, request: InvocationRequest) -> ExecutionResult:
@@ -159,7 +185,6 @@ class ProcessEnvironment:
             if problem is not None:
                 self.alive = False
                 return self._result(request, _Run(LogSink(), cold, function.timeout), problem)
-        assert self._output is not None
         run = _Run(self._output.begin(), cold, function.timeout)
         self.api.submit(Invocation(
             request.request_id, request.payload or b"{}", request.invoked_arn, function.timeout, trace_id(),
@@ -174,9 +199,9 @@ class ProcessEnvironment:
                 return self._timed_out(request, run)
             self._output.settle()
             if kind == "next":
-                run.taken()
+                run.taken(self._output.init_events)
                 continue
-            run.end_init()  # when it ended in the init phase, all it wrote is the init's output
+            run.end_init(self._output.init_events)  # ended in the init phase: all it wrote is the init's output
             if isinstance(value, Reply):
                 return self._result(request, run, *self._outcome(value))
             self.alive = False  # the process exited
@@ -195,7 +220,6 @@ class ProcessEnvironment:
     def _timed_out(self, request: InvocationRequest, run: _Run) -> ExecutionResult:
         self.alive = False
         self.kill()
-        assert self._output is not None
         self._output.settle()
         error, event = timed_out(request.request_id, self.function.timeout)
         run.sink.record(event)
@@ -211,13 +235,12 @@ class ProcessEnvironment:
         try:
             self.process = subprocess.Popen(
                 [str(bootstrap)], cwd=self.bundle.task_dir, env=self._environment(), stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+                stdout=self._output.write_fd, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
         except OSError as exc:  # as Go words it: "fork/exec /var/task/bootstrap: permission denied"
             reason = (exc.strerror or str(exc)).lower()
             return {"errorType": "Runtime.InvalidEntrypoint", "errorMessage": f"RequestId: {request_id} Error: "
                     f"fork/exec {self.bundle.aws_path(str(bootstrap))}: {reason}"}
-        assert self.process.stdout is not None
-        self._output = _Output(self.process.stdout.fileno())
+        self._output.start()
         threading.Thread(target=self._watch, args=(self.process,), name="mocklambda-runtime-exit", daemon=True).start()
         return None
 
@@ -255,8 +278,7 @@ class ProcessEnvironment:
                 payload: bytes = b"") -> ExecutionResult:
         function = self.function
         duration_ms = max((time.monotonic() - (run.taken_at or run.started)) * 1000, 0.01)
-        if self._output is not None:
-            self._output.end()
+        self._output.end()
         pid = self.process.pid if self.process is not None else None
         log = LogFrame(request.request_id, function.version, run.sink.take(), duration_ms, function.memory_size,
                        _peak_mb(pid, function.memory_size), (run.init_ms or 0.0) if run.cold else None,
@@ -283,10 +305,7 @@ class ProcessEnvironment:
         self.alive = False
         self.kill()
         self.api.close()
-        if self._output is not None:
-            self._output.join()
-        if self.process is not None and self.process.stdout is not None:
-            self.process.stdout.close()
+        self._output.close()
         if self.bundle is not None:
             self.bundle.remove()
 

@@ -21,6 +21,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
@@ -65,7 +66,8 @@ def valid_error_type(header: str | None) -> str:
 class RuntimeApi:
     """The API of one execution environment: one invocation at a time, as on Lambda."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_first_next: Callable[[], None] | None = None) -> None:
+        self._on_first_next = on_first_next  # the init phase ends: what the process wrote so far was its init's
         self.events: queue.Queue[tuple[str, Reply | None]] = queue.Queue()
         self._cond = threading.Condition()
         self._state = "Started"  # RIE's runtime state names, as its 403 messages show them
@@ -104,6 +106,8 @@ class RuntimeApi:
         with self._cond:
             if self._state == "InitError":
                 return self._forbidden("Ready")
+            if self._state == "Started" and self._on_first_next is not None:
+                self._on_first_next()
             self._state = "Ready" if self._state != "Running" else self._state
             while self._pending is None and not self._closed:
                 self._cond.wait()
