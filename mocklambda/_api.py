@@ -51,13 +51,19 @@ class LambdaMock:
         self._faults = Faults()
         self._stop_moto: Callable[[], None] | None = None
         self._clients: dict[tuple[str, str], Any] = {}
+        self._endpoint = _moto.LoopbackEndpoint()
         self._pipeline = self._new_pipeline()
         self._started = False
 
     def _new_pipeline(self) -> Pipeline:
         return Pipeline(self.mode, self.time_scale, self.duplicate_rate, self.seed,
                         directory=_moto.MotoFunctions(), sinks=_moto.MotoSinks(), schedules=_moto.MotoSchedules(),
-                        streams=_moto.MotoStreams(), clients=self._client, bindings=self._bindings, faults=self._faults)
+                        streams=_moto.MotoStreams(), clients=self._client, bindings=self._bindings, faults=self._faults,
+                        endpoint=lambda: self._endpoint.url())
+
+    def _serve_at(self, url: str) -> None:
+        """``mocklambda serve``: the mock is served at ``url``; functions run as processes call it there."""
+        self._endpoint.serve_at(url)
 
     @property
     def clock(self) -> Clock:
@@ -73,6 +79,7 @@ class LambdaMock:
         _moto.check_not_server_mode()
         self._faults = Faults()
         self._clients = {}
+        self._endpoint = _moto.LoopbackEndpoint()
         self._pipeline = self._new_pipeline()
         if not _moto.moto_active():
             self._stop_moto = _moto.start_moto()
@@ -107,6 +114,7 @@ class LambdaMock:
             try:  # handler code still running (timed out, or threads it started) ends while moto is ours
                 self._pipeline.close()
             finally:
+                self._endpoint.close()  # after the processes that called it are gone
                 _moto.active.remove(self._pipeline)
                 _moto.uninstall()
                 threads.uninstall()

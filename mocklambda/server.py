@@ -13,7 +13,6 @@ import os
 import signal
 import sys
 import threading
-import traceback
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -21,27 +20,10 @@ from typing import Any
 
 from . import _moto
 from ._model import deep_json_room, json_nesting_room
+from ._moto.http_app import IDLE_CONNECTION_SECONDS, AwsApp, host_allowed, loopback_url, make_server
 
 CONTROL_PREFIX = "/_mocklambda/"
 SHUTDOWN_GRACE_SECONDS = 10.0  # how long a stopping server waits for running handlers
-IDLE_CONNECTION_SECONDS = 60.0  # a client silent this long mid-request (or between requests) is dropped
-WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
-
-
-def host_allowed(host_header: str | None, bound: str) -> bool:
-    """Whether a request's ``Host`` names this server: a loopback name (``localhost``, its
-    subdomains, ``127.0.0.1``, ``::1``) or the address it is bound to, any port. A web page can
-    make a browser send requests here through DNS rebinding, but only with its own host name in
-    ``Host``; refusing those keeps it from running code in this process. Bound to every
-    interface, the server was opened on purpose: any ``Host`` is served."""
-    if bound in WILDCARD_ADDRESSES or not host_header:
-        return True
-    host = host_header.strip().lower()
-    if host.startswith("["):  # [::1]:5000
-        name = host[1:host.find("]")] if "]" in host else host
-    else:
-        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    return name in ("localhost", "127.0.0.1", "::1", bound.lower()) or name.endswith(".localhost")
 
 
 def _invocation_json(invocation: Any) -> dict[str, Any]:
@@ -63,41 +45,17 @@ def _invocation_json(invocation: Any) -> dict[str, Any]:
     }
 
 
-class ControlApp:
+class ControlApp(AwsApp):
     """WSGI middleware: ``/_mocklambda/...`` is ours, everything else is the AWS API."""
 
     def __init__(self, aws_app: Callable[..., Iterable[bytes]], lam: Any, bound: str = "127.0.0.1") -> None:
-        self.aws_app = aws_app
+        super().__init__(aws_app, bound)
         self.lam = lam
-        self.bound = bound
 
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if not host_allowed(environ.get("HTTP_HOST"), self.bound):
-            return _aws_error(start_response, "403 Forbidden", "ForbiddenException",
-                              f"Host {environ.get('HTTP_HOST')!r} is not an address this server listens on "
-                              f"(bound to {self.bound}); use localhost or the bound address")
-        length = environ.get("CONTENT_LENGTH")
-        if length and not length.isdigit():  # werkzeug would read it as 0 and answer the request
-            return _aws_error(start_response, "400 Bad Request", "BadRequestException",
-                              f"Content-Length {length!r} is not a number of bytes")
+    def route(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if not path.startswith(CONTROL_PREFIX):
-            signed = "HTTP_AUTHORIZATION" in environ or "X-Amz-Credential" in environ.get("QUERY_STRING", "")
-            if not signed:  # as AWS answers a request that names no service and no credentials
-                return _aws_error(start_response, "403 Forbidden", "MissingAuthenticationTokenException",
-                                  "Missing Authentication Token")
-            try:
-                intake = _moto.active.current()
-                if intake is not None:
-                    intake.flush_telemetry()  # logs and metrics so far, for whoever reads them
-                return self.aws_app(environ, start_response)
-            except ValueError:  # moto could not read the body (not JSON, not UTF-8): the client's fault
-                return _aws_error(start_response, "400 Bad Request", "SerializationException",
-                                  "Could not parse request body into json")
-            except Exception:  # noqa: BLE001 - a request moto cannot answer must not end the server
-                traceback.print_exc()  # for whoever runs the server; the client gets no Python text
-                return _aws_error(start_response, "500 Internal Server Error", "InternalFailure",
-                                  "mocklambda serve could not answer this request; its log has the details")
+            return super().route(environ, start_response)
         try:
             status, body = self._control(environ, path[len(CONTROL_PREFIX):].strip("/"))
         except Exception as error:  # noqa: BLE001 - a bad control request must not kill the server
@@ -130,26 +88,6 @@ class ControlApp:
                                              "POST run-until-idle", "GET timeline"]}
 
 
-class _EndOfBodyIsAnError:
-    """A request's input stream on which the connection closing before the body is complete is an
-    error (``ConnectionError``, which werkzeug treats as a dropped connection). werkzeug's reader of
-    chunked bodies takes an empty read for data and keeps asking a closed socket for the rest of a
-    chunk the client declared (281 TB for ``ffffffffffff``): a thread at full CPU, memory growing
-    by hundreds of MB a second."""
-
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-
-    def read(self, size: int | None = -1) -> bytes:
-        data: bytes = self._stream.read(size)
-        if not data and size is not None and size > 0:
-            raise ConnectionError("the client closed the connection before the end of the request body")
-        return data
-
-    def __getattr__(self, name: str) -> Any:  # readline (the request line, headers), close, ...
-        return getattr(self._stream, name)
-
-
 def _encoded(body: Any) -> bytes:
     """The control API's JSON. An event's payload (or a result) may nest as deep as Invoke accepts,
     deeper than Python's encoder goes on a request thread's stack."""
@@ -158,13 +96,6 @@ def _encoded(body: Any) -> bytes:
     except RecursionError:
         with deep_json_room():
             return json.dumps(body, default=str).encode("utf-8")
-
-
-def _aws_error(start_response: Any, status: str, code: str, message: str) -> Iterable[bytes]:
-    data = json.dumps({"__type": code, "message": message}).encode("utf-8")
-    start_response(status, [("Content-Type", "application/json"), ("x-amzn-ErrorType", code),
-                            ("Content-Length", str(len(data)))])
-    return [data]
 
 
 class ControlClient:
@@ -202,29 +133,21 @@ class ControlClient:
 
 
 Client = ControlClient  # the name it was first published under
+__all__ = ["CONTROL_PREFIX", "Client", "ControlApp", "ControlClient", "host_allowed", "serve"]
 
 
 def serve(host: str = "127.0.0.1", port: int = 5000, time_scale: float = 1.0,
           ready: Callable[[str], None] | None = None, idle_timeout: float = IDLE_CONNECTION_SECONDS) -> None:
     """Serve until SIGINT or SIGTERM."""
-    from werkzeug.serving import make_server
-
     from ._api import LambdaMock
 
     lam = LambdaMock(mode="realtime", time_scale=time_scale)
     lam.start()
     try:
         app = ControlApp(_moto.wsgi_app(), lam, bound=host)
-
-        class Handler(_moto.request_handler()):  # type: ignore[misc]
-            timeout = idle_timeout  # half a request cannot hold a thread for ever
-
-            def setup(self) -> None:
-                super().setup()
-                self.rfile: Any = _EndOfBodyIsAnError(self.rfile)
-
-        server = make_server(host, port, app, threaded=True, request_handler=Handler)
+        server = make_server(host, port, app, idle_timeout)
         endpoint = f"http://{host}:{server.server_port}"
+        lam._serve_at(loopback_url(host, server.server_port))  # functions run as processes call this server
         stop = threading.Event()
 
         def shut_down(signum: int, frame: Any) -> None:

@@ -8,8 +8,9 @@ Invoke path), ``reader`` (functions and settings, cached), ``sources`` and ``eve
 (where moto invokes functions), ``sqs_visibility`` (what handlers do to messages a mapping
 holds), ``kinesis_streams``, ``dynamodb_streams`` and ``streams`` (stream records as mappings
 read them), ``sinks`` (where outcomes land), ``cloudwatch`` (metrics read as AWS reads them),
-``cloudformation`` (the Lambda resources of stacks), ``lifecycle`` (mock_aws itself), ``compat``
-(version shims).
+``cloudformation`` (the Lambda resources of stacks), ``lifecycle`` (mock_aws itself), ``http_app``
+and ``endpoint`` (moto's server app over HTTP, for serve and for functions that run as processes),
+``compat`` (version shims).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from . import (
     stubber,
 )
 from .compat import request_handler
+from .endpoint import LoopbackEndpoint
 from .eventbridge import MotoSchedules
 from .lifecycle import (
     check_not_server_mode,
@@ -88,6 +90,7 @@ def uninstall() -> None:
 
 
 __all__ = [
+    "LoopbackEndpoint",
     "MotoFunctions",
     "MotoSchedules",
     "MotoSinks",

@@ -7,6 +7,7 @@ mode's rules: when the queue settles (auto mode) and who runs it (realtime mode)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any, Literal
 
@@ -35,11 +36,11 @@ class Pipeline:
     def __init__(self, mode: Mode, time_scale: float, duplicate_rate: float, seed: int | None,
                  directory: FunctionDirectory, sinks: Sinks, schedules: ScheduleSource, streams: StreamSource,
                  clients: ClientFactory,
-                 bindings: Bindings, faults: Faults) -> None:
+                 bindings: Bindings, faults: Faults, endpoint: Callable[[], str]) -> None:
         self.mode = mode
         realtime = mode == "realtime"
         self.clock = Clock(rate=1.0 / time_scale if realtime else 0.0)  # AWS seconds per wall second
-        self.runtime = Runtime()
+        self.runtime = Runtime(endpoint)  # where functions that run as processes send their AWS calls
         self.telemetry = Telemetry(sinks)
         dispatcher = Dispatcher(self.clock, directory, self.runtime, bindings, faults,
                                 Concurrency(realtime, directory.account_concurrency_limit), self.telemetry)

@@ -12,7 +12,7 @@ import ctypes
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
@@ -69,7 +69,7 @@ class _Outcome:
 class Runtime:
     """Executes invocations; owns the warm containers of one mock."""
 
-    def __init__(self) -> None:
+    def __init__(self, endpoint: Callable[[], str]) -> None:
         self._containers: dict[tuple[Any, ...], Container] = {}
         self._bundles: list[CodeBundle] = []  # every extracted package, discarded containers' too
         self._timed_out: list[threading.Thread] = []
@@ -79,7 +79,7 @@ class Runtime:
         self._local = threading.local()
         self._watchdog = Watchdog()
         self._logging_changes = LoggingChanges(CAPTURE_HANDLER)
-        self._processes = ProcessEnvironments()
+        self._processes = ProcessEnvironments(endpoint)
 
     def close(self) -> None:
         """Wait briefly for handlers that timed out, then delete every extracted package; stop

@@ -21,6 +21,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from .sandbox import CodeBundle
 PROCESS_RUNTIMES = frozenset({"provided.al2023", "provided.al2"})
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit for the init phase of on-demand functions
 KILL_GRACE_SECONDS = 2.0
-# what a process gets for credentials: never the test's own (item 5 of issue 15 points it at the mock)
+# what a process gets for credentials: never the test's own; with AWS_ENDPOINT_URL, the mock's endpoint
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_ACCESS_KEY": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                     "AWS_SECRET_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
 
@@ -165,8 +166,9 @@ class _Run:
 class ProcessEnvironment:
     """One execution environment: the extracted package, a Runtime API server, a bootstrap process."""
 
-    def __init__(self, function: FunctionSnapshot) -> None:
+    def __init__(self, function: FunctionSnapshot, endpoint: Callable[[], str]) -> None:
         self.function = function
+        self._endpoint = endpoint
         now = datetime.now(timezone.utc)
         self.log_stream = f"{now:%Y/%m/%d}/[{function.version}]{uuid.uuid4().hex}"
         self.bundle: CodeBundle | None = None
@@ -270,6 +272,7 @@ class ProcessEnvironment:
         }
         env.update(reserved_variables(self.function, self.log_stream, str(task)))
         env.update(FAKE_CREDENTIALS)
+        env.setdefault("AWS_ENDPOINT_URL", self._endpoint())  # its SDK calls reach the mock; the function's own wins
         env["AWS_LAMBDA_RUNTIME_API"] = self.api.address
         env["LAMBDA_RUNTIME_DIR"] = str(runtime_dir)
         return env
@@ -339,7 +342,8 @@ class ProcessEnvironments:
     """The process environments of one mock, by function configuration: an idle warm one serves
     the next invocation; invocations at the same time get environments of their own, as on Lambda."""
 
-    def __init__(self) -> None:
+    def __init__(self, endpoint: Callable[[], str]) -> None:
+        self._endpoint = endpoint
         self._idle: dict[tuple[Any, ...], list[ProcessEnvironment]] = {}
         self._all: set[ProcessEnvironment] = set()
         self._lock = threading.Lock()
@@ -363,7 +367,7 @@ class ProcessEnvironments:
                 stale = environment  # it exited between invocations: the next one starts cold
                 self._all.discard(stale)
                 threading.Thread(target=stale.close, daemon=True).start()
-        environment = ProcessEnvironment(function)
+        environment = ProcessEnvironment(function, self._endpoint)
         with self._lock:
             self._all.add(environment)
         return environment
