@@ -32,11 +32,15 @@ def handle(event, headers):
     if "invoke" in event:
         boto3.client("lambda").invoke(FunctionName=event["invoke"], InvocationType="Event",
                                       Payload=json.dumps(event["payload"]))
+    if "call" in event:  # a synchronous Invoke: its answer is this one's
+        answer = boto3.client("lambda").invoke(FunctionName=event["call"], Payload=json.dumps(event["payload"]))
+        return json.loads(answer["Payload"].read())
     keys = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION")
     return {key: os.environ.get(key) for key in keys}
 """
 """What each event asks for: a message sent to the queue named ``queue`` (its body ``body``), an
-asynchronous Invoke of ``invoke`` (with ``payload``); it answers with its endpoint, credentials, region."""
+asynchronous Invoke of ``invoke`` (with ``payload``); it answers with its endpoint, credentials, region,
+or with the answer of a synchronous Invoke of ``call`` (with ``payload``)."""
 
 BOTO3_BOOTSTRAP = RUNTIME_LOOP.format(handler=BOTO3_HANDLER).replace("#!/usr/bin/env python3",
                                                                      f"#!{sys.executable}", 1)
@@ -152,6 +156,19 @@ def test_a_process_invoking_a_function_asynchronously_is_queued_by_the_same_mock
         [parent] = lam.invocations("parent")
         assert parent.condition == "Success" and parent.function_arn == FN_ARN.format("parent") + ":$LATEST"
         assert json.loads(receive(sqs, url)[0]["Body"]) == "async"
+
+
+def test_a_process_invoking_a_function_synchronously_gets_its_answer_from_the_same_mock(lambda_client,
+                                                                                        create_function,
+                                                                                        create_custom):
+    """The test waits on the process, which waits on the mock's Lambda for a Python handler, and
+    on another environment of its own function, without a deadlock."""
+    with mock_lambda():
+        create_function("python-child", ECHO)
+        create_custom("caller", bootstrap_zip(BOTO3_BOOTSTRAP))
+        assert invoke_json(lambda_client, "caller", {"call": "python-child", "payload": {"n": 1}}) == {"n": 1}
+        nested = {"call": "caller", "payload": {"call": "python-child", "payload": {"n": 2}}}
+        assert invoke_json(lambda_client, "caller", nested) == {"n": 2}
 
 
 def test_the_functions_own_endpoint_variable_is_kept(lambda_client, create_custom):

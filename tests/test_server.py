@@ -321,3 +321,33 @@ def test_a_kinesis_mapping_runs_on_the_server_and_its_failures_reach_the_on_fail
     body = json.loads(sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"])
     assert body["requestContext"]["approximateInvokeCount"] == 3
     assert body["KinesisBatchInfo"]["streamArn"] == stream
+
+
+def test_a_custom_runtime_runs_on_the_server_and_its_aws_calls_reach_the_servers_state(server):
+    """Issue 15 items 5 and 6: a provided.al2023 bootstrap (boto3 inside) created and invoked over
+    HTTP runs, synchronously and asynchronously; its endpoint is this server (no second one), so
+    what it sends lands in the state every client of the server reads."""
+    import boto3
+
+    from tests.helpers import bootstrap_zip
+    from tests.test_process_endpoint import BOTO3_BOOTSTRAP
+
+    process, endpoint = server
+    client = {"endpoint_url": endpoint, "region_name": "us-east-1"}
+    sqs, iam = boto3.client("sqs", **client), boto3.client("iam", **client)
+    url = sqs.create_queue(QueueName="from-process")["QueueUrl"]
+    role = iam.create_role(RoleName="r-custom", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    aws_lambda = boto3.client("lambda", **client)
+    aws_lambda.create_function(FunctionName="custom", Runtime="provided.al2023", Role=role, Handler="function.handler",
+                               Code={"ZipFile": bootstrap_zip(BOTO3_BOOTSTRAP)})
+    response = aws_lambda.invoke(FunctionName="custom", Payload=json.dumps({"queue": "from-process", "body": "sync"}))
+    seen = json.loads(response["Payload"].read())
+    assert response["StatusCode"] == 200 and "FunctionError" not in response, seen
+    assert seen["AWS_ENDPOINT_URL"] == endpoint and seen["AWS_ACCESS_KEY_ID"] == "testing"
+    event = aws_lambda.invoke(FunctionName="custom", InvocationType="Event",
+                              Payload=json.dumps({"queue": "from-process", "body": "async"}))
+    assert event["StatusCode"] == 202  # spec 1.26
+    Client(endpoint).run_until_idle()
+    assert [i["condition"] for i in Client(endpoint).invocations("custom")] == ["Success"]
+    bodies = [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    assert sorted(bodies) == ["async", "sync"]
