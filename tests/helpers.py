@@ -11,11 +11,15 @@ names here (``FAILS`` vs ``FAILS_WITH_VALUE_ERROR``), never two bodies under one
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import re
+import shutil
+import subprocess
 import zipfile
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -203,3 +207,25 @@ def on_failure_target(sqs: Any, destination: str) -> tuple[str, str]:
         boto3.client("s3", region_name=REGION).create_bucket(Bucket="on-failure-bucket")
         return url, "arn:aws:s3:::on-failure-bucket"
     return url, queue_arn
+
+
+NPM_PROJECT = Path(__file__).resolve().parent / "node"
+"""npm packages tests put in functions' zips (``package-lock.json`` pins them)."""
+
+
+def npm_packages() -> Path:
+    """``tests/node/node_modules``, installed with ``npm ci`` on first use (once, whichever xdist worker
+    comes first), so that the README's one test command needs nothing else. Never skipped: no npm or
+    no registry is a failure that says what to install."""
+    modules = NPM_PROJECT / "node_modules"
+    with open(NPM_PROJECT / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (modules / ".package-lock.json").is_file():
+            npm = shutil.which("npm")
+            if npm is None:
+                raise AssertionError("npm is not on PATH: install Node.js and npm (apt-get install nodejs npm)")
+            done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NPM_PROJECT, capture_output=True,
+                                  text=True, timeout=600)
+            if done.returncode != 0:
+                raise AssertionError(f"`cd tests/node && npm ci` failed:\n{done.stdout}\n{done.stderr}")
+    return modules

@@ -13,13 +13,22 @@ import socket
 import sys
 import urllib.parse
 import zipfile
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mocklambda import mock_lambda
-from tests.helpers import ECHO, FN_ARN, RUNTIME_LOOP, bootstrap_zip, invoke_json, make_queue, receive, send_event
+from tests.helpers import (
+    ECHO,
+    FN_ARN,
+    RUNTIME_LOOP,
+    bootstrap_zip,
+    invoke_json,
+    make_queue,
+    npm_packages,
+    receive,
+    send_event,
+)
 
 BOTO3_HANDLER = """
 import boto3
@@ -46,8 +55,6 @@ BOTO3_BOOTSTRAP = RUNTIME_LOOP.format(handler=BOTO3_HANDLER).replace("#!/usr/bin
                                                                      f"#!{sys.executable}", 1)
 """A custom runtime in Python whose handler uses boto3 (this test's interpreter has it)."""
 
-NODE_MODULES = Path(__file__).resolve().parent / "node" / "node_modules"
-NPM_COMMAND = "cd tests/node && npm ci"
 
 NODE_BOOTSTRAP = """#!/usr/bin/env node
 const http = require("http");
@@ -93,8 +100,7 @@ SQS message with AWS's SDK v3 and answers with the message id and its endpoint."
 def node_zip() -> bytes:
     """``bootstrap`` and the npm packages ``@aws-sdk/client-sqs`` needs, as CommonJS (``dist-cjs``):
     the ES-module and type-declaration copies are left out, 2 MB instead of 17."""
-    if not NODE_MODULES.is_dir():
-        pytest.fail(f"{NODE_MODULES} is missing: install the npm packages this test needs with `{NPM_COMMAND}`")
+    node_modules = npm_packages()
     if shutil.which("node") is None:
         pytest.fail("node is not on PATH: install Node.js (the CI script does)")
     buffer = io.BytesIO()
@@ -102,8 +108,8 @@ def node_zip() -> bytes:
         info = zipfile.ZipInfo("bootstrap")
         info.create_system, info.external_attr = 3, 0o100755 << 16
         archive.writestr(info, NODE_BOOTSTRAP)
-        for path in sorted(NODE_MODULES.rglob("*")):
-            relative = path.relative_to(NODE_MODULES.parent)
+        for path in sorted(node_modules.rglob("*")):
+            relative = path.relative_to(node_modules.parent)
             if path.is_file() and not {"dist-es", "dist-types"} & set(relative.parts):
                 archive.write(path, str(relative))
     return buffer.getvalue()
