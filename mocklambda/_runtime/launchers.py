@@ -92,7 +92,7 @@ def _nodejs(function: FunctionSnapshot, bundle: CodeBundle | None, request_id: s
 LAUNCHERS: dict[str, Launcher] = {
     "provided.al2023": _provided,
     "provided.al2": _provided,
-    **{runtime: _nodejs for runtime in NODE_RUNTIMES},
+    **dict.fromkeys(NODE_RUNTIMES, _nodejs),
 }
 PROCESS_RUNTIMES = frozenset(LAUNCHERS)
 
