@@ -158,10 +158,9 @@ const client = {
   postInvocationResponse(response, id, callback) {
     post(`/2018-06-01/runtime/invocation/${encodeURIComponent(id)}/response`, serialize(response), {}, callback);
   },
-  postInvocationError(error, id, callback) {
-    const response = toRapidResponse(error);
-    post(`/2018-06-01/runtime/invocation/${encodeURIComponent(id)}/error`, serialize(response),
-      errorHeader(response.errorType), callback);
+  postInvocationError(error, id, callback) {  // no error type header: AWS's native client sends none here
+    post(`/2018-06-01/runtime/invocation/${encodeURIComponent(id)}/error`, serialize(toRapidResponse(error)), {},
+      callback);
   },
   postInitError(error, callback) {
     const response = toRapidResponse(error);
