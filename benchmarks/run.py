@@ -104,6 +104,28 @@ def bench_sync(calls: int, repeats: int) -> float:
         return median_per_call(lambda: client.invoke(FunctionName="f", Payload=b"{}")["Payload"].read(), calls, repeats)
 
 
+def bench_node_warm(calls: int, repeats: int) -> tuple[float, float]:
+    """A warm nodejs20.x invoke and the in-process Python one, timed in turns in the same mock
+    (issue 15: a warm Node invocation costs at most a few ms over the Python path)."""
+    from mocklambda import mock_lambda
+
+    with mock_lambda():
+        deploy("py", TRIVIAL)
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as archive:
+            archive.writestr("index.js", "exports.handler = async (event) => event;\n")
+        role = boto3.client("iam", region_name=REGION).get_role(RoleName="bench")["Role"]["Arn"]
+        client = boto3.client("lambda", region_name=REGION)
+        client.create_function(FunctionName="node", Runtime="nodejs20.x", Role=role, Handler="index.handler",
+                               Code={"ZipFile": code.getvalue()})
+        times: dict[str, list[float]] = {"node": [], "py": []}
+        for _ in range(repeats):
+            for name in times:
+                times[name].append(median_per_call(
+                    lambda name=name: client.invoke(FunctionName=name, Payload=b"{}")["Payload"].read(), calls, 1))
+        return statistics.median(times["node"]), statistics.median(times["py"])
+
+
 def bench_async(batch: int, repeats: int) -> float:
     """Per event: Invoke(Event), the attempt, the OnSuccess record in SQS (manual mode)."""
     from mocklambda import mock_lambda
@@ -295,6 +317,7 @@ def main() -> None:
     failure = bench_failure(batch // 2, repeats)
     floors.append(bench_floor(calls, repeats))
     floor = statistics.median(floors)
+    node, python = bench_node_warm(calls // 5, repeats)
     small, large = bench_drain(drains[0], drains[1], 5)
     memory = bench_memory(2_000)
     start_ours, start_moto = bench_startup(7)
@@ -306,6 +329,8 @@ def main() -> None:
         ("floor: boto3 invoke, canned before-send", f"{floor * 1e6:,.0f} µs", "1.00× floor", ""),
         ("moto: invoke (use_docker False)", f"{moto * 1e6:,.0f} µs", f"{moto / floor:.2f}× floor", ""),
         ("sync: mocklambda invoke, real zip handler", f"{sync * 1e6:,.0f} µs", f"{sync / moto:.2f}× moto", "≤ 1.3× moto"),
+        ("node: warm nodejs20.x invoke (a process, Runtime API)", f"{node * 1e6:,.0f} µs",
+         f"+{(node - python) * 1e3:.1f} ms over in-process Python ({python * 1e6:,.0f} µs)", "a few ms over (issue 15)"),
         ("async: Event → attempt → OnSuccess record in SQS", f"{async_event * 1e6:,.0f} µs", f"{async_event / floor:.2f}× floor", "≤ 2.0× floor"),
         ("failure: 3 attempts → SQS DLQ", f"{failure * 1e6:,.0f} µs", f"{failure / floor:.2f}× floor", "≤ 4× floor"),
         (f"drain {drains[0]:,} queued events", f"{drains[0] / small:,.0f} events/s", "", "≥ 20,000/s"),

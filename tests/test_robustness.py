@@ -58,13 +58,13 @@ def test_realtime_attempts_in_parallel_never_see_each_others_code(create_functio
 
 
 def test_warnings_turned_into_errors_lose_no_event(lambda_mock, lambda_client, create_function):
-    create_function("node", {"index.js": "exports.handler = async () => 1"}, Runtime="nodejs20.x", Handler="index.handler")
+    create_function("java", {"Main.java": "class Main {}"}, Runtime="java21", Handler="Main::handle")
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        response = lambda_client.invoke(FunctionName="node")  # no raw MockLambdaWarning into the caller
-        lambda_client.invoke(FunctionName="node", InvocationType="Event")
+        response = lambda_client.invoke(FunctionName="java")  # no raw MockLambdaWarning into the caller
+        lambda_client.invoke(FunctionName="java", InvocationType="Event")
         lambda_mock.run_until_idle()
     assert response["FunctionError"] == "Unhandled"
     assert lambda_mock.invocations()[0].condition == "RetriesExhausted"

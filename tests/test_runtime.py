@@ -171,15 +171,15 @@ def test_bound_return_value_and_side_effect_have_unittest_mock_meaning(lambda_mo
 
 
 def test_non_python_runtime_without_a_bound_handler_is_a_clear_function_error(lambda_mock, lambda_client, create_function):
-    create_function("node", {"index.js": "exports.handler = async () => 1"}, Runtime="nodejs20.x", Handler="index.handler")
-    with pytest.warns(MockLambdaWarning, match="lam.handler\\('node', fn\\)"):
-        response = lambda_client.invoke(FunctionName="node")
+    create_function("java", {"Main.java": "class Main {}"}, Runtime="java21", Handler="Main::handle")
+    with pytest.warns(MockLambdaWarning, match="lam.handler\\('java', fn\\)"):
+        response = lambda_client.invoke(FunctionName="java")
     assert response["FunctionError"] == "Unhandled"
     payload = json.loads(response["Payload"].read())
     assert payload["errorType"] == "MockLambda.NoHandler"
-    assert "runtime nodejs20.x" in payload["errorMessage"]
-    lambda_mock.handler("node", return_value=1)
-    assert invoke_json(lambda_client, "node") == 1
+    assert "runtime java21" in payload["errorMessage"]
+    lambda_mock.handler("java", return_value=1)
+    assert invoke_json(lambda_client, "java") == 1
 
 
 @pytest.mark.parametrize("code, reason", [

@@ -372,8 +372,8 @@ class Runtime:
         zip_package = function.package_type == "Zip"
         what = f"runtime {function.runtime}" if zip_package else f"package type {function.package_type}"
         message = (
-            f"mocklambda runs python3.x zip functions in-process and provided.al2023 / provided.al2 zip "
-            f"functions as processes; '{function.name}' has {what}. "
+            f"mocklambda runs python3.x zip functions in-process, and provided.al2023 / provided.al2 and "
+            f"nodejs18.x-nodejs24.x zip functions as processes; '{function.name}' has {what}. "
             f"Bind a Python callable in the test: lam.handler('{function.name}', fn)"
         )
         if function.name not in self._warned:

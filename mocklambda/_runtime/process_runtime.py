@@ -1,7 +1,8 @@
-"""Execution environments that run as processes: the OS-only runtimes (``provided.al2023``,
-``provided.al2``), whose zip ships a ``bootstrap`` that serves invocations through the Runtime API.
+"""Execution environments that run as processes and serve invocations through the Runtime API:
+the OS-only runtimes (``provided.al2023``, ``provided.al2``), whose zip ships a ``bootstrap``, and
+Node.js, run by mocklambda's own Node runtime (``launchers`` says which command starts which).
 
-One environment is one ``bootstrap`` process with its own Runtime API server, started on its first
+One environment is one such process with its own Runtime API server, started on its first
 invocation (a cold start) and kept warm between invocations, as on Lambda. A timeout kills it, and
 so does an init error; a process that exits is reported as ``Runtime.ExitError``. Either way the
 next invocation starts a new one. Each invocation waits for the process in real time: it is another
@@ -29,11 +30,11 @@ from typing import Any
 from .._model import ExecutionResult, FunctionSnapshot, InvocationRequest, LogFrame
 from .capture import LogSink
 from .environment import reserved_variables, trace_id
+from .launchers import PROCESS_RUNTIMES, CannotLaunch, Launch, launch
 from .platform_reports import exit_reason, init_start_line, response_too_large, runtime_exited, timed_out
 from .runtime_api import Invocation, Reply, RuntimeApi
 from .sandbox import CodeBundle
 
-PROCESS_RUNTIMES = frozenset({"provided.al2023", "provided.al2"})
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit for the init phase of on-demand functions
 KILL_GRACE_SECONDS = 2.0
 # what a process gets for credentials: never the test's own; with AWS_ENDPOINT_URL, the mock's endpoint
@@ -163,6 +164,10 @@ class _Run:
         self.deadline += self.timeout
 
 
+class DiedIdle(Exception):
+    """The warm process exited between invocations: the invocation goes to a new environment."""
+
+
 class ProcessEnvironment:
     """One execution environment: the extracted package, a Runtime API server, a bootstrap process."""
 
@@ -186,11 +191,15 @@ class ProcessEnvironment:
             problem = self._start(request.request_id)
             if problem is not None:
                 self.alive = False
-                return self._result(request, _Run(LogSink(), cold, function.timeout), problem)
+                sink = LogSink()
+                if problem.log is not None:
+                    sink.record(problem.log)
+                return self._result(request, _Run(sink, cold, function.timeout), problem.error)
         run = _Run(self._output.begin(), cold, function.timeout)
         self.api.submit(Invocation(
             request.request_id, request.payload or b"{}", request.invoked_arn, function.timeout, trace_id(),
             json.dumps(request.client_context) if request.client_context is not None else None))
+        took = False
         while True:
             try:
                 kind, value = self.api.events.get(timeout=max(run.deadline - time.monotonic(), 0))
@@ -201,8 +210,12 @@ class ProcessEnvironment:
                 return self._timed_out(request, run)
             self._output.settle()
             if kind == "next":
+                took = True
                 run.taken(self._output.init_events)
                 continue
+            if kind == "exit" and not (cold or took):
+                self.alive = False
+                raise DiedIdle  # after its last invocation (an uncaught exception's exit), before this one
             run.end_init(self._output.init_events)  # ended in the init phase: all it wrote is the init's output
             if isinstance(value, Reply):
                 return self._result(request, run, *self._outcome(value))
@@ -227,21 +240,19 @@ class ProcessEnvironment:
         run.sink.record(event)
         return self._result(request, run, error)
 
-    def _start(self, request_id: str) -> dict[str, Any] | None:
-        """Start the bootstrap; AWS's ``Runtime.InvalidEntrypoint`` when it cannot be."""
-        bootstrap = self._bootstrap()
-        if bootstrap is None:
-            return {"errorType": "Runtime.InvalidEntrypoint", "errorMessage": f"RequestId: {request_id} Error: "
-                    "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}
+    def _start(self, request_id: str) -> CannotLaunch | None:
+        """Start the runtime's process (``launchers``); why it cannot be started, if it cannot."""
+        started = launch(self.function, self.bundle, request_id)
+        if isinstance(started, CannotLaunch):
+            return started
         assert self.bundle is not None
         try:
             self.process = subprocess.Popen(
-                [str(bootstrap)], cwd=self.bundle.task_dir, env=self._environment(), stdin=subprocess.DEVNULL,
-                stdout=self._output.write_fd, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
-        except OSError as exc:  # as Go words it: "fork/exec /var/task/bootstrap: permission denied"
-            reason = (exc.strerror or str(exc)).lower()
-            return {"errorType": "Runtime.InvalidEntrypoint", "errorMessage": f"RequestId: {request_id} Error: "
-                    f"fork/exec {self.bundle.aws_path(str(bootstrap))}: {reason}"}
+                started.command, cwd=self.bundle.task_dir, env=self._environment(started.environment),
+                stdin=subprocess.DEVNULL, stdout=self._output.write_fd, stderr=subprocess.STDOUT,
+                start_new_session=True, close_fds=True)
+        except OSError as exc:
+            return CannotLaunch(_not_started(exc, started, self.bundle, request_id))
         self._output.start()
         threading.Thread(target=self._watch, args=(self.process,), name="mocklambda-runtime-exit", daemon=True).start()
         return None
@@ -249,18 +260,11 @@ class ProcessEnvironment:
     def _watch(self, process: subprocess.Popen[bytes]) -> None:
         self.api.events.put(("exit", process.wait()))  # type: ignore[arg-type]
 
-    def _bootstrap(self) -> Path | None:
-        """``/var/task/bootstrap``, else a layer's ``/opt/bootstrap``, as Lambda looks for them."""
-        if self.bundle is None:
-            return None
-        for candidate in (self.bundle.task_dir / "bootstrap", self.bundle.opt_dir / "bootstrap"):
-            if candidate.is_file():
-                return candidate
-        return None
-
-    def _environment(self) -> dict[str, str]:
+    def _environment(self, runtime_variables: dict[str, str]) -> dict[str, str]:
         """Lambda's variables (spec 9.2), built afresh: nothing of the test's own environment but
-        ``PATH`` (so that ``#!/usr/bin/env python3`` finds an interpreter) reaches the process."""
+        ``PATH`` (so that ``#!/usr/bin/env python3`` finds an interpreter) reaches the process.
+        ``runtime_variables``: those of the runtime family (``launchers``). In name order, as the
+        recordings list a process's environment."""
         assert self.bundle is not None
         task, opt, runtime_dir = self.bundle.task_dir, self.bundle.opt_dir, self.bundle.root / "runtime"
         runtime_dir.mkdir(exist_ok=True)
@@ -275,7 +279,8 @@ class ProcessEnvironment:
         env.setdefault("AWS_ENDPOINT_URL", self._endpoint())  # its SDK calls reach the mock; the function's own wins
         env["AWS_LAMBDA_RUNTIME_API"] = self.api.address
         env["LAMBDA_RUNTIME_DIR"] = str(runtime_dir)
-        return env
+        env.update(runtime_variables)
+        return dict(sorted(env.items()))
 
     def _result(self, request: InvocationRequest, run: _Run, error: Reply | dict[str, Any] | None,
                 payload: bytes = b"") -> ExecutionResult:
@@ -311,6 +316,17 @@ class ProcessEnvironment:
         self._output.close()
         if self.bundle is not None:
             self.bundle.remove()
+
+
+def _not_started(exc: OSError, started: Launch, bundle: CodeBundle, request_id: str) -> dict[str, Any]:
+    """A command that cannot be run. A bootstrap: ``Runtime.InvalidEntrypoint``, as Go words it
+    (``fork/exec /var/task/bootstrap: permission denied``). An ``AWS_LAMBDA_EXEC_WRAPPER``: the
+    runtime's own bootstrap script execs it, and its shell exits 127 (not found) or 126."""
+    if started.wrapped:
+        return runtime_exited(request_id, exit_reason(127 if isinstance(exc, FileNotFoundError) else 126))
+    reason = (exc.strerror or str(exc)).lower()
+    return {"errorType": "Runtime.InvalidEntrypoint", "errorMessage": f"RequestId: {request_id} Error: "
+            f"fork/exec {bundle.aws_path(started.command[0])}: {reason}"}
 
 
 def _named(reply: Reply) -> tuple[str, str]:
@@ -350,11 +366,14 @@ class ProcessEnvironments:
         self._closed = False
 
     def execute(self, function: FunctionSnapshot, request: InvocationRequest) -> ExecutionResult:
-        environment = self._take(function)
-        try:
-            return environment.invoke(request)
-        finally:
-            self._give_back(function, environment)
+        while True:
+            environment = self._take(function)
+            try:
+                return environment.invoke(request)
+            except DiedIdle:
+                continue
+            finally:
+                self._give_back(function, environment)
 
     def _take(self, function: FunctionSnapshot) -> ProcessEnvironment:
         with self._lock:

@@ -111,6 +111,13 @@ class CodeBundle:
                 return remote + filename[len(prefix):]
         return filename
 
+    def local_path(self, filename: str) -> str:
+        """Where a path as Lambda shows it (``/var/task/...``, ``/opt/...``) is on this machine."""
+        for local, remote in ((self.task_dir, "/var/task"), (self.opt_dir, "/opt")):
+            if filename == remote or filename.startswith(remote + "/"):
+                return str(local) + filename[len(remote):]
+        return filename
+
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
