@@ -97,7 +97,19 @@ async function handle(event) {
 SQS message with AWS's SDK v3 and answers with the message id and its endpoint."""
 
 
-def node_zip() -> bytes:
+NODE_HANDLER = """
+const { SQSClient, GetQueueUrlCommand, SendMessageCommand } = require("@aws-sdk/client-sqs");
+const sqs = new SQSClient({});
+exports.handler = async (event) => {
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: event.queue }));
+  const sent = await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(event.body) }));
+  return { messageId: sent.MessageId, endpoint: process.env.AWS_ENDPOINT_URL };
+};
+"""
+"""A ``nodejs20.x`` handler, as users write them, sending an SQS message with AWS's SDK v3."""
+
+
+def node_zip(entry: str = "bootstrap", source: str = NODE_BOOTSTRAP) -> bytes:
     """``bootstrap`` and the npm packages ``@aws-sdk/client-sqs`` needs, as CommonJS (``dist-cjs``):
     the ES-module and type-declaration copies are left out, 2 MB instead of 17."""
     node_modules = npm_packages()
@@ -105,9 +117,9 @@ def node_zip() -> bytes:
         pytest.fail("node is not on PATH: install Node.js (the CI script does)")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        info = zipfile.ZipInfo("bootstrap")
+        info = zipfile.ZipInfo(entry)
         info.create_system, info.external_attr = 3, 0o100755 << 16
-        archive.writestr(info, NODE_BOOTSTRAP)
+        archive.writestr(info, source)
         for path in sorted(node_modules.rglob("*")):
             relative = path.relative_to(node_modules.parent)
             if path.is_file() and not {"dist-es", "dist-types"} & set(relative.parts):
@@ -210,6 +222,23 @@ def test_a_node_bootstrap_with_the_aws_sdk_from_npm_writes_into_the_tests_sqs(la
         assert json.loads(message["Body"]) == {"sdk": "v3"}
         assert message["MessageId"] == seen["messageId"]  # the message the SDK was told it sent
         assert seen["endpoint"].startswith("http://127.0.0.1:")
+
+
+def test_a_node_handler_with_the_aws_sdk_from_npm_writes_into_the_tests_sqs(lambda_client, sqs, create_function):
+    """Issue 15 item 5 as users meet it: a ``nodejs20.x`` function, its zip with ``node_modules``."""
+    with mock_lambda(mode="manual") as lam:
+        url, _ = make_queue(sqs, "from-handler")
+        create_function("node-handler", {}, Runtime="nodejs20.x", Handler="index.handler", Timeout=30,
+                        Code={"ZipFile": node_zip("index.js", NODE_HANDLER)})
+        response = lambda_client.invoke(FunctionName="node-handler", InvocationType="Event",
+                                        Payload=json.dumps({"queue": "from-handler", "body": {"async": True}}))
+        assert response["StatusCode"] == 202
+        lam.run_until_idle()
+        [invocation] = lam.invocations("node-handler")
+        assert invocation.status == "succeeded", invocation.attempts
+        [message] = receive(sqs, url)
+        assert json.loads(message["Body"]) == {"async": True}
+        assert message["MessageId"] == invocation.attempts[0].result["messageId"]
 
 
 def test_the_endpoint_starts_on_first_use_and_refuses_calls_once_closed():
