@@ -1,5 +1,6 @@
 """Execution environments that run as processes: the OS-only runtimes (``provided.al2023``,
-``provided.al2``), whose zip ships a ``bootstrap`` that serves invocations through the Runtime API.
+``provided.al2``), whose zip ships a ``bootstrap`` that serves invocations through the Runtime API,
+and Python functions run isolated, under AWS's runtime interface client (``python_process``).
 
 One environment is one ``bootstrap`` process with its own Runtime API server, started on its first
 invocation (a cold start) and kept warm between invocations, as on Lambda. A timeout kills it, and
@@ -28,7 +29,16 @@ from typing import Any
 from .._model import ExecutionResult, FunctionSnapshot, InvocationRequest, LogFrame
 from .capture import LogSink
 from .environment import reserved_variables, trace_id
-from .platform_reports import exit_reason, init_start_line, response_too_large, runtime_exited, timed_out
+from .memory_limit import MemoryLimit
+from .platform_reports import (
+    exit_reason,
+    init_start_line,
+    out_of_memory,
+    response_too_large,
+    runtime_exited,
+    timed_out,
+)
+from .python_process import as_on_lambda, python_command
 from .runtime_api import Invocation, Reply, RuntimeApi
 from .sandbox import CodeBundle
 
@@ -175,6 +185,7 @@ class ProcessEnvironment:
         self._output = _Output()
         self.api = RuntimeApi(on_first_next=self._output.mark_init_end)
         self.process: subprocess.Popen[bytes] | None = None
+        self._memory: MemoryLimit | None = None
         self.alive = True  # False once it must not serve another invocation
 
     def invoke(self, request: InvocationRequest) -> ExecutionResult:
@@ -205,6 +216,8 @@ class ProcessEnvironment:
             if isinstance(value, Reply):
                 return self._result(request, run, *self._outcome(value))
             self.alive = False  # the process exited
+            if self._memory is not None and self._memory.exceeded:
+                return self._result(request, run, out_of_memory(request.request_id))
             return self._result(request, run, runtime_exited(request.request_id, exit_reason(int(value))))  # type: ignore[call-overload]
 
     def _outcome(self, reply: Reply) -> tuple[Reply | dict[str, Any] | None, bytes]:
@@ -226,26 +239,36 @@ class ProcessEnvironment:
         return self._result(request, run, error)
 
     def _start(self, request_id: str) -> dict[str, Any] | None:
-        """Start the bootstrap; AWS's ``Runtime.InvalidEntrypoint`` when it cannot be."""
-        bootstrap = self._bootstrap()
-        if bootstrap is None:
+        """Start the runtime process; AWS's ``Runtime.InvalidEntrypoint`` when it cannot be."""
+        command = self._command()
+        if command is None:
             return {"errorType": "Runtime.InvalidEntrypoint", "errorMessage": f"RequestId: {request_id} Error: "
                     "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}
         assert self.bundle is not None
+        argv, variables = command
         try:
             self.process = subprocess.Popen(
-                [str(bootstrap)], cwd=self.bundle.task_dir, env=self._environment(), stdin=subprocess.DEVNULL,
+                argv, cwd=self.bundle.task_dir, env={**self._environment(), **variables}, stdin=subprocess.DEVNULL,
                 stdout=self._output.write_fd, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
         except OSError as exc:  # as Go words it: "fork/exec /var/task/bootstrap: permission denied"
             reason = (exc.strerror or str(exc)).lower()
             return {"errorType": "Runtime.InvalidEntrypoint", "errorMessage": f"RequestId: {request_id} Error: "
-                    f"fork/exec {self.bundle.aws_path(str(bootstrap))}: {reason}"}
+                    f"fork/exec {self.bundle.aws_path(argv[0])}: {reason}"}
+        self._memory = MemoryLimit(self.process, self.function.memory_size)
         self._output.start()
         threading.Thread(target=self._watch, args=(self.process,), name="mocklambda-runtime-exit", daemon=True).start()
         return None
 
     def _watch(self, process: subprocess.Popen[bytes]) -> None:
         self.api.events.put(("exit", process.wait()))  # type: ignore[arg-type]
+
+    def _command(self) -> tuple[list[str], dict[str, str]] | None:
+        """What starts the environment, and the variables it adds: AWS's runtime interface client
+        for a Python function run isolated, else the package's bootstrap (None: there is none)."""
+        if self.function.is_python and self.bundle is not None:
+            return python_command(self.function, self.bundle)
+        bootstrap = self._bootstrap()
+        return None if bootstrap is None else ([str(bootstrap)], {})
 
     def _bootstrap(self) -> Path | None:
         """``/var/task/bootstrap``, else a layer's ``/opt/bootstrap``, as Lambda looks for them."""
@@ -280,14 +303,16 @@ class ProcessEnvironment:
         duration_ms = max((time.monotonic() - (run.taken_at or run.started)) * 1000, 0.01)
         self._output.end()
         pid = self.process.pid if self.process is not None else None
+        killed = self._memory is not None and self._memory.exceeded  # it used all it had
         log = LogFrame(request.request_id, function.version, run.sink.take(), duration_ms, function.memory_size,
-                       _peak_mb(pid, function.memory_size), (run.init_ms or 0.0) if run.cold else None,
+                       function.memory_size if killed else _peak_mb(pid, function.memory_size), (run.init_ms or 0.0) if run.cold else None,
                        run.init_events, init_start_line(function) if run.cold else None)
         if error is None:
             return ExecutionResult(payload, None, None, log, self.log_stream)
         if isinstance(error, Reply):
-            error_type, message = _named(error)
-            return ExecutionResult(error.body, error_type, message, log, self.log_stream)
+            body = as_on_lambda(error.body, function.runtime)
+            error_type, message = _named(Reply(error.kind, body, error.error_type))
+            return ExecutionResult(body, error_type, message, log, self.log_stream)
         return ExecutionResult(json.dumps(error).encode(), error["errorType"], error["errorMessage"], log,
                                self.log_stream)
 
@@ -304,6 +329,8 @@ class ProcessEnvironment:
     def close(self) -> None:
         self.alive = False
         self.kill()
+        if self._memory is not None:
+            self._memory.close()
         self.api.close()
         self._output.close()
         if self.bundle is not None:
