@@ -18,7 +18,8 @@ from ._model import Invocation
 from ._pipeline.attempt import Bindings, Faults
 from ._pipeline.pipeline import Pipeline
 from ._runtime import process_state, threads
-from ._runtime.isolation import Isolation, IsolationMode
+from ._runtime.isolation import Isolation
+from ._runtime.isolation import IsolationMode as IsolationMode  # the option's values, for server.serve
 from .errors import MockLambdaError, NotIdleError, warn
 
 Mode = Literal["auto", "manual", "realtime"]

@@ -17,10 +17,13 @@ import traceback
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _moto
 from ._model import deep_json_room, json_nesting_room
+
+if TYPE_CHECKING:
+    from ._api import IsolationMode
 
 CONTROL_PREFIX = "/_mocklambda/"
 SHUTDOWN_GRACE_SECONDS = 10.0  # how long a stopping server waits for running handlers
@@ -205,13 +208,15 @@ Client = ControlClient  # the name it was first published under
 
 
 def serve(host: str = "127.0.0.1", port: int = 5000, time_scale: float = 1.0,
-          ready: Callable[[str], None] | None = None, idle_timeout: float = IDLE_CONNECTION_SECONDS) -> None:
-    """Serve until SIGINT or SIGTERM."""
+          ready: Callable[[str], None] | None = None, idle_timeout: float = IDLE_CONNECTION_SECONDS,
+          isolation: IsolationMode = "in-process") -> None:
+    """Serve until SIGINT or SIGTERM. ``isolation="process"``: Python functions run in processes
+    under AWS's runtime interface client."""
     from werkzeug.serving import make_server
 
     from ._api import LambdaMock
 
-    lam = LambdaMock(mode="realtime", time_scale=time_scale)
+    lam = LambdaMock(mode="realtime", time_scale=time_scale, isolation=isolation)
     lam.start()
     try:
         app = ControlApp(_moto.wsgi_app(), lam, bound=host)

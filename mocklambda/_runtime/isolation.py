@@ -35,7 +35,7 @@ class Isolation:
         self._names: set[str] = set()
 
     def isolate(self, name: str) -> None:
-        if not isinstance(name, str) or not name:
+        if not name:
             raise MockLambdaError(f"isolate() takes a function's name or ARN; got {name!r}")
         require_runtime_client()
         self._names.add(name)

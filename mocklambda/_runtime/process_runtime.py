@@ -46,8 +46,8 @@ PROCESS_RUNTIMES = frozenset({"provided.al2023", "provided.al2"})
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit for the init phase of on-demand functions
 KILL_GRACE_SECONDS = 2.0
 # what a process gets for credentials: never the test's own (item 5 of issue 15 points it at the mock)
-FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_ACCESS_KEY": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                    "AWS_SECRET_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+# (the three Lambda sets, as test_introspection_invoke records them)
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
 
 
 def runs_as_process(function: FunctionSnapshot) -> bool:
@@ -304,8 +304,9 @@ class ProcessEnvironment:
         self._output.end()
         pid = self.process.pid if self.process is not None else None
         killed = self._memory is not None and self._memory.exceeded  # it used all it had
+        peak_mb = function.memory_size if killed else _peak_mb(pid, function.memory_size)
         log = LogFrame(request.request_id, function.version, run.sink.take(), duration_ms, function.memory_size,
-                       function.memory_size if killed else _peak_mb(pid, function.memory_size), (run.init_ms or 0.0) if run.cold else None,
+                       peak_mb, (run.init_ms or 0.0) if run.cold else None,
                        run.init_events, init_start_line(function) if run.cold else None)
         if error is None:
             return ExecutionResult(payload, None, None, log, self.log_stream)
