@@ -14,13 +14,12 @@ from pathlib import Path
 import pytest
 
 import mocklambda
-
 from conftest import make_zip
 from mocklambda import LambdaMock, MockLambdaError, mock_lambda
 from mocklambda.cli import main as cli_main
 from tests.helpers import FN_ARN, invoke_json, send_event
 from tests.test_golden_snapshots import COMMON, COMMON_TEST, as_recorded, assert_shape, recorded
-from tests.test_logs import log_events, tail
+from tests.test_logs import tail
 from tests.test_provided_runtime import alive
 from tests.test_server import deploy, server  # noqa: F401 - server is a fixture
 
@@ -271,7 +270,7 @@ def test_the_ini_option_isolates_the_fixtures_functions(pytester, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(Path(mocklambda.__file__).resolve().parents[1]))  # this checkout's plugin
     pytester.makeini("[pytest]\nmocklambda_isolation = process\n")
     pytester.makeconftest("pytest_plugins = []\n")
-    pytester.makepyfile(test_ini=f"""
+    pytester.makepyfile(test_ini="""
 import io, os, zipfile, boto3
 
 def test_isolated(lambda_mock):
@@ -279,9 +278,9 @@ def test_isolated(lambda_mock):
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("handler.py", "import os\\ndef handler(e, c):\\n    return os.getpid()\\n")
     client = boto3.client("lambda", region_name="us-east-1")
-    role = boto3.client("iam", region_name="us-east-1").create_role(RoleName="r", AssumeRolePolicyDocument="{{}}")
+    role = boto3.client("iam", region_name="us-east-1").create_role(RoleName="r", AssumeRolePolicyDocument="{}")
     client.create_function(FunctionName="f", Runtime="python3.12", Role=role["Role"]["Arn"],
-                           Handler="handler.handler", Code={{"ZipFile": buffer.getvalue()}})
+                           Handler="handler.handler", Code={"ZipFile": buffer.getvalue()})
     assert int(client.invoke(FunctionName="f")["Payload"].read()) != os.getpid()
 """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly")
