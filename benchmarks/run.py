@@ -104,6 +104,17 @@ def bench_sync(calls: int, repeats: int) -> float:
         return median_per_call(lambda: client.invoke(FunctionName="f", Payload=b"{}")["Payload"].read(), calls, repeats)
 
 
+def bench_isolated(calls: int, repeats: int) -> float:
+    """A warm synchronous invoke of a Python function run isolated: a process under awslambdaric,
+    behind the mock's Runtime API (compare with bench_sync, the same handler in-process)."""
+    from mocklambda import mock_lambda
+
+    with mock_lambda(isolation="process"):
+        deploy("f", TRIVIAL)
+        client = boto3.client("lambda", region_name=REGION)
+        return median_per_call(lambda: client.invoke(FunctionName="f", Payload=b"{}")["Payload"].read(), calls, repeats)
+
+
 def bench_async(batch: int, repeats: int) -> float:
     """Per event: Invoke(Event), the attempt, the OnSuccess record in SQS (manual mode)."""
     from mocklambda import mock_lambda
@@ -290,6 +301,7 @@ def main() -> None:
     floors.append(bench_floor(calls, repeats))
     sync = bench_sync(calls, repeats)
     floors.append(bench_floor(calls, repeats))
+    isolated = bench_isolated(calls, repeats)
     async_event = bench_async(batch, repeats)
     floors.append(bench_floor(calls, repeats))
     failure = bench_failure(batch // 2, repeats)
@@ -306,6 +318,7 @@ def main() -> None:
         ("floor: boto3 invoke, canned before-send", f"{floor * 1e6:,.0f} µs", "1.00× floor", ""),
         ("moto: invoke (use_docker False)", f"{moto * 1e6:,.0f} µs", f"{moto / floor:.2f}× floor", ""),
         ("sync: mocklambda invoke, real zip handler", f"{sync * 1e6:,.0f} µs", f"{sync / moto:.2f}× moto", "≤ 1.3× moto"),
+        ("isolated: warm invoke, awslambdaric process", f"{isolated * 1e6:,.0f} µs", f"{isolated / sync:.2f}× sync", ""),
         ("async: Event → attempt → OnSuccess record in SQS", f"{async_event * 1e6:,.0f} µs", f"{async_event / floor:.2f}× floor", "≤ 2.0× floor"),
         ("failure: 3 attempts → SQS DLQ", f"{failure * 1e6:,.0f} µs", f"{failure / floor:.2f}× floor", "≤ 4× floor"),
         (f"drain {drains[0]:,} queued events", f"{drains[0] / small:,.0f} events/s", "", "≥ 20,000/s"),

@@ -20,7 +20,8 @@ from ._pipeline.pipeline import Pipeline
 from ._runtime import process_state, threads
 from ._runtime.isolation import Isolation
 from ._runtime.isolation import IsolationMode as IsolationMode  # the option's values, for server.serve
-from .errors import MockLambdaError, NotIdleError, warn
+from .errors import MockLambdaError as MockLambdaError  # also for server.serve
+from .errors import NotIdleError, warn
 
 Mode = Literal["auto", "manual", "realtime"]
 MODES = ("auto", "manual", "realtime")

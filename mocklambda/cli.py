@@ -20,14 +20,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="'process' runs Python functions in processes of their own under AWS's runtime "
                             "interface client (needs mocklambda[isolated]; default: in-process)")
     args = parser.parse_args(argv)
-    from .errors import MockLambdaError
     from .server import serve as run
 
-    try:
-        run(host=args.host, port=args.port, time_scale=args.time_scale, idle_timeout=args.idle_timeout,
-            isolation=args.isolation)
-    except MockLambdaError as error:  # awslambdaric missing: the fix, not a traceback
-        parser.exit(2, f"mocklambda serve: {error}\n")
+    run(host=args.host, port=args.port, time_scale=args.time_scale, idle_timeout=args.idle_timeout,
+        isolation=args.isolation)
     return 0
 
 

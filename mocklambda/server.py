@@ -214,9 +214,12 @@ def serve(host: str = "127.0.0.1", port: int = 5000, time_scale: float = 1.0,
     under AWS's runtime interface client."""
     from werkzeug.serving import make_server
 
-    from ._api import LambdaMock
+    from ._api import LambdaMock, MockLambdaError
 
-    lam = LambdaMock(mode="realtime", time_scale=time_scale, isolation=isolation)
+    try:
+        lam = LambdaMock(mode="realtime", time_scale=time_scale, isolation=isolation)
+    except MockLambdaError as error:  # awslambdaric missing: the fix, not a traceback
+        raise SystemExit(f"mocklambda serve: {error}") from None
     lam.start()
     try:
         app = ControlApp(_moto.wsgi_app(), lam, bound=host)

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import boto3
 import pytest
 
 from conftest import make_zip
 from tests.helpers import FN_ARN, REGION, RUNTIME_LOOP, bootstrap_zip, make_queue, send_event
-from tests.test_logs import log_events
+from tests.test_logs import log_events, tail
 
 WORK = """
 import json, os, time
 
 def work(event):
+    if "allocate_mb" in event:
+        held = bytearray(event["allocate_mb"] * 1024 * 1024)
+        held[::4096] = b"x" * len(held[::4096])  # touched: resident, not only reserved
     started = time.time()
     time.sleep(float(os.environ.get("SLEEP", "0")))
     print("ran", json.dumps({"event": event, "pid": os.getpid(), "started": started, "ended": time.time()}), flush=True)
@@ -27,8 +31,9 @@ def work(event):
         raise RuntimeError("downstream is down")
     return "ok"
 """
-"""The one body both kinds run: prints ``ran {"event", "pid", "started", "ended"}``, after sleeping
-``$SLEEP`` seconds; fails with ``RuntimeError`` when ``$FAIL`` is set."""
+"""The one body both kinds run: prints ``ran {"event", "pid", "started", "ended"}``, after
+allocating the event's ``allocate_mb`` and sleeping ``$SLEEP`` seconds; fails with ``RuntimeError``
+when ``$FAIL`` is set."""
 
 CODE = {
     "provided": lambda: {"Runtime": "provided.al2023", "Handler": "function.handler", "Code": {"ZipFile": bootstrap_zip(
@@ -128,3 +133,19 @@ def test_realtime_runs_invocations_of_one_function_in_parallel_environments(lamb
     first, second = runs("parallel")
     assert first["pid"] != second["pid"]
     assert first["started"] < second["ended"] and second["started"] < first["ended"]
+
+
+def test_memory_beyond_memory_size_is_runtime_out_of_memory(lambda_mock, lambda_client, create_process_function):
+    """Using more than ``MemorySize`` gets the environment killed, as Lambda's sandbox does: the
+    newer ``Runtime.OutOfMemory`` type, the exit worded ``signal: killed`` (spec 9.6); REPORT shows
+    all of the memory used; the next invocation starts cold. Within the limit, the same code runs."""
+    create_process_function("hungry")
+    lambda_client.update_function_configuration(FunctionName="hungry", MemorySize=128)
+    assert lambda_client.invoke(FunctionName="hungry", Payload=b'{"allocate_mb": 40}')["Payload"].read() == b'"ok"'
+    response = lambda_client.invoke(FunctionName="hungry", Payload=b'{"allocate_mb": 400}', LogType="Tail")
+    request_id = response["ResponseMetadata"]["RequestId"]
+    assert response["FunctionError"] == "Unhandled"
+    assert json.loads(response["Payload"].read()) == {
+        "errorType": "Runtime.OutOfMemory", "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: signal: killed"}
+    assert re.search(r"\tMemory Size: 128 MB\tMax Memory Used: 128 MB\t", tail(response))
+    assert "Init Duration: " in tail(lambda_client.invoke(FunctionName="hungry", Payload=b"{}", LogType="Tail"))
