@@ -126,6 +126,17 @@ def bench_node_warm(calls: int, repeats: int) -> tuple[float, float]:
         return statistics.median(times["node"]), statistics.median(times["py"])
 
 
+def bench_isolated(calls: int, repeats: int) -> float:
+    """A warm synchronous invoke of a Python function run isolated: a process under awslambdaric,
+    behind the mock's Runtime API (compare with bench_sync, the same handler in-process)."""
+    from mocklambda import mock_lambda
+
+    with mock_lambda(isolation="process"):
+        deploy("f", TRIVIAL)
+        client = boto3.client("lambda", region_name=REGION)
+        return median_per_call(lambda: client.invoke(FunctionName="f", Payload=b"{}")["Payload"].read(), calls, repeats)
+
+
 def bench_async(batch: int, repeats: int) -> float:
     """Per event: Invoke(Event), the attempt, the OnSuccess record in SQS (manual mode)."""
     from mocklambda import mock_lambda
@@ -312,6 +323,7 @@ def main() -> None:
     floors.append(bench_floor(calls, repeats))
     sync = bench_sync(calls, repeats)
     floors.append(bench_floor(calls, repeats))
+    isolated = bench_isolated(calls, repeats)
     async_event = bench_async(batch, repeats)
     floors.append(bench_floor(calls, repeats))
     failure = bench_failure(batch // 2, repeats)
@@ -331,6 +343,7 @@ def main() -> None:
         ("sync: mocklambda invoke, real zip handler", f"{sync * 1e6:,.0f} µs", f"{sync / moto:.2f}× moto", "≤ 1.3× moto"),
         ("node: warm nodejs20.x invoke (a process, Runtime API)", f"{node * 1e6:,.0f} µs",
          f"+{(node - python) * 1e3:.1f} ms over in-process Python ({python * 1e6:,.0f} µs)", "a few ms over (issue 15)"),
+        ("isolated: warm invoke, awslambdaric process", f"{isolated * 1e6:,.0f} µs", f"{isolated / sync:.2f}× sync", ""),
         ("async: Event → attempt → OnSuccess record in SQS", f"{async_event * 1e6:,.0f} µs", f"{async_event / floor:.2f}× floor", "≤ 2.0× floor"),
         ("failure: 3 attempts → SQS DLQ", f"{failure * 1e6:,.0f} µs", f"{failure / floor:.2f}× floor", "≤ 4× floor"),
         (f"drain {drains[0]:,} queued events", f"{drains[0] / small:,.0f} events/s", "", "≥ 20,000/s"),

@@ -18,7 +18,10 @@ from ._model import Invocation
 from ._pipeline.attempt import Bindings, Faults
 from ._pipeline.pipeline import Pipeline
 from ._runtime import process_state, threads
-from .errors import MockLambdaError, NotIdleError, warn
+from ._runtime.isolation import Isolation
+from ._runtime.isolation import IsolationMode as IsolationMode  # the option's values, for server.serve
+from .errors import MockLambdaError as MockLambdaError  # also for server.serve
+from .errors import NotIdleError, warn
 
 Mode = Literal["auto", "manual", "realtime"]
 MODES = ("auto", "manual", "realtime")
@@ -34,7 +37,7 @@ class LambdaMock:
     """The running mock. ``with mock_lambda() as lam`` and the ``lambda_mock`` fixture give one."""
 
     def __init__(self, *, mode: Mode = "auto", time_scale: float = 1.0, duplicate_rate: float = 0.0,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, isolation: IsolationMode = "in-process") -> None:
         if mode not in MODES:
             raise MockLambdaError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
         if mode != "realtime" and time_scale != 1.0:
@@ -47,6 +50,8 @@ class LambdaMock:
         self.time_scale = time_scale
         self.duplicate_rate = duplicate_rate
         self.seed = seed
+        self._isolation = Isolation(isolation)  # refused here when awslambdaric is missing
+        self.isolation = isolation
         self._bindings = Bindings()
         self._faults = Faults()
         self._stop_moto: Callable[[], None] | None = None
@@ -59,7 +64,7 @@ class LambdaMock:
         return Pipeline(self.mode, self.time_scale, self.duplicate_rate, self.seed,
                         directory=_moto.MotoFunctions(), sinks=_moto.MotoSinks(), schedules=_moto.MotoSchedules(),
                         streams=_moto.MotoStreams(), clients=self._client, bindings=self._bindings, faults=self._faults,
-                        endpoint=lambda: self._endpoint.url())
+                        endpoint=lambda: self._endpoint.url(), isolation=self._isolation)
 
     def _serve_at(self, url: str) -> None:
         """``mocklambda serve``: the mock is served at ``url``; functions run as processes call it there."""
@@ -224,6 +229,13 @@ class LambdaMock:
         self._bindings.bind(name, fn)
         return fn
 
+    def isolate(self, name: str) -> None:
+        """Run the Python function ``name`` (or ARN, or ``name:qualifier``) in a process of its
+        own under AWS's runtime interface client, as ``isolation="process"`` runs every one:
+        ``os._exit`` and crashes contained, ``MemorySize`` enforced, real parallelism in realtime
+        mode, an ``os.environ`` of its own. Needs ``pip install mocklambda[isolated]``."""
+        self._isolation.isolate(name)
+
     # -- faults on demand ----------------------------------------------------------------------
 
     def inject_throttles(self, function_name: str, times: int = 1) -> None:
@@ -266,17 +278,19 @@ def mock_lambda(func: F) -> F: ...
 
 @overload
 def mock_lambda(*, mode: Mode = "auto", time_scale: float = 1.0, duplicate_rate: float = 0.0,
-                seed: int | None = None) -> LambdaMock: ...
+                seed: int | None = None, isolation: IsolationMode = "in-process") -> LambdaMock: ...
 
 
 def mock_lambda(func: F | None = None, *, mode: Mode = "auto", time_scale: float = 1.0,
-                duplicate_rate: float = 0.0, seed: int | None = None) -> Any:
+                duplicate_rate: float = 0.0, seed: int | None = None, isolation: IsolationMode = "in-process") -> Any:
     """Make Lambda's asynchronous invocation real inside a test.
 
     ``@mock_lambda`` or ``@mock_lambda(mode="manual")`` decorate a test; ``with mock_lambda() as
     lam:`` gives the ``LambdaMock`` handle. Starts moto's ``mock_aws`` when none is active.
+    ``isolation="process"`` runs Python functions in processes under awslambdaric.
     """
-    mock = LambdaMock(mode=mode, time_scale=time_scale, duplicate_rate=duplicate_rate, seed=seed)
+    mock = LambdaMock(mode=mode, time_scale=time_scale, duplicate_rate=duplicate_rate, seed=seed,
+                      isolation=isolation)
     if func is not None:
         return mock(func)
     return mock

@@ -16,10 +16,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="wall seconds per AWS second: 0.01 makes a 60 s retry delay 0.6 s (default 1)")
     serve.add_argument("--idle-timeout", type=float, default=60.0,
                        help="seconds a connection may stay silent, mid-request or between requests (default 60)")
+    serve.add_argument("--isolation", choices=("in-process", "process"), default="in-process",
+                       help="'process' runs Python functions in processes of their own under AWS's runtime "
+                            "interface client (needs mocklambda[isolated]; default: in-process)")
     args = parser.parse_args(argv)
     from .server import serve as run
 
-    run(host=args.host, port=args.port, time_scale=args.time_scale, idle_timeout=args.idle_timeout)
+    run(host=args.host, port=args.port, time_scale=args.time_scale, idle_timeout=args.idle_timeout,
+        isolation=args.isolation)
     return 0
 
 

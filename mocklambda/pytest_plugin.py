@@ -19,12 +19,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="make every moto mock_aws in this run behave as mock_lambda (drop-in for a moto suite)",
     )
+    parser.addini("mocklambda_isolation", default="in-process",
+                  help="the lambda_mock fixture's isolation: 'process' runs Python functions in processes of "
+                       "their own under AWS's runtime interface client (default: in-process)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "lambda_mock(mode='auto', time_scale=1.0): options for the lambda_mock fixture",
+        "lambda_mock(mode='auto', time_scale=1.0, isolation='in-process'): options for the lambda_mock fixture",
     )
     if config.getoption("mocklambda", default=False):
         _moto.make_mock_aws_lambda_aware(start_for_mock_aws)
@@ -54,5 +57,6 @@ def lambda_mock(request: pytest.FixtureRequest) -> Iterator[LambdaMock]:
     """A started ``LambdaMock`` (and moto, unless one is active); stopped after the test."""
     marker = request.node.get_closest_marker("lambda_mock")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    options.setdefault("isolation", request.config.getini("mocklambda_isolation"))
     with LambdaMock(**options) as lam:
         yield lam

@@ -16,11 +16,14 @@ import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _moto
 from ._model import deep_json_room, json_nesting_room
 from ._moto.http_app import IDLE_CONNECTION_SECONDS, AwsApp, host_allowed, loopback_url, make_server
+
+if TYPE_CHECKING:
+    from ._api import IsolationMode
 
 CONTROL_PREFIX = "/_mocklambda/"
 SHUTDOWN_GRACE_SECONDS = 10.0  # how long a stopping server waits for running handlers
@@ -137,11 +140,16 @@ __all__ = ["CONTROL_PREFIX", "Client", "ControlApp", "ControlClient", "host_allo
 
 
 def serve(host: str = "127.0.0.1", port: int = 5000, time_scale: float = 1.0,
-          ready: Callable[[str], None] | None = None, idle_timeout: float = IDLE_CONNECTION_SECONDS) -> None:
-    """Serve until SIGINT or SIGTERM."""
-    from ._api import LambdaMock
+          ready: Callable[[str], None] | None = None, idle_timeout: float = IDLE_CONNECTION_SECONDS,
+          isolation: IsolationMode = "in-process") -> None:
+    """Serve until SIGINT or SIGTERM. ``isolation="process"``: Python functions run in processes
+    under AWS's runtime interface client."""
+    from ._api import LambdaMock, MockLambdaError
 
-    lam = LambdaMock(mode="realtime", time_scale=time_scale)
+    try:
+        lam = LambdaMock(mode="realtime", time_scale=time_scale, isolation=isolation)
+    except MockLambdaError as error:  # awslambdaric missing: the fix, not a traceback
+        raise SystemExit(f"mocklambda serve: {error}") from None
     lam.start()
     try:
         app = ControlApp(_moto.wsgi_app(), lam, bound=host)

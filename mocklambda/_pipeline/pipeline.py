@@ -17,6 +17,7 @@ from .._core.timeline import render
 from .._model import Chain, ExecutionResult, FunctionSnapshot, Invocation, QueuedEvent
 from .._ports import FunctionDirectory, ScheduleSource, Sinks, SqsMapping, StreamSource
 from .._runtime.executor import Runtime
+from .._runtime.isolation import Isolation
 from .._runtime.threads import current_chain, in_handler
 from ..errors import MockLambdaError
 from .accept import Acceptor
@@ -36,11 +37,12 @@ class Pipeline:
     def __init__(self, mode: Mode, time_scale: float, duplicate_rate: float, seed: int | None,
                  directory: FunctionDirectory, sinks: Sinks, schedules: ScheduleSource, streams: StreamSource,
                  clients: ClientFactory,
-                 bindings: Bindings, faults: Faults, endpoint: Callable[[], str]) -> None:
+                 bindings: Bindings, faults: Faults, endpoint: Callable[[], str],
+                 isolation: Isolation | None = None) -> None:
         self.mode = mode
         realtime = mode == "realtime"
         self.clock = Clock(rate=1.0 / time_scale if realtime else 0.0)  # AWS seconds per wall second
-        self.runtime = Runtime(endpoint)  # where functions that run as processes send their AWS calls
+        self.runtime = Runtime(endpoint, isolation)  # endpoint: where functions run as processes send AWS calls
         self.telemetry = Telemetry(sinks)
         dispatcher = Dispatcher(self.clock, directory, self.runtime, bindings, faults,
                                 Concurrency(realtime, directory.account_concurrency_limit), self.telemetry)

@@ -47,7 +47,7 @@ _OURS = str(Path(__file__).resolve().parents[1])  # mocklambda's own frames neve
 _EXTRACTED = re.compile(r"[^\s'\"]*/mocklambda-[^/\s'\"]+/(task|opt)")
 
 
-def _without_host_paths(text: str) -> str:
+def without_host_paths(text: str) -> str:
     """Where a package is unpacked here, shown as Lambda's ``/var/task`` and ``/opt``."""
     return _EXTRACTED.sub(lambda match: "/var/task" if match[1] == "task" else "/opt", text)
 
@@ -63,7 +63,7 @@ class Container:
             try:
                 self.bundle = CodeBundle(function.code_zip, list(function.layer_zips), function.runtime)
             except Exception as exc:  # CreateFunction refuses such packages; one made otherwise fails its init
-                self.unpack_error = _without_host_paths(f"{type(exc).__name__}: {exc}")
+                self.unpack_error = without_host_paths(f"{type(exc).__name__}: {exc}")
         self.modules = ModuleSpace(self.bundle)
         self.handler_fn: Handler | None = bound
         now = datetime.now(timezone.utc)

@@ -24,6 +24,7 @@ from .container import Container, Handler, InitError, runtime_error
 from .context import ClientContext, LambdaContext
 from .environment import lambda_environment, set_python_environment_variable, trace_id, working_directory
 from .interrupts import ctrl_c_pending
+from .isolation import Isolation
 from .platform_reports import (
     RESPONSE_LIMIT,
     exit_reason,
@@ -69,7 +70,8 @@ class _Outcome:
 class Runtime:
     """Executes invocations; owns the warm containers of one mock."""
 
-    def __init__(self, endpoint: Callable[[], str]) -> None:
+    def __init__(self, endpoint: Callable[[], str], isolation: Isolation | None = None) -> None:
+        self._isolation = isolation or Isolation()
         self._containers: dict[tuple[Any, ...], Container] = {}
         self._bundles: list[CodeBundle] = []  # every extracted package, discarded containers' too
         self._timed_out: list[threading.Thread] = []
@@ -156,6 +158,8 @@ class Runtime:
             if runs_as_process(function):
                 return self._processes.execute(function, request)
             return self._unsupported(function, request)
+        if bound is None and self._isolation.applies(function):  # under awslambdaric, in a process of its own
+            return self._processes.execute(function, request)
         container = self._container(function, bound)
         batch = getattr(self._local, "batch", None)
         if batch is not None and not in_handler():

@@ -15,6 +15,7 @@ from typing import Any
 
 from .._model import FunctionSnapshot
 from ..errors import warn
+from .python_process import python_command
 from .sandbox import CodeBundle
 
 NODE_RUNTIME = Path(__file__).with_name("node") / "index.mjs"
@@ -97,9 +98,23 @@ LAUNCHERS: dict[str, Launcher] = {
 PROCESS_RUNTIMES = frozenset(LAUNCHERS)
 
 
+def _python(function: FunctionSnapshot, bundle: CodeBundle | None, request_id: str) -> Launch | CannotLaunch:
+    """A Python function run isolated (``isolation``): AWS's runtime interface client in the test's
+    interpreter. A package that does not unzip has no handler to import, as in-process."""
+    if bundle is None:
+        module = (function.handler or "").rsplit(".", 1)[0]
+        return CannotLaunch({"errorType": "Runtime.ImportModuleError", "errorMessage":
+                             f"Unable to import module '{module}': No module named '{module}'",
+                             "requestId": request_id, "stackTrace": []})
+    command, variables = python_command(function, bundle)
+    return Launch(command, variables)
+
+
 def launch(function: FunctionSnapshot, bundle: CodeBundle | None, request_id: str) -> Launch | CannotLaunch:
-    """The function's runtime family's launch, behind its ``AWS_LAMBDA_EXEC_WRAPPER`` if it has one."""
-    started = LAUNCHERS[function.runtime or ""](function, bundle, request_id)
+    """The function's runtime family's launch, behind its ``AWS_LAMBDA_EXEC_WRAPPER`` if it has one.
+    A Python function gets here only when it runs isolated."""
+    family = _python if function.is_python else LAUNCHERS[function.runtime or ""]
+    started = family(function, bundle, request_id)
     wrapper = function.environment.get("AWS_LAMBDA_EXEC_WRAPPER")
     if isinstance(started, Launch) and wrapper and function.runtime in _WRAPPED and bundle is not None:
         return Launch([bundle.local_path(wrapper), *started.command], started.environment, wrapped=True)

@@ -43,6 +43,13 @@ def runtime_exited(request_id: str, reason: str) -> dict[str, Any]:
     return {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: {reason}"}
 
 
+def out_of_memory(request_id: str) -> dict[str, Any]:
+    """The sandbox killed the runtime for using more than ``MemorySize``: Lambda's newer error type
+    for it, with the exit worded as before (spec 9.6)."""
+    return {"errorType": "Runtime.OutOfMemory",
+            "errorMessage": f"RequestId: {request_id} Error: {exit_reason(-signal.SIGKILL)}"}
+
+
 def exit_reason(returncode: int) -> str:
     """How Lambda words a process's end, as Go's ``ProcessState.String()`` does: ``exit status 3``,
     ``signal: killed`` (spec 9.6; exit status 127 recorded in test_lambda_runtime_wrapper_not_found)."""

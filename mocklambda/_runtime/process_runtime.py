@@ -1,6 +1,7 @@
 """Execution environments that run as processes and serve invocations through the Runtime API:
-the OS-only runtimes (``provided.al2023``, ``provided.al2``), whose zip ships a ``bootstrap``, and
-Node.js, run by mocklambda's own Node runtime (``launchers`` says which command starts which).
+the OS-only runtimes (``provided.al2023``, ``provided.al2``), whose zip ships a ``bootstrap``,
+Node.js, run by mocklambda's own Node runtime, and Python functions run isolated, under AWS's
+runtime interface client (``launchers`` says which command starts which).
 
 One environment is one such process with its own Runtime API server, started on its first
 invocation (a cold start) and kept warm between invocations, as on Lambda. A timeout kills it, and
@@ -31,15 +32,24 @@ from .._model import ExecutionResult, FunctionSnapshot, InvocationRequest, LogFr
 from .capture import LogSink
 from .environment import reserved_variables, trace_id
 from .launchers import PROCESS_RUNTIMES, CannotLaunch, Launch, launch
-from .platform_reports import exit_reason, init_start_line, response_too_large, runtime_exited, timed_out
+from .memory_limit import MemoryLimit
+from .platform_reports import (
+    exit_reason,
+    init_start_line,
+    out_of_memory,
+    response_too_large,
+    runtime_exited,
+    timed_out,
+)
+from .python_process import as_on_lambda
 from .runtime_api import Invocation, Reply, RuntimeApi
 from .sandbox import CodeBundle
 
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit for the init phase of on-demand functions
 KILL_GRACE_SECONDS = 2.0
 # what a process gets for credentials: never the test's own; with AWS_ENDPOINT_URL, the mock's endpoint
-FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_ACCESS_KEY": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                    "AWS_SECRET_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+# (the three Lambda sets, as test_introspection_invoke records them)
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
 
 
 def runs_as_process(function: FunctionSnapshot) -> bool:
@@ -182,6 +192,7 @@ class ProcessEnvironment:
         self._output = _Output()
         self.api = RuntimeApi(on_first_next=self._output.mark_init_end)
         self.process: subprocess.Popen[bytes] | None = None
+        self._memory: MemoryLimit | None = None
         self.alive = True  # False once it must not serve another invocation
 
     def invoke(self, request: InvocationRequest) -> ExecutionResult:
@@ -220,6 +231,8 @@ class ProcessEnvironment:
             if isinstance(value, Reply):
                 return self._result(request, run, *self._outcome(value))
             self.alive = False  # the process exited
+            if self._memory is not None and self._memory.exceeded:
+                return self._result(request, run, out_of_memory(request.request_id))
             return self._result(request, run, runtime_exited(request.request_id, exit_reason(int(value))))  # type: ignore[call-overload]
 
     def _outcome(self, reply: Reply) -> tuple[Reply | dict[str, Any] | None, bytes]:
@@ -253,6 +266,7 @@ class ProcessEnvironment:
                 start_new_session=True, close_fds=True)
         except OSError as exc:
             return CannotLaunch(_not_started(exc, started, self.bundle, request_id))
+        self._memory = MemoryLimit(self.process, self.function.memory_size)
         self._output.start()
         threading.Thread(target=self._watch, args=(self.process,), name="mocklambda-runtime-exit", daemon=True).start()
         return None
@@ -288,14 +302,17 @@ class ProcessEnvironment:
         duration_ms = max((time.monotonic() - (run.taken_at or run.started)) * 1000, 0.01)
         self._output.end()
         pid = self.process.pid if self.process is not None else None
+        killed = self._memory is not None and self._memory.exceeded  # it used all it had
+        peak_mb = function.memory_size if killed else _peak_mb(pid, function.memory_size)
         log = LogFrame(request.request_id, function.version, run.sink.take(), duration_ms, function.memory_size,
-                       _peak_mb(pid, function.memory_size), (run.init_ms or 0.0) if run.cold else None,
+                       peak_mb, (run.init_ms or 0.0) if run.cold else None,
                        run.init_events, init_start_line(function) if run.cold else None)
         if error is None:
             return ExecutionResult(payload, None, None, log, self.log_stream)
         if isinstance(error, Reply):
-            error_type, message = _named(error)
-            return ExecutionResult(error.body, error_type, message, log, self.log_stream)
+            body = as_on_lambda(error.body, function.runtime)
+            error_type, message = _named(Reply(error.kind, body, error.error_type))
+            return ExecutionResult(body, error_type, message, log, self.log_stream)
         return ExecutionResult(json.dumps(error).encode(), error["errorType"], error["errorMessage"], log,
                                self.log_stream)
 
@@ -312,6 +329,8 @@ class ProcessEnvironment:
     def close(self) -> None:
         self.alive = False
         self.kill()
+        if self._memory is not None:
+            self._memory.close()
         self.api.close()
         self._output.close()
         if self.bundle is not None:
