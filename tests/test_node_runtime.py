@@ -57,7 +57,8 @@ def create_node(create_function):
 
 def test_the_recordings_cover_these_runtimes():
     """Every nodejs runtime recorded in test_lambda_common is one this file runs (and mocklambda runs)."""
-    keys = _snapshot_file(COMMON) if (Path(__file__).parents[2] / "shared").is_dir() else {}
+    recorded(COMMON, COMMON_TEST + "test_echo_invoke[nodejs20.x]")  # skips when the recordings are not there
+    keys = _snapshot_file(COMMON)
     recorded_runtimes = {m for key in keys for m in re.findall(r"\[(nodejs[\d.]+x)\]", key)} - {"nodejs16.x"}
     assert recorded_runtimes <= set(RECORDED_RUNTIMES)  # nodejs16.x: deprecated, CreateFunction refuses it
 
@@ -205,6 +206,48 @@ exports.handler = async (event) => {
     events = log_events("logs")  # CloudWatch Logs: the same lines, one event each
     assert events[0].startswith("INIT_START Runtime Version: nodejs:20.v1\tRuntime Version ARN: arn:aws:lambda:")
     assert events[3] == f"{lines[2]}\n" and any(e == "raw stdout\n" for e in events)
+
+
+def test_all_a_handler_logs_is_in_its_own_log_however_much(lambda_mock, lambda_client, create_node):
+    """More than a pipe holds (64 KiB) before the last line: the runtime writes synchronously, as AWS's
+    does, so the last line is in its invocation's log, never in the next one's."""
+    create_node("chatty", """
+exports.handler = async (event) => {
+  for (let i = 0; i < event.lines; i++) console.log("x".repeat(200));
+  console.log("LAST-" + event.tag);
+  return "ok";
+};
+""")
+    for tag, lines in (("first", 2000), ("second", 10)):
+        lambda_client.invoke(FunctionName="chatty", Payload=json.dumps({"tag": tag, "lines": lines}))
+    events = log_events("chatty")
+    ends = [i for i, event in enumerate(events) if event.startswith("END RequestId: ")]
+    last = {tag: next(i for i, event in enumerate(events) if event.endswith(f"LAST-{tag}\n")) for tag in ("first", "second")}
+    assert len(ends) == 2 and last["first"] < ends[0] < last["second"] < ends[1]  # each in its own invocation
+
+
+def test_the_runtime_runs_node_with_awss_flags(lambda_mock, lambda_client, create_node):
+    """AWS's bootstrap: ``node --expose-gc --max-http-header-size 81920``: ``global.gc`` is there."""
+    create_node("flags", "exports.handler = async () => ({gc: typeof global.gc, argv: process.execArgv});")
+    assert invoke_json(lambda_client, "flags", {}) == {
+        "gc": "function", "argv": ["--expose-gc", "--max-http-header-size", "81920"]}
+
+
+def test_a_functions_own_node_path_is_kept(lambda_mock, lambda_client, create_node):
+    """AWS's bootstrap sets ``NODE_PATH`` only when the function has not; Lambda paths are the package's."""
+    create_node("vendored", {"index.js": "exports.handler = async () => require('mylib').name;",
+                             "vendor/node_modules/mylib/index.js": "exports.name = 'vendored';"},
+                Environment={"Variables": {"NODE_PATH": "/var/task/vendor/node_modules"}})
+    assert invoke_json(lambda_client, "vendored", {}) == "vendored"
+
+
+def test_the_sdk_lambda_bundles_is_not_here_and_a_warning_says_so(lambda_mock, lambda_client, create_node):
+    """Lambda's Node runtimes ship AWS SDK v3; mocklambda does not: the import fails as it would without
+    it, and a MockLambdaWarning says to bundle the SDK in the package."""
+    create_node("sdk", "const { SQSClient } = require('@aws-sdk/client-sqs');\nexports.handler = async () => 1;")
+    with pytest.warns(MockLambdaWarning, match=r"@aws-sdk/client-sqs.*bundle"):
+        response = lambda_client.invoke(FunctionName="sdk")
+    assert json.loads(response["Payload"].read())["errorType"] == "Runtime.ImportModuleError"
 
 
 def test_a_handler_error_is_logged_and_leaves_the_process_warm(lambda_mock, lambda_client, create_node):

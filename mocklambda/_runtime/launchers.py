@@ -7,6 +7,7 @@ for ``nodejs*``. A launcher that cannot start anything says why, as the invocati
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,9 +86,17 @@ def _nodejs(function: FunctionSnapshot, bundle: CodeBundle | None, request_id: s
     opt_modules = bundle.opt_dir / "nodejs"
     node_path = [opt_modules / f"node{major}" / "node_modules", opt_modules / "node_modules",
                  runtime_dir / "node_modules", runtime_dir, bundle.task_dir]
-    environment = {"NODE_PATH": os.pathsep.join(map(str, node_path)), "PWD": str(bundle.task_dir), "SHLVL": "0",
-                   **XRAY_VARIABLES}
-    return Launch([node, str(runtime_dir / "index.mjs")], environment)
+    own = function.environment.get("NODE_PATH")  # AWS's bootstrap sets NODE_PATH only when the function has none
+    environment = {"NODE_PATH": _local_paths(own, bundle) if own else os.pathsep.join(map(str, node_path)),
+                   "PWD": str(bundle.task_dir), "SHLVL": "0", **XRAY_VARIABLES}
+    # AWS's bootstrap: `node --expose-gc --max-http-header-size 81920 /var/runtime/index.mjs`
+    return Launch([node, "--expose-gc", "--max-http-header-size", "81920", str(runtime_dir / "index.mjs")],
+                  environment)
+
+
+def _local_paths(value: str, bundle: CodeBundle) -> str:
+    """A path list the function set, as Lambda paths (``/var/task/...``, ``/opt/...``), made local."""
+    return os.pathsep.join(bundle.local_path(entry) for entry in value.split(":"))
 
 
 LAUNCHERS: dict[str, Launcher] = {
@@ -119,3 +128,16 @@ def launch(function: FunctionSnapshot, bundle: CodeBundle | None, request_id: st
     if isinstance(started, Launch) and wrapper and function.runtime in _WRAPPED and bundle is not None:
         return Launch([bundle.local_path(wrapper), *started.command], started.environment, wrapped=True)
     return started
+
+
+_MISSING_SDK = re.compile(r"Cannot find (?:module|package) '(@aws-sdk/[^'/]+)")
+
+
+def note_missing_sdk(function: FunctionSnapshot, message: str) -> None:
+    """A Node function that found no AWS SDK v3: Lambda's Node runtimes ship one in
+    ``/var/runtime/node_modules``, mocklambda does not, so the test author hears why it failed here."""
+    missing = _MISSING_SDK.search(message) if function.runtime in NODE_RUNTIMES else None
+    if missing is not None:
+        warn(f"{function.name}: {missing[1]} is not found. Lambda's Node.js runtimes include the AWS SDK for "
+             f"JavaScript v3; mocklambda's does not: bundle {missing[1]} in the function's package (its "
+             "node_modules) or in a layer's nodejs/node_modules, as for any other dependency")

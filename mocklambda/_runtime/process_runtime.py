@@ -31,7 +31,7 @@ from typing import Any
 from .._model import ExecutionResult, FunctionSnapshot, InvocationRequest, LogFrame
 from .capture import LogSink
 from .environment import reserved_variables, trace_id
-from .launchers import PROCESS_RUNTIMES, CannotLaunch, Launch, launch
+from .launchers import PROCESS_RUNTIMES, CannotLaunch, Launch, launch, note_missing_sdk
 from .memory_limit import MemoryLimit
 from .platform_reports import (
     exit_reason,
@@ -312,6 +312,7 @@ class ProcessEnvironment:
         if isinstance(error, Reply):
             body = as_on_lambda(error.body, function.runtime)
             error_type, message = _named(Reply(error.kind, body, error.error_type))
+            note_missing_sdk(function, message)
             return ExecutionResult(body, error_type, message, log, self.log_stream)
         return ExecutionResult(json.dumps(error).encode(), error["errorType"], error["errorMessage"], log,
                                self.log_stream)

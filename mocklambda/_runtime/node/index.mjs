@@ -390,6 +390,9 @@ async function handleOnce(handler, handlerIsAsync) {
 }
 
 async function run() {
+  // as AWS's runtime writes its logs (fs.writeSync): all a handler logged is in the pipe before its
+  // answer is posted, so none of it can land in the next invocation's log
+  for (const stream of [process.stdout, process.stderr]) stream._handle?.setBlocking?.(true);
   patchConsole();
   process.on('uncaughtException', (error) => {
     logError('Uncaught Exception', error);
