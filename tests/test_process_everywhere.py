@@ -20,13 +20,26 @@ from tests.test_logs import log_events, tail
 WORK = """
 import json, os, time
 
+def meet(directory, n, parties, patience=30.0):
+    # say this run has begun, then wait (up to `patience` s) until `parties` runs have: True when they
+    # all were running at once, whatever the machine's load made their start-up cost
+    open(os.path.join(directory, str(n)), "w").close()
+    deadline = time.time() + patience
+    while len(os.listdir(directory)) < parties:
+        if time.time() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
 def work(event):
     if "allocate_mb" in event:
         held = bytearray(event["allocate_mb"] * 1024 * 1024)
         held[::4096] = b"x" * len(held[::4096])  # touched: resident, not only reserved
     started = time.time()
     time.sleep(float(os.environ.get("SLEEP", "0")))
-    print("ran", json.dumps({"event": event, "pid": os.getpid(), "started": started, "ended": time.time()}), flush=True)
+    met = meet(os.environ["MEET"], event["n"], int(os.environ["PARTIES"])) if "MEET" in os.environ else None
+    print("ran", json.dumps({"event": event, "pid": os.getpid(), "started": started, "ended": time.time(),
+                             "met": met}), flush=True)
     if os.environ.get("FAIL"):
         raise RuntimeError("downstream is down")
     return "ok"
@@ -45,10 +58,10 @@ CODE = {
 
 @pytest.fixture(params=sorted(CODE))
 def create_process_function(request, lambda_mock, create_function):
-    """create(name, **variables): a function of this kind that runs as a process."""
+    """create(name, timeout=3, **variables): a function of this kind that runs as a process."""
 
-    def create(name: str, **variables: str) -> str:
-        create_function(name, {}, Environment={"Variables": variables}, **CODE[request.param]())
+    def create(name: str, timeout: int = 3, **variables: str) -> str:
+        create_function(name, {}, Environment={"Variables": variables}, Timeout=timeout, **CODE[request.param]())
         if request.param == "isolated":
             lambda_mock.isolate(name)
         return FN_ARN.format(name)
@@ -123,16 +136,16 @@ def test_async_retries_end_in_the_on_failure_destination(lambda_mock, lambda_cli
 
 @pytest.mark.lambda_mock(mode="realtime")
 def test_realtime_runs_invocations_of_one_function_in_parallel_environments(lambda_mock, lambda_client,
-                                                                           create_process_function):
-    """Two events of 0.5 s each at once: two environments (two pids), each run started before the
-    other ended, by the processes' own clocks."""
-    create_process_function("parallel", SLEEP="0.5")
+                                                                           create_process_function, tmp_path):
+    """Two events at once: two environments (two pids), each run waiting until the other has begun
+    (a rendezvous in a directory; run one at a time, the first would wait in vain and say so)."""
+    create_process_function("parallel", timeout=60, MEET=str(tmp_path), PARTIES="2")
     for n in range(2):
         send_event(lambda_client, "parallel", {"n": n})
-    lambda_mock.run_until_idle(timeout=30)
+    lambda_mock.run_until_idle(timeout=60)
     first, second = runs("parallel")
     assert first["pid"] != second["pid"]
-    assert first["started"] < second["ended"] and second["started"] < first["ended"]
+    assert first["met"] is True and second["met"] is True
 
 
 def test_memory_beyond_memory_size_is_runtime_out_of_memory(lambda_mock, lambda_client, create_process_function):
