@@ -308,7 +308,7 @@ def test_invocations_at_the_same_time_get_environments_of_their_own(lambda_mock,
     create_custom("parallel", Timeout=10)
     invoke_json(lambda_client, "parallel", {})  # one warm environment
     results: list = []
-    threads = [threading.Thread(target=lambda: results.append(invoke_json(lambda_client, "parallel", {"sleep": 0.5})))
+    threads = [threading.Thread(target=lambda: results.append(invoke_json(lambda_client, "parallel", {"sleep": 2})))
                for _ in range(2)]
     for thread in threads:
         thread.start()
