@@ -20,12 +20,8 @@ _RANGES = {
 
 def check(config: Any) -> dict[str, Any]:
     """The DurableConfig a function keeps (defaults filled in), or AWS's ValidationException naming
-    every member out of its range. Refused on Python 3.10: the SDK every durable handler uses
+    every member out of its range. Then refused on Python 3.10: the SDK every durable handler uses
     needs 3.11, so no durable function could run in this interpreter."""
-    if sys.version_info < (3, 11):
-        raise aws_errors.invalid_parameter(
-            "mocklambda: durable functions need Python 3.11 or later (aws-durable-execution-sdk-python does); "
-            f"these tests run Python {sys.version_info.major}.{sys.version_info.minor}")
     if not isinstance(config, dict):
         raise aws_errors.invalid_parameter("DurableConfig must be an object")
     problems = []
@@ -43,6 +39,10 @@ def check(config: Any) -> dict[str, Any]:
                                                        f"Member must have value less than or equal to {high}"))
     if problems:
         raise aws_errors.validation_errors(problems)
+    if sys.version_info < (3, 11):
+        raise aws_errors.invalid_parameter(
+            "mocklambda: durable functions need Python 3.11 or later (aws-durable-execution-sdk-python does); "
+            f"these tests run Python {sys.version_info.major}.{sys.version_info.minor}")
     kept: dict[str, Any] = {
         "ExecutionTimeout": config.get("ExecutionTimeout", DEFAULT_EXECUTION_TIMEOUT),
         "RetentionPeriodInDays": config.get("RetentionPeriodInDays", DEFAULT_RETENTION_DAYS),
