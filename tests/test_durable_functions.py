@@ -87,6 +87,37 @@ def handler(event, context: DurableContext):
     return context.invoke("other", {"a": 1}, name="call-other")
 """
 
+MAP_AND_PARALLEL = """
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+@durable_execution
+def handler(event, context: DurableContext):
+    squares = context.map([1, 2, 3], lambda ctx, item, index, items: ctx.step(lambda _: item * item), name="squares")
+    def slow(ctx):
+        ctx.wait(Duration.from_seconds(30), name="slow-wait")
+        return "slow"
+    both = context.parallel([lambda ctx: "fast", slow], name="both")
+    return {"squares": squares.get_results(), "both": both.get_results()}
+"""
+
+POLL_AND_CALLBACK = """
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+from aws_durable_execution_sdk_python.waits import WaitForConditionConfig, WaitForConditionDecision
+
+def every_minute(state, attempts):
+    return WaitForConditionDecision.stop_polling() if state >= 3 else WaitForConditionDecision.continue_waiting(
+        Duration.from_seconds(60))
+
+@durable_execution
+def handler(event, context: DurableContext):
+    polled = context.wait_for_condition(lambda state, ctx: state + 1,
+                                        WaitForConditionConfig(wait_strategy=every_minute, initial_state=0), name="poll")
+    answer = context.wait_for_callback(lambda callback_id, ctx: print("submit", callback_id), name="ask")
+    return {"polled": polled, "answer": answer}
+"""
+
 NOT_WRAPPED = "def handler(event, context):\n    return {'plain': True}\n"
 
 
@@ -499,6 +530,55 @@ def test_child_contexts_carry_their_children(lambda_mock, lambda_client, durable
     step = next(event for event in events if event["EventType"] == "StepStarted")
     assert (context["Name"], step["Name"], step["ParentId"]) == ("child", "in-child", context["Id"])
     assert [e["EventType"] for e in events].count("ContextSucceeded") == 1
+
+
+@needs_sdk
+def test_map_and_parallel_run_their_branches_on_the_clock(lambda_mock, lambda_client, durable_function):
+    durable_function("fanout", MAP_AND_PARALLEL)
+    response = lambda_client.invoke(FunctionName="fanout", Qualifier="$LATEST", Payload=b"{}")
+    assert json.loads(response["Payload"].read()) == {"squares": [1, 4, 9], "both": ["fast", "slow"]}
+    execution = lambda_client.get_durable_execution(DurableExecutionArn=response["DurableExecutionArn"])
+    assert execution["EndTimestamp"] - execution["StartTimestamp"] == timedelta(seconds=30)
+    events = history(lambda_client, response["DurableExecutionArn"])
+    sub_types = {event.get("SubType") for event in events if event["EventType"] == "ContextStarted"}
+    assert {"Map", "MapIteration", "Parallel", "ParallelBranch"} <= sub_types
+
+
+@needs_sdk
+def test_wait_for_condition_polls_and_wait_for_callback_waits(lambda_client, durable_function):
+    """wait_for_condition's polls are STEP retries with state (§3.3); wait_for_callback a CONTEXT
+    holding a CALLBACK and its submitter STEP."""
+    with mock_lambda(mode="manual") as lam:
+        durable_function("poller", POLL_AND_CALLBACK)
+        arn = start_event(lambda_client, "poller", {})
+        lam.clock.advance(0)
+        lam.clock.advance(120)  # two more polls, a minute apart
+        polls = [event for event in history(lambda_client, arn)
+                 if event["EventType"] == "StepSucceeded" and event["Name"] == "poll"]
+        assert [event["StepSucceededDetails"]["Result"]["Payload"] for event in polls] == ["1", "2", "3"]
+        assert polls[2]["EventTimestamp"] - polls[0]["EventTimestamp"] == timedelta(seconds=120)
+        events = history(lambda_client, arn)
+        context = next(e for e in events if e["EventType"] == "ContextStarted" and e["Name"] == "ask")
+        assert context["SubType"] == "WaitForCallback"
+        started = next(e for e in events if e["EventType"] == "CallbackStarted")
+        assert started["ParentId"] == context["Id"]
+        lambda_client.send_durable_execution_callback_success(
+            CallbackId=started["CallbackStartedDetails"]["CallbackId"], Result=b'"yes"')
+        lam.clock.advance(0)
+        execution = lambda_client.get_durable_execution(DurableExecutionArn=arn)
+        assert json.loads(execution["Result"]) == {"polled": 3, "answer": '"yes"'}  # the raw Result bytes
+
+
+@needs_sdk
+def test_an_alias_runs_its_version_and_the_arn_names_the_version(lambda_mock, lambda_client, durable_function):
+    durable_function("orders", STEPS_AND_WAIT)
+    version = lambda_client.publish_version(FunctionName="orders")["Version"]
+    lambda_client.create_alias(FunctionName="orders", Name="live", FunctionVersion=version)
+    response = lambda_client.invoke(FunctionName="orders", Qualifier="live", Payload=b'{"x": 1, "wait": 1}')
+    assert response["ExecutedVersion"] == version
+    assert f":function:orders:{version}/durable-execution/" in response["DurableExecutionArn"]
+    listed = lambda_client.list_durable_executions_by_function(FunctionName="orders", Qualifier=version)
+    assert [e["DurableExecutionArn"] for e in listed["DurableExecutions"]] == [response["DurableExecutionArn"]]
 
 
 @needs_sdk
