@@ -21,11 +21,10 @@ def test_quickstart_runs_as_written(monkeypatch):
 
 def test_trigger_examples_run_as_written(lambda_mock, create_function):
     import json
+    import sys
 
     import boto3
     import pytest
-
-    import sys
 
     for block in [b for b in python_blocks()[1:] if "def test_" in b]:
         if "aws_durable_execution_sdk_python" in block and sys.version_info < (3, 11):
