@@ -121,12 +121,12 @@ class DurableResponses:
 
     def _label(self, name: str) -> str:
         """A URI label as botocore sent it (percent-encoded; ``/`` inside an ARN too), decoded."""
-        found = (getattr(self, "uri_match", None) or {}).get(name)
-        if found:
-            return str(found)
+        matched = getattr(self, "uri_match", None)  # moto 5.2: the labels; moto 5.1: its own regex match
+        if isinstance(matched, dict) and matched.get(name):
+            return str(matched[name])
         rest = self.path.split("/2025-12-01/", 1)[1].split("/", 1)[1]
         for suffix in ("/history", "/state", "/checkpoint", "/stop", "/pause", "/resume", "/succeed", "/fail",
-                       "/heartbeat"):
+                       "/heartbeat", "/durable-executions"):
             if rest.endswith(suffix):
                 rest = rest[: -len(suffix)]
                 break
