@@ -118,6 +118,17 @@ def handler(event, context: DurableContext):
     return {"polled": polled, "answer": answer}
 """
 
+MANY_STEPS = """
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+@durable_execution
+def handler(event, context: DurableContext):
+    values = [context.step(lambda _, n=n: n, name=f"s{n}") for n in range(event["steps"])]
+    context.wait(Duration.from_seconds(1), name="replay")
+    return sum(values)
+"""
+
 NOT_WRAPPED = "def handler(event, context):\n    return {'plain': True}\n"
 
 
@@ -134,7 +145,10 @@ def durable_function(create_function):
 
 
 def history(lambda_client, arn: str) -> list[dict[str, Any]]:
-    return lambda_client.get_durable_execution_history(DurableExecutionArn=arn, IncludeExecutionData=True)["Events"]
+    """Every event (a page holds 100 when MaxItems is left out, Q15)."""
+    pages = lambda_client.get_paginator("get_durable_execution_history").paginate(DurableExecutionArn=arn,
+                                                                                  IncludeExecutionData=True)
+    return [event for page in pages for event in page["Events"]]
 
 
 def event_types(lambda_client, arn: str) -> list[str]:
@@ -463,6 +477,21 @@ def test_an_execution_name_is_an_idempotency_key(lambda_client, durable_function
 
 
 @needs_sdk
+def test_a_name_is_free_again_after_the_retention_period(lambda_client, durable_function):
+    with mock_lambda(mode="manual") as lam:
+        durable_function("orders", STEPS_AND_WAIT, DurableConfig={"ExecutionTimeout": 900, "RetentionPeriodInDays": 1})
+        first = start_event(lambda_client, "orders", {"x": 1, "wait": 1}, DurableExecutionName="daily")
+        lam.clock.advance(1)
+        assert lambda_client.get_durable_execution(DurableExecutionArn=first)["Status"] == "SUCCEEDED"
+        lam.clock.advance(timedelta(days=1))
+        with pytest.raises(ClientError) as caught:
+            lambda_client.get_durable_execution(DurableExecutionArn=first)
+        assert error_of(caught)[:2] == (404, "ResourceNotFoundException")
+        second = start_event(lambda_client, "orders", {"x": 2, "wait": 1}, DurableExecutionName="daily")
+        assert second != first and "/durable-execution/daily/" in second
+
+
+@needs_sdk
 def test_listing_filters_and_pages(lambda_client, durable_function):
     with mock_lambda(mode="manual") as lam:
         durable_function("orders", STEPS_AND_WAIT)
@@ -579,6 +608,27 @@ def test_an_alias_runs_its_version_and_the_arn_names_the_version(lambda_mock, la
     assert f":function:orders:{version}/durable-execution/" in response["DurableExecutionArn"]
     listed = lambda_client.list_durable_executions_by_function(FunctionName="orders", Qualifier=version)
     assert [e["DurableExecutionArn"] for e in listed["DurableExecutions"]] == [response["DurableExecutionArn"]]
+
+
+@needs_sdk
+def test_a_replay_pages_through_more_operations_than_the_envelope_holds(lambda_mock, lambda_client, durable_function):
+    """The envelope holds the first 100 operations and a NextMarker; the SDK reads the rest with
+    GetDurableExecutionState (§3.2, §3.4)."""
+    durable_function("many", MANY_STEPS)
+    response = lambda_client.invoke(FunctionName="many", Qualifier="$LATEST", Payload=b'{"steps": 130}')
+    assert json.loads(response["Payload"].read()) == sum(range(130))
+    types = event_types(lambda_client, response["DurableExecutionArn"])
+    assert types.count("StepStarted") == 130 and types.count("InvocationCompleted") == 2  # replayed, not re-run
+
+
+@needs_sdk
+def test_durable_functions_are_refused_in_realtime_mode(lambda_client, durable_function):
+    with mock_lambda(mode="realtime"):
+        durable_function("orders", STEPS_AND_WAIT)
+        with pytest.raises(ClientError) as caught:
+            lambda_client.invoke(FunctionName="orders", Qualifier="$LATEST", Payload=b'{"x": 1}')
+        status, code, message = error_of(caught)
+        assert (status, code) == (400, "InvalidParameterValueException") and "mode='realtime'" in message
 
 
 @needs_sdk
