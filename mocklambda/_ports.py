@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from ._core.clock import Clock
+from ._core.durable.execution import DurableExecution
 from ._core.event_filters import FilterSet
 from ._core.metric_dimensions import Dimensions
 from ._core.records import DeadLetter
@@ -168,10 +169,43 @@ class ScheduleSource(Protocol):
         rescheduled (then it stops)."""
 
 
+class DurableService(Protocol):
+    """The running mock's durable executions (``_pipeline.durable.DurableEngine``); each method
+    raises ``AwsError`` as AWS refuses the request."""
+
+    def start(self, function: FunctionSnapshot, payload: bytes, name: str | None,
+              config: dict[str, Any]) -> DurableExecution: ...
+
+    def run_to_end(self, execution: DurableExecution, limit_seconds: float) -> bool:
+        """A synchronous invocation's wait (virtual time); True if the execution ended."""
+
+    def get(self, arn: str) -> DurableExecution: ...
+
+    def function_arn(self, arn: str) -> str: ...
+
+    def executions(self, function_arn: str) -> list[DurableExecution]: ...
+
+    def checkpoint(self, arn: str, token: str, updates: list[Any], client_token: str | None) -> dict[str, Any]: ...
+
+    def state(self, arn: str, token: str, marker: str | None, max_items: int | None) -> dict[str, Any]: ...
+
+    def callback(self, callback_id: str, outcome: str, result: str | None = None,
+                 error: dict[str, Any] | None = None) -> None: ...
+
+    def stop(self, arn: str, error: dict[str, Any] | None) -> datetime: ...
+
+    def delete(self, arn: str) -> datetime:
+        """DeleteDurableExecution: only an ended execution (ResourceConflictException otherwise)."""
+
+
 class Intake(Protocol):
     """What moto's patched methods hand to the running mock."""
 
     clock: Clock
+
+    @property
+    def durable(self) -> DurableService:
+        """The mock's durable executions (issue 16)."""
 
     def caller_chain(self) -> Chain | None:
         """The invocation chain of the calling handler thread (None outside handlers)."""

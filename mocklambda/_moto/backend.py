@@ -21,7 +21,7 @@ from .._core.event_invoke_config import (
     function_missing,
 )
 from .._core.invoke_request import FunctionRef
-from . import active, mapping_api
+from . import active, durable_api, mapping_api
 from .compat import adopt_backend
 from .filter_criteria import refuse_bad_filters
 from .patches import Patch
@@ -91,6 +91,11 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
         return cast("dict[str, str]", self.__dict__.setdefault("_mocklambda_dlq", {}))
 
     @property
+    def durable_configs(self) -> dict[str, dict[str, Any]]:
+        """Function name -> its checked DurableConfig (issue 16): function-level, as DLQs here."""
+        return cast("dict[str, dict[str, Any]]", self.__dict__.setdefault("_mocklambda_durable", {}))
+
+    @property
     def recursion_configs(self) -> dict[str, str]:
         """Function name -> "Allow" | "Terminate" (spec 7.1; Terminate when unset)."""
         return cast("dict[str, str]", self.__dict__.setdefault("_mocklambda_recursion", {}))
@@ -103,12 +108,14 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
     def create_function(self, body: dict[str, Any]) -> LambdaFunction:
         fn = super().create_function(body)
         self._keep_dead_letter_config(fn.function_name, body)
+        durable_api.keep_config(self.durable_configs, fn.function_name, body)
         return fn
 
     @invalidates_caches
     def update_function_configuration(self, function_name: str, qualifier: str, body: dict[str, Any]) -> Any:
         fn = self.get_function(function_name, qualifier)
         self._keep_dead_letter_config(fn.function_name, body)
+        durable_api.keep_config(self.durable_configs, fn.function_name, body)
         return super().update_function_configuration(function_name, qualifier, body)
 
     @invalidates_caches
@@ -119,6 +126,7 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
             self.event_invoke_configs.delete_function(name)
             self.dead_letter_targets.pop(name, None)
             self.recursion_configs.pop(name, None)
+            self.durable_configs.pop(name, None)
 
     def create_event_source_mapping(self, body: dict[str, Any]) -> Any:
         settings, function_arn = mapping_api.check_create(self, body)  # AWS's checks; moto's are few
@@ -179,6 +187,9 @@ def _get_configuration_with_dead_letter(fn: LambdaFunction, *args: Any, **kwargs
     target = getattr(backend, "dead_letter_targets", {}).get(fn.function_name)
     if target:
         configuration["DeadLetterConfig"] = {"TargetArn": target}
+    durable = getattr(backend, "durable_configs", {}).get(fn.function_name)
+    if durable:
+        configuration["DurableConfig"] = dict(durable)
     return configuration
 
 

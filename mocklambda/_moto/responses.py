@@ -5,12 +5,11 @@ keeps wrongly (recursion config, event invoke configs). Also the urls module mot
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from moto.awslambda.exceptions import UnknownFunctionException
@@ -27,7 +26,8 @@ from .._core.event_invoke_config import (
 from .._core.mapping_metrics import check_metrics_config
 from .._core.recursion import ALLOW, TERMINATE
 from .._model import tail
-from . import active, deployment, mapping_api
+from . import active, deployment, durable_api, mapping_api
+from .answers import JSON_200, JSON_202, Response, answers_aws_errors
 from .backend import AsyncLambdaBackend
 from .reader import (
     MotoFunctions,
@@ -38,27 +38,7 @@ from .reader import (
     unqualified_arn,
 )
 
-Response = tuple[int, dict[str, str], Any]
-R = TypeVar("R", bound=Callable[..., Response])
 _PAYLOAD_PATH = re.compile(r"/(invocations|invoke-async)/?$")
-JSON_200 = {"status": "200", "Content-Type": "application/json"}
-JSON_202 = {"status": "202", "Content-Type": "application/json"}
-
-
-def answers_aws_errors(method: R) -> R:
-    """An ``AwsError`` raised while answering becomes AWS's error response; any other fault of
-    ours reaches the caller as AWS's 500, never as a traceback."""
-
-    @functools.wraps(method)
-    def answer(self: Any, *args: Any) -> Response:
-        try:
-            return method(self, *args)
-        except aws_errors.AwsError as error:
-            return error.response()
-        except Exception as error:
-            return aws_errors.internal_error(error).response()
-
-    return answer  # type: ignore[return-value]
 
 
 def with_our_request_id(headers: dict[str, str]) -> dict[str, str]:
@@ -69,7 +49,7 @@ def with_our_request_id(headers: dict[str, str]) -> dict[str, str]:
     return headers
 
 
-class AsyncLambdaResponse(LambdaResponse):
+class AsyncLambdaResponse(durable_api.DurableResponses, LambdaResponse):
     def setup_class(self, request: Any, full_url: str, headers: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Keep Invoke payloads as bytes: moto would fail decoding a non-UTF-8 body, which AWS
         answers with InvalidRequestContentException (spec 1.17)."""
@@ -122,6 +102,9 @@ class AsyncLambdaResponse(LambdaResponse):
         limit = invoke_request.ASYNC_LIMIT if kind == "Event" else invoke_request.SYNC_LIMIT
         invoke_request.check_payload(body, limit, kind)
         client_context = invoke_request.parse_client_context(self.headers.get("X-Amz-Client-Context"))
+        durable = durable_api.config_of(fn)
+        if durable is not None:
+            return durable_api.invoke(fn, durable, ref, kind, body, self.headers)
         if kind == "DryRun":
             return 204, {"status": "204"}, ""  # spec 1.5: validated, nothing runs
         if kind == "Event":
@@ -159,14 +142,18 @@ class AsyncLambdaResponse(LambdaResponse):
     # -- functions: the runtimes and packages AWS refuses (moto keeps any) ------------------------
 
     def create_function(self) -> Any:
-        return self._checked_first(
-            lambda: deployment.check_new_function(self.json_body, self.current_account, self.partition),
-            super().create_function,
-        )
+        def check() -> None:
+            deployment.check_new_function(self.json_body, self.current_account, self.partition)
+            durable_api.check_config(self.json_body)
+
+        return self._checked_first(check, super().create_function)
 
     def update_function_configuration(self) -> Any:
-        return self._checked_first(lambda: deployment.check_configuration(self.json_body),
-                                   super().update_function_configuration)
+        def check() -> None:
+            deployment.check_configuration(self.json_body)
+            durable_api.check_config(self.json_body)
+
+        return self._checked_first(check, super().update_function_configuration)
 
     def update_function_code(self) -> Any:
         return self._checked_first(
@@ -387,3 +374,4 @@ url_paths.update({
     rf"{{0}}/(?P<api_version>[^/]+)/functions/(?P<function_name>[^/]+)/{operation}/?$": AsyncLambdaResponse.dispatch
     for operation in ("recursion-config", "invoke-async", "concurrency")
 })
+url_paths.update(dict.fromkeys(durable_api.PATHS, AsyncLambdaResponse.dispatch))  # issue 16

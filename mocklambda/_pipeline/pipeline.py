@@ -23,6 +23,7 @@ from ..errors import MockLambdaError
 from .accept import Acceptor
 from .attempt import Bindings, Dispatcher, Faults
 from .concurrency import Concurrency
+from .durable import DurableEngine
 from .finish import Finisher
 from .realtime import RealtimeRunner
 from .scheduled_rules import ScheduledRules
@@ -63,6 +64,7 @@ class Pipeline:
                                           faults)
         self.scheduled_rules = ScheduledRules(self.queue, schedules)
         self.realtime = RealtimeRunner(self.queue) if realtime else None
+        self.durable = DurableEngine(self.clock, self.queue, dispatcher, directory, realtime)
         self._started = False
 
     # -- lifecycle ---------------------------------------------------------------------------

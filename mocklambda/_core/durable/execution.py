@@ -1,0 +1,360 @@
+"""One durable execution as the service keeps it: its operations, history, checkpoint token and
+invocations, and every transition (checkpoints, timers coming due, callbacks, invocation ends,
+stop, timeout). Pure: each call gets ``now``; the caller schedules what ``wakeups`` names."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from .. import aws_errors
+from . import operations, tokens
+from .arns import ExecutionArn
+from .envelope import epoch_ms, epoch_seconds, parse_output
+from .history import History, page_of
+from .operations import Operation, data, error_data
+
+TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"})
+MAX_FAILED_INVOCATIONS = 5  # the testing package's service model (Q3: AWS does not document it)
+INVOCATION_RETRY_SECONDS = 5
+ENVELOPE_PAGE = 100  # operations in InitialExecutionState before the SDK pages with GetDurableExecutionState
+INVALID_TOKEN = "Invalid checkpoint token"
+CALLBACK_CLOSED = ("The callback ID token has either expired or the callback associated with the token has "
+                   "already been closed")
+_WORK_STATUSES = {"WAIT": "STARTED", "STEP": "PENDING"}
+
+
+def callback_closed() -> aws_errors.AwsError:
+    return aws_errors.AwsError(400, "CallbackTimeoutException", CALLBACK_CLOSED)
+
+
+@dataclass(frozen=True)
+class Wakeup:
+    """A time the execution needs the pipeline to come back; a ``deadline`` (a timeout, the end
+    of retention) is not work that ``run_until_idle`` jumps the clock to reach."""
+
+    due: datetime
+    deadline: bool
+
+
+class DurableExecution:
+    def __init__(self, arn: ExecutionArn, input_payload: str, config: dict[str, Any], now: datetime,
+                 retention_from_end: bool = True) -> None:
+        self.parts = arn
+        self.arn = str(arn)
+        self.name = arn.name
+        self.input_payload = input_payload
+        self.config = config
+        self.status = "RUNNING"
+        self.start = now
+        self.end: datetime | None = None
+        self.result: str | None = None
+        self.error: dict[str, Any] | None = None
+        self.timeout_at = now + timedelta(seconds=int(config["ExecutionTimeout"]))
+        self.history = History()
+        self.operations: dict[str, Operation] = {}
+        self._changes = 0
+        self._seen = 0  # the change counter the running invocation has seen up to
+        self.invocations = 0
+        self.running = False
+        self.token: tokens.CheckpointToken | None = None
+        self.wants_invocation = True  # the first invocation is owed at once
+        self.failed_invocations = 0
+        self.retry_invocation_at: datetime | None = None
+        self._completion: tuple[str, str | None, dict[str, Any] | None] | None = None  # an EXECUTION update
+        self._last_checkpoint: tuple[str | None, str, dict[str, Any]] | None = None
+        self._add(Operation(id=arn.execution_id, type="EXECUTION", status="STARTED", start=now, sequence=0,
+                            input_payload=input_payload))
+        self.history.append("ExecutionStarted", now, {"Input": data(input_payload),
+                                                      "ExecutionTimeout": int(config["ExecutionTimeout"])})
+
+    # -- looking -------------------------------------------------------------------------------
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the execution (and its name) is gone: the retention period after its end (D9)."""
+        if self.end is None:
+            return None
+        return self.end + timedelta(days=int(self.config["RetentionPeriodInDays"]))
+
+    def describe(self, function_arn: str, include_data: bool) -> dict[str, Any]:
+        """GetDurableExecution's answer."""
+        answer: dict[str, Any] = {
+            "DurableExecutionArn": self.arn, "DurableExecutionName": self.name, "FunctionArn": function_arn,
+        }
+        if include_data:
+            answer["InputPayload"] = self.input_payload
+            if self.result is not None:
+                answer["Result"] = self.result
+        if self.error is not None:
+            answer["Error"] = self.error
+        answer["StartTimestamp"] = epoch_seconds(self.start)
+        answer["Status"] = self.status
+        if self.end is not None:
+            answer["EndTimestamp"] = epoch_seconds(self.end)
+        answer["Version"] = self.parts.version
+        answer["ExecutionDataIncluded"] = include_data
+        answer["DurableConfig"] = dict(self.config)
+        if not self.terminal:
+            answer["ExpectedExecutionTimeoutTimestamp"] = epoch_seconds(self.timeout_at)
+        return answer
+
+    def summary(self, function_arn: str) -> dict[str, Any]:
+        """An ``Execution`` of ListDurableExecutionsByFunction."""
+        answer: dict[str, Any] = {"DurableExecutionArn": self.arn, "DurableExecutionName": self.name,
+                                  "FunctionArn": function_arn, "Status": self.status,
+                                  "StartTimestamp": epoch_seconds(self.start)}
+        if self.end is not None:
+            answer["EndTimestamp"] = epoch_seconds(self.end)
+        return answer
+
+    def history_page(self, include_data: bool, reverse: bool, marker: str | None,
+                     max_items: int | None) -> dict[str, Any]:
+        return self.history.page(epoch_seconds, include_data, reverse, marker, max_items)
+
+    def wakeups(self) -> list[Wakeup]:
+        """Every time something is due: waits ending, step retries, callback and execution
+        timeouts, an invocation retry, the end of retention."""
+        if self.terminal:
+            expires = self.expires_at
+            return [Wakeup(expires, True)] if expires is not None else []
+        found = [Wakeup(self.timeout_at, True)]
+        if self.retry_invocation_at is not None:
+            found.append(Wakeup(self.retry_invocation_at, False))
+        for op in self.operations.values():
+            if op.type == "WAIT" and op.status == "STARTED" and op.scheduled_end is not None:
+                found.append(Wakeup(op.scheduled_end, False))
+            elif op.type == "STEP" and op.status == "PENDING" and op.next_attempt is not None:
+                found.append(Wakeup(op.next_attempt, False))
+            elif op.type == "CALLBACK" and op.status == "STARTED":
+                found += [Wakeup(at, True) for at in (op.timeout_at, op.heartbeat_at) if at is not None]
+        return found
+
+    # -- the invocation's side ------------------------------------------------------------------
+
+    def begin_invocation(self) -> dict[str, Any]:
+        """The next invocation's input: a fresh token, and the operations so far (spec §3.1)."""
+        assert not self.terminal and not self.running
+        self.invocations += 1
+        self.running = True
+        self.wants_invocation = False
+        self.retry_invocation_at = None
+        self.token = tokens.CheckpointToken(self.parts.execution_id, self.invocations, 0)
+        self._seen = self._changes
+        self._last_checkpoint = None
+        ordered = [op.to_api(epoch_ms) for op in self._ordered()]
+        state: dict[str, Any] = {"Operations": ordered[:ENVELOPE_PAGE]}
+        if len(ordered) > ENVELOPE_PAGE:
+            state["NextMarker"] = page_of(ordered, "Operations", None, ENVELOPE_PAGE)["NextMarker"]
+        return {"DurableExecutionArn": self.arn, "CheckpointToken": self.token.encode(),
+                "InitialExecutionState": state}
+
+    def _check_token(self, text: str) -> tokens.CheckpointToken:
+        token = tokens.decode_checkpoint(text)
+        if token is None or token != self.token or not self.running or self.terminal:
+            raise aws_errors.invalid_parameter(INVALID_TOKEN)
+        return token
+
+    def state_page(self, token_text: str, marker: str | None, max_items: int | None) -> dict[str, Any]:
+        """GetDurableExecutionState: the operations, in start order, for the running invocation."""
+        self._check_token(token_text)
+        return page_of([op.to_api(epoch_seconds) for op in self._ordered()], "Operations", marker, max_items)
+
+    def checkpoint(self, token_text: str, updates: list[Any], client_token: str | None,
+                   now: datetime) -> dict[str, Any]:
+        """CheckpointDurableExecution: apply every update (all or none), consume the token, and
+        answer the next one with the operations the handler has not seen (D16, spec §3.4)."""
+        last = self._last_checkpoint
+        if last is not None and client_token is not None and last[:2] == (client_token, token_text):
+            return last[2]  # a retried call (same ClientToken): the same answer
+        token = self._check_token(token_text)
+        for position, update in enumerate(updates):
+            operations.check_update(update)
+            if update["Type"] == "EXECUTION" and position != len(updates) - 1:
+                raise aws_errors.invalid_parameter("An EXECUTION update must be the last update of a checkpoint")
+        staged: dict[str, Operation] = {}
+        events: list[operations.Event] = []
+        completion = None
+        for update in updates:
+            if update["Type"] == "EXECUTION":
+                completion = self._execution_update(update)
+                continue
+            self._check_parent(update, staged)
+            current = staged.get(update["Id"]) or self.operations.get(update["Id"])
+            op, made = operations.apply(copy.copy(current) if current is not None else None, update, now,
+                                        len(self.operations) + len(staged) + 1,
+                                        lambda op_id: tokens.callback_id(self.arn, op_id))
+            staged[op.id] = op
+            events += made
+        for op in staged.values():
+            self._add(op)
+        for event_type, op, at, details in events:
+            self._event(event_type, op, at, details)
+        answer: dict[str, Any] = {}
+        if completion is None:
+            self.token = token.next()
+            answer["CheckpointToken"] = self.token.encode()
+        else:
+            self._completion = completion
+            self.token = None  # the execution is complete: no more checkpoints
+        answer["NewExecutionState"] = {"Operations": self._unseen()}
+        self._last_checkpoint = (client_token, token_text, answer)
+        return answer
+
+    def _execution_update(self, update: dict[str, Any]) -> tuple[str, str | None, dict[str, Any] | None]:
+        if update["Id"] == self.parts.execution_id or update["Action"] not in ("SUCCEED", "FAIL"):
+            raise aws_errors.invalid_parameter("Invalid EXECUTION update: only SUCCEED or FAIL of the result")
+        if update["Action"] == "SUCCEED":
+            return "SUCCEEDED", update.get("Payload"), None
+        return "FAILED", None, update.get("Error")
+
+    def _check_parent(self, update: dict[str, Any], staged: dict[str, Operation]) -> None:
+        parent_id = update.get("ParentId")
+        if parent_id is None:
+            return
+        parent = staged.get(parent_id) or self.operations.get(parent_id)
+        if parent is None or parent.type != "CONTEXT":
+            raise aws_errors.invalid_parameter(f"ParentId {parent_id} of {update['Id']} is not a CONTEXT operation")
+
+    def end_invocation(self, now: datetime, request_id: str, output: bytes | None,
+                       invocation_error: dict[str, Any] | None) -> None:
+        """The invocation is over: its ``InvocationCompleted`` event, then what its output says
+        (done, failed, or waiting for something), or a retry of a failed invocation (Q3)."""
+        self.running = False
+        self.token = None
+        completed: dict[str, Any] = {"StartTimestamp": now, "EndTimestamp": now, "RequestId": request_id}
+        if invocation_error is not None:
+            completed["Error"] = error_data(invocation_error)
+        self.history.append("InvocationCompleted", now, completed)
+        if self.terminal:
+            return  # stopped or timed out meanwhile
+        if invocation_error is not None:
+            self.failed_invocations += 1
+            if self.failed_invocations >= MAX_FAILED_INVOCATIONS:
+                self.finish("FAILED", now, error=invocation_error)
+            else:
+                self.retry_invocation_at = now + timedelta(seconds=INVOCATION_RETRY_SECONDS)
+            return
+        self.failed_invocations = 0
+        parsed = parse_output(output or b"")
+        completion = self._completion
+        if parsed.problem is not None:
+            self.finish("FAILED", now, error={"ErrorType": "InvalidParameterValueException",
+                                              "ErrorMessage": parsed.problem})
+        elif parsed.status == "SUCCEEDED":
+            result = parsed.result or (completion[1] if completion else None)
+            self.finish("SUCCEEDED", now, result=result)
+        elif parsed.status == "FAILED":
+            self.finish("FAILED", now, error=parsed.error or (completion[2] if completion else None) or {})
+        elif self._changes > self._seen:
+            self.wants_invocation = True  # something completed that the handler has not seen
+        elif not any(self._waiting(op) for op in self.operations.values()):
+            self.finish("FAILED", now, error={"ErrorType": "InvalidParameterValueException",
+                                              "ErrorMessage": "Cannot return PENDING status with no pending "
+                                                              "operations."})
+
+    @staticmethod
+    def _waiting(op: Operation) -> bool:
+        return op.status == "READY" or _WORK_STATUSES.get(op.type) == op.status or (
+            op.type == "CALLBACK" and op.status == "STARTED")
+
+    # -- the service's side ---------------------------------------------------------------------
+
+    def complete_due(self, now: datetime) -> None:
+        """Whatever has come due by ``now``: waits succeed, step retries become READY, callbacks
+        and the execution time out, a failed invocation's retry is owed."""
+        if self.terminal:
+            return
+        if now >= self.timeout_at:
+            self.finish("TIMED_OUT", now, error={"ErrorType": "Execution.Timeout",
+                                                 "ErrorMessage": "The durable execution timed out"})
+            return
+        for op in self._ordered():
+            if op.type == "WAIT" and op.status == "STARTED" and op.scheduled_end and op.scheduled_end <= now:
+                op.status, op.end = "SUCCEEDED", op.scheduled_end
+                self._changed(op)
+                self._event("WaitSucceeded", op, op.scheduled_end, {"Duration": op.wait_seconds})
+            elif op.type == "STEP" and op.status == "PENDING" and op.next_attempt and op.next_attempt <= now:
+                op.status, op.next_attempt = "READY", None  # READY makes no history event (spec §5.1)
+                self._changed(op)
+            elif op.type == "CALLBACK" and op.status == "STARTED":
+                if op.timeout_at is not None and op.timeout_at <= now:
+                    self._callback_timed_out(op, now, "Callback.Timeout", "Callback timed out")
+                elif op.heartbeat_at is not None and op.heartbeat_at <= now:
+                    self._callback_timed_out(op, now, "Callback.Heartbeat", "Callback heartbeat timed out")
+        if self.retry_invocation_at is not None and self.retry_invocation_at <= now:
+            self.retry_invocation_at = None
+            self.wants_invocation = True
+
+    def _callback_timed_out(self, op: Operation, now: datetime, error_type: str, message: str) -> None:
+        op.status, op.end, op.error = "TIMED_OUT", now, {"ErrorType": error_type, "ErrorMessage": message}
+        self._changed(op)
+        self._event("CallbackTimedOut", op, now, {"Error": error_data(op.error)})
+
+    def callback(self, operation_id: str, outcome: str, now: datetime, result: str | None = None,
+                 error: dict[str, Any] | None = None) -> None:
+        """SendDurableExecutionCallbackSuccess / Failure / Heartbeat."""
+        op = self.operations.get(operation_id)
+        if self.terminal or op is None or op.type != "CALLBACK" or op.status != "STARTED":
+            raise callback_closed()
+        if outcome == "heartbeat":
+            if op.heartbeat_seconds:
+                op.heartbeat_at = now + timedelta(seconds=op.heartbeat_seconds)
+            return
+        if outcome == "success":
+            op.status, op.end, op.result = "SUCCEEDED", now, result
+            self._changed(op)
+            self._event("CallbackSucceeded", op, now, {"Result": data(result)})
+        else:
+            op.status, op.end, op.error = "FAILED", now, error or {}
+            self._changed(op)
+            self._event("CallbackFailed", op, now, {"Error": error_data(op.error)})
+
+    def stop(self, now: datetime, error: dict[str, Any] | None) -> None:
+        if self.terminal:
+            raise aws_errors.invalid_parameter(f"The durable execution is not running: it is {self.status}")
+        self.finish("STOPPED", now, error=error or {})
+
+    def finish(self, status: str, now: datetime, result: str | None = None,
+               error: dict[str, Any] | None = None) -> None:
+        self.status, self.end, self.result, self.error = status, now, result, error
+        self.wants_invocation = False
+        self.retry_invocation_at = None
+        execution_op = self.operations[self.parts.execution_id]
+        execution_op.status, execution_op.end = status, now
+        execution_op.result, execution_op.error = result, error
+        self._changed(execution_op)
+        if status == "SUCCEEDED":
+            self.history.append("ExecutionSucceeded", now, {"Result": data(result)})
+        else:
+            kind = {"FAILED": "ExecutionFailed", "TIMED_OUT": "ExecutionTimedOut", "STOPPED": "ExecutionStopped"}
+            self.history.append(kind[status], now, {"Error": error_data(error)})
+
+    # -- bookkeeping ----------------------------------------------------------------------------
+
+    def _ordered(self) -> list[Operation]:
+        return sorted(self.operations.values(), key=lambda op: op.sequence)
+
+    def _add(self, op: Operation) -> None:
+        self.operations[op.id] = op
+        self._changed(op)
+
+    def _changed(self, op: Operation) -> None:
+        self._changes += 1
+        op.changed = self._changes
+        if not self.running and op.type != "EXECUTION":
+            self.wants_invocation = True  # completions while no invocation runs: the next one sees them
+
+    def _unseen(self) -> list[dict[str, Any]]:
+        unseen = [op.to_api(epoch_seconds) for op in self._ordered() if op.changed > self._seen]
+        self._seen = self._changes
+        return unseen
+
+    def _event(self, event_type: str, op: Operation, at: datetime, details: dict[str, Any]) -> None:
+        self.history.append(event_type, at, details, op.id, op.name, op.sub_type, op.parent_id)

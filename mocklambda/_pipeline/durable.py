@@ -1,0 +1,239 @@
+"""The durable execution engine of one running mock (issue 16): executions by ARN, their
+invocations (each a normal run of the function, logged and counted), and their timers (waits, step
+retries, callback and execution timeouts, retention) on the mock's event queue and clock.
+
+One invocation of an execution at a time; a completion that comes while none runs owes the next
+one (at once, on the queue). The state machines are ``_core.durable``; this module only decides
+when to call them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .._core import aws_errors
+from .._core.clock import Clock
+from .._core.durable import arns, tokens
+from .._core.durable.execution import DurableExecution, Wakeup
+from .._core.event_queue import EventQueue
+from .._model import FunctionSnapshot, InvocationRequest
+from .._ports import FunctionDirectory
+from .._runtime.threads import in_handler
+from ..errors import MockLambdaError
+from .attempt import Dispatcher
+
+SYNC_LIMIT_SECONDS = 900  # a synchronous invocation waits at most 15 minutes for its execution (D1)
+ALREADY_STARTED = ("The durable execution with the specified name has already been started. Each durable "
+                   "execution name must be unique within the function. Execution: {}")
+
+
+@dataclass
+class _Entry:
+    execution: DurableExecution
+    function_arn: str  # unqualified
+    invocation_queued: bool = False
+    timers: set[tuple[datetime, bool]] = field(default_factory=set)
+
+
+class DurableEngine:
+    def __init__(self, clock: Clock, queue: EventQueue, dispatcher: Dispatcher, directory: FunctionDirectory,
+                 realtime: bool) -> None:
+        self._clock = clock
+        self._queue = queue
+        self._dispatcher = dispatcher
+        self._directory = directory
+        self._realtime = realtime
+        self._lock = threading.RLock()
+        self._entries: dict[str, _Entry] = {}
+
+    # -- starting ---------------------------------------------------------------------------
+
+    def start(self, function: FunctionSnapshot, payload: bytes, name: str | None,
+              config: dict[str, Any]) -> DurableExecution:
+        """A new execution (its first invocation queued at once), or the existing one of that
+        name when the payload is the same (D6, Q1); AWS's 409 when it is not."""
+        if self._realtime:
+            raise aws_errors.invalid_parameter("mocklambda runs durable functions in mode='auto' or 'manual' "
+                                               "only (the virtual clock); mode='realtime' does not support them yet")
+        text = payload.decode("utf-8") if payload else "{}"
+        with self._lock:
+            if name is not None:
+                arns.check_name(name)
+                existing = self._named(function.arn, name)
+                if existing is not None:
+                    if existing.input_payload != text:
+                        raise aws_errors.AwsError(409, "DurableExecutionAlreadyStartedException",
+                                                  ALREADY_STARTED.format(existing.arn), Type="User")
+                    return existing
+            execution_id = arns.new_execution_id()
+            arn = arns.ExecutionArn(function.arn, function.version, name or execution_id, execution_id)
+            execution = DurableExecution(arn, text, config, self._clock.now())
+            entry = self._entries[execution.arn] = _Entry(execution, function.arn)
+            self._settle(entry)
+            return execution
+
+    def _named(self, function_arn: str, name: str) -> DurableExecution | None:
+        for entry in self._entries.values():
+            if entry.function_arn == function_arn and entry.execution.name == name:
+                return entry.execution
+        return None
+
+    def run_to_end(self, execution: DurableExecution, limit_seconds: float) -> bool:
+        """A synchronous invocation: move the mock's clock (running whatever comes due meanwhile,
+        in order) until the execution ends or ``limit_seconds`` have passed (D1); True if it ended."""
+        if in_handler():
+            raise aws_errors.invalid_parameter(
+                "mocklambda cannot invoke a durable function synchronously from handler code yet: "
+                "use InvocationType='Event'")
+        deadline = self._clock.offset() + limit_seconds
+        while not execution.terminal:
+            due = self._queue.next_due(include_background=True)
+            if due is None or due > deadline:
+                break
+            self._queue.run_due(max(due, self._clock.offset()))
+        if not execution.terminal:  # the caller waited the whole limit (virtual time)
+            self._queue.run_due(deadline)
+            self._clock.jump_to(deadline)
+        return execution.terminal
+
+    # -- the API ------------------------------------------------------------------------------
+
+    def get(self, arn: str) -> DurableExecution:
+        entry = self._entries.get(arn)
+        if entry is None:
+            raise aws_errors.not_found_message(f"Durable execution not found: {arn}")
+        return entry.execution
+
+    def function_arn(self, arn: str) -> str:
+        self.get(arn)
+        return self._entries[arn].function_arn
+
+    def executions(self, function_arn: str) -> list[DurableExecution]:
+        """Every execution of the function (unqualified ARN) that still exists, oldest first."""
+        with self._lock:
+            return [entry.execution for entry in self._entries.values() if entry.function_arn == function_arn]
+
+    def checkpoint(self, arn: str, token: str, updates: list[Any], client_token: str | None) -> dict[str, Any]:
+        with self._lock:
+            entry = self._entry_for_token(arn)
+            answer = entry.execution.checkpoint(token, updates, client_token, self._clock.now())
+            self._settle(entry)
+            return answer
+
+    def state(self, arn: str, token: str, marker: str | None, max_items: int | None) -> dict[str, Any]:
+        with self._lock:
+            return self._entry_for_token(arn).execution.state_page(token, marker, max_items)
+
+    def _entry_for_token(self, arn: str) -> _Entry:
+        entry = self._entries.get(arn)
+        if entry is None:  # the model lists no ResourceNotFoundException for the token's calls
+            raise aws_errors.invalid_parameter("Invalid checkpoint token")
+        return entry
+
+    def callback(self, callback_id: str, outcome: str, result: str | None = None,
+                 error: dict[str, Any] | None = None) -> None:
+        """SendDurableExecutionCallback{Success,Failure,Heartbeat}."""
+        decoded = tokens.decode_callback_id(callback_id)
+        with self._lock:
+            entry = self._entries.get(decoded[0]) if decoded is not None else None
+            if entry is None or decoded is None:
+                raise aws_errors.not_found_message(f"Callback not found: {callback_id}")
+            entry.execution.callback(decoded[1], outcome, self._clock.now(), result, error)
+            self._settle(entry)
+
+    def stop(self, arn: str, error: dict[str, Any] | None) -> datetime:
+        with self._lock:
+            entry = self._entries.get(arn)
+            if entry is None:
+                raise aws_errors.not_found_message(f"Durable execution not found: {arn}")
+            now = self._clock.now()
+            entry.execution.stop(now, error)
+            self._settle(entry)
+            return now
+
+    def delete(self, arn: str) -> datetime:
+        """An ended execution is gone at once (its name is free again); AWS's DELETING status
+        lasts no time here."""
+        with self._lock:
+            execution = self.get(arn)
+            if not execution.terminal:
+                raise aws_errors.AwsError(409, "ResourceConflictException",
+                                          f"The durable execution is {execution.status}: only an execution in a "
+                                          "terminal state (SUCCEEDED, FAILED, STOPPED or TIMED_OUT) can be deleted")
+            del self._entries[arn]
+            return self._clock.now()
+
+    # -- what comes due -----------------------------------------------------------------------
+
+    def _settle(self, entry: _Entry) -> None:
+        """Queue the invocation the execution is owed, and a timer for each time it names."""
+        execution = entry.execution
+        if execution.wants_invocation and not execution.running and not execution.terminal \
+                and not entry.invocation_queued:
+            entry.invocation_queued = True
+            self._queue.call_at(self._clock.offset(), lambda: self._invoke(entry),
+                                f"durable invocation of {execution.arn}")
+        for wakeup in execution.wakeups():
+            key = (wakeup.due, wakeup.deadline)
+            if key not in entry.timers:
+                entry.timers.add(key)
+                self._queue.call_at(self._offset(wakeup.due), self._waker(entry, wakeup),
+                                    f"durable timer of {execution.arn}", background=wakeup.deadline)
+
+    def _offset(self, at: datetime) -> float:
+        return (at - self._clock.started_at).total_seconds()
+
+    def _waker(self, entry: _Entry, wakeup: Wakeup) -> Callable[[], None]:
+        def wake() -> None:
+            with self._lock:
+                entry.timers.discard((wakeup.due, wakeup.deadline))
+                now = max(self._clock.now(), wakeup.due)  # the float offset may round below the due time
+                execution = entry.execution
+                if execution.terminal:
+                    expires = execution.expires_at
+                    if expires is not None and expires <= now:
+                        self._entries.pop(execution.arn, None)  # retention is over: the name is free
+                    return
+                execution.complete_due(now)
+                self._settle(entry)
+
+        return wake
+
+    def _invoke(self, entry: _Entry) -> None:
+        """One invocation of the execution: the function runs with the envelope as its event."""
+        execution = entry.execution
+        with self._lock:
+            entry.invocation_queued = False
+            if execution.terminal or execution.running or not execution.wants_invocation:
+                return
+            function = self._directory.function_now(f"{entry.function_arn}:{execution.parts.version}")
+            if function is None:
+                execution.finish("FAILED", self._clock.now(), error={
+                    "ErrorType": "ResourceNotFoundException",
+                    "ErrorMessage": f"Function not found: {entry.function_arn}:{execution.parts.version}"})
+                return
+            envelope = execution.begin_invocation()
+        request_id = str(uuid.uuid4())
+        error: dict[str, Any] | None = None
+        output: bytes | None = None
+        try:
+            request = InvocationRequest(request_id, json.dumps(envelope).encode(),
+                                        f"{function.arn}:{function.version}")
+            result = self._dispatcher.run_now(function, request, inline=True)
+            if result.failed:
+                error = {"ErrorType": result.error_type or "Unhandled", "ErrorMessage": result.error_message or ""}
+            else:
+                output = result.payload
+        except MockLambdaError:
+            raise
+        except Exception as fault:  # a fault of ours: the invocation failed, the execution retries it
+            error = {"ErrorType": "ServiceException", "ErrorMessage": f"mocklambda: {type(fault).__name__}: {fault}"}
+        with self._lock:
+            execution.end_invocation(self._clock.now(), request_id, output, error)
+            self._settle(entry)
