@@ -12,7 +12,7 @@ from typing import Any
 from moto.s3.exceptions import MissingBucket, MissingKey
 from moto.s3.models import s3_backends
 
-from .._core import deployment
+from .._core import deployment, logging_config
 
 
 def check_new_function(body: dict[str, Any], account_id: str, partition: str) -> None:
@@ -28,6 +28,7 @@ def check_configuration(body: dict[str, Any]) -> None:
     environment = body.get("Environment")
     if isinstance(environment, dict):
         deployment.check_environment(environment.get("Variables"))
+    logging_config.check(body.get("LoggingConfig"))
 
 
 def check_code(code: dict[str, Any], account_id: str, partition: str) -> None:
