@@ -5,7 +5,6 @@ and the levels the runtimes filter by."""
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
@@ -19,9 +18,6 @@ LOG_GROUP_PATTERN = r"[\.\-_/#A-Za-z0-9]+"
 LOG_GROUP_MAX = 512
 TEXT_WITH_LEVELS = ('LogLevel is not supported when LogFormat is set to "Text". Remove LogLevel from your request '
                     'or change the LogFormat to "JSON" and try again.')
-# Python's logging level for each ApplicationLogLevel (awslambdaric reads TRACE as DEBUG)
-PYTHON_LEVELS = {"TRACE": logging.DEBUG, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
-                 "ERROR": logging.ERROR, "FATAL": logging.CRITICAL}
 
 
 def check(config: Any) -> None:
@@ -92,10 +88,3 @@ def response(settings: LoggingSettings) -> dict[str, str]:
     answer["LogGroup"] = settings.log_group or ""
     return answer
 
-
-def environment(settings: LoggingSettings) -> dict[str, str]:
-    """The variables Lambda sets for a JSON function: the runtimes read them to format and filter
-    what the function logs (awslambdaric, the Node runtime's LogPatch)."""
-    if settings.log_format != "JSON":
-        return {}
-    return {"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": settings.application_level or "INFO"}

@@ -104,7 +104,8 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
     def create_function(self, body: dict[str, Any]) -> LambdaFunction:
         fn = super().create_function(body)
         self._keep_dead_letter_config(fn.function_name, body)
-        fn._mocklambda_logging = logging_config.created(body.get("LoggingConfig"), fn.function_name)
+        fn._mocklambda_logging = logging_config.created(  # type: ignore[attr-defined]
+            body.get("LoggingConfig"), fn.function_name)
         return fn
 
     @invalidates_caches
@@ -112,7 +113,8 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
         fn = self.get_function(function_name, qualifier)
         self._keep_dead_letter_config(fn.function_name, body)
         if isinstance(body.get("LoggingConfig"), dict):  # checked before (responses): this cannot refuse
-            fn._mocklambda_logging = logging_config.updated(logging_settings(fn), body["LoggingConfig"])
+            fn._mocklambda_logging = logging_config.updated(  # type: ignore[attr-defined]
+                logging_settings(fn), body["LoggingConfig"])
         return super().update_function_configuration(function_name, qualifier, body)
 
     @invalidates_caches

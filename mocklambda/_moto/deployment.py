@@ -17,6 +17,9 @@ from .._core import deployment, logging_config
 
 def check_new_function(body: dict[str, Any], account_id: str, partition: str) -> None:
     check_configuration(body)
+    config = body.get("LoggingConfig")
+    if isinstance(config, dict):  # levels for a function that is Text by default are refused
+        logging_config.created(config, str(body.get("FunctionName", "")))
     check_code(body.get("Code") or {}, account_id, partition)
 
 
