@@ -60,20 +60,17 @@ def default(function_name: str) -> LoggingSettings:
 
 def updated(current: LoggingSettings, change: dict[str, Any]) -> LoggingSettings:
     """A partial update, as recorded (``test_function_partial_advanced_logging_configuration_update``):
-    what the request names replaces what was set, the rest stays; naming JSON sets both levels
+    what the request names replaces what was set, the rest stays; a switch to JSON sets both levels
     to INFO unless the request names them; a switch back to Text drops them
     (``test_advanced_logging_configuration_format_switch``). Levels with Text are refused."""
     log_format = change.get("LogFormat") or current.log_format
-    application, system = current.application_level, current.system_level
-    if change.get("LogFormat") == "JSON":
-        application, system = "INFO", "INFO"
-    application = change.get("ApplicationLogLevel") or application
-    system = change.get("SystemLogLevel") or system
+    application = change.get("ApplicationLogLevel") or current.application_level
+    system = change.get("SystemLogLevel") or current.system_level
     if log_format == "Text":
         if change.get("ApplicationLogLevel") or change.get("SystemLogLevel"):
             raise aws_errors.invalid_parameter(TEXT_WITH_LEVELS)
         application = system = None
-    elif application is None or system is None:  # JSON reached by naming a level only: never unset
+    else:  # a switch to JSON: INFO for the levels it does not name; already JSON: they stay
         application, system = application or "INFO", system or "INFO"
     return LoggingSettings(log_format, application, system, change.get("LogGroup") or current.log_group)
 
