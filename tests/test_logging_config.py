@@ -332,3 +332,18 @@ def test_node_console_is_json_from_the_application_level(lambda_mock, lambda_cli
                                                            ("ERROR", request_id)]
     assert app[0]["message"] == "order 3" and app[1]["message"] == {"sku": "a-1"}
     assert (app[2]["message"]["errorType"], app[2]["message"]["errorMessage"]) == ("TypeError", "bad sku")
+
+
+@pytest.mark.lambda_mock(isolation="process")
+def test_an_isolated_function_logs_json_under_awslambdaric(lambda_mock, lambda_client, create_function):
+    """Isolated Python runs under AWS's own awslambdaric, which reads AWS_LAMBDA_LOG_FORMAT / _LEVEL:
+    its JsonFormatter writes the records, from the level up; the platform records are ours."""
+    create_function("isolated", LOGS_EVERY_WAY, Runtime="python3.12",
+                    LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "WARN"})
+    response = lambda_client.invoke(FunctionName="isolated", Payload=b'{"order": 4}', LogType="Tail")
+    lines = [line for line in tail(response).splitlines() if line.startswith("{")]
+    records = [json.loads(line) for line in lines]
+    assert [(r["level"], r["message"]) for r in records if r.get("logger") == "orders"] == [
+        ("WARNING", "low stock"), ("ERROR", "lookup failed")]
+    assert [r["type"] for r in records if "type" in r] == ["platform.start", "platform.runtimeDone",
+                                                           "platform.report"]
