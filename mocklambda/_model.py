@@ -12,6 +12,7 @@ import functools
 import json
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -84,6 +85,20 @@ class Chain:
         return self._counts.get(function_arn, 0)
 
 
+class LoggingSettings(NamedTuple):
+    """A function's ``LoggingConfig``: the levels are set only with JSON; no log group, the default."""
+
+    log_format: str = "Text"
+    application_level: str | None = None
+    system_level: str | None = None
+    log_group: str | None = None
+
+    @property
+    def platform_json(self) -> str | None:
+        """The system log level, when Lambda writes its platform lines as JSON; None for text."""
+        return (self.system_level or "INFO") if self.log_format == "JSON" else None
+
+
 @dataclass(frozen=True)
 class FunctionSnapshot:
     """What the runtime needs to know of one function version (a snapshot of moto's model)."""
@@ -103,10 +118,12 @@ class FunctionSnapshot:
     code_zip: bytes = field(default=b"", repr=False)
     layer_zips: tuple[bytes, ...] = field(default=(), repr=False)
     role: str = ""  # the execution role's ARN (a Kinesis record's invokeIdentityArn)
+    logging: LoggingSettings = LoggingSettings()
 
     @property
     def log_group(self) -> str:
-        return f"/aws/lambda/{self.name}"
+        """Where the function's logs go: its ``LoggingConfig.LogGroup``, by default ``/aws/lambda/<name>``."""
+        return self.logging.log_group or f"/aws/lambda/{self.name}"
 
     @functools.cached_property
     def configuration_key(self) -> tuple[Any, ...]:
@@ -114,7 +131,7 @@ class FunctionSnapshot:
         change of the code or the configuration (the environment variables included)."""
         return (self.arn, self.version, self.code_sha256, self.handler, self.runtime, self.timeout,
                 self.memory_size, self.package_type, tuple(sorted(self.environment.items())),
-                hash(self.layer_zips))
+                hash(self.layer_zips), self.logging)
 
     @property
     def is_python(self) -> bool:
@@ -145,9 +162,14 @@ class LogFrame(NamedTuple):
     init_duration_ms: float | None
     init_events: Sequence[str] = ()  # what the module wrote while it was imported
     init_start: str | None = None  # the INIT_START line of a cold start
+    platform_json: str | None = None  # LogFormat JSON: the SystemLogLevel its platform records pass
+    error_type: str | None = None  # (JSON) the run's error, for the records' status
+    ended_at: float = 0.0  # (JSON) when the run ended, seconds since the epoch
 
     def cloudwatch_events(self) -> list[str]:
         """The messages of the CloudWatch Logs events, as recorded in test_invocation_type_event_error."""
+        if self.platform_json is not None:
+            return self._json_events(with_init_start=True)
         events = [self.init_start] if self.init_start else []
         events += self.init_events
         events.append(f"START RequestId: {self.request_id} Version: {self.version}\n")
@@ -158,6 +180,9 @@ class LogFrame(NamedTuple):
 
     def text(self) -> str:
         """The log as ``LogType=Tail`` shows it: every event on its own lines, no INIT_START."""
+        if self.platform_json is not None:
+            lines = self._json_events(with_init_start=False)
+            return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
         lines = [*self.init_events, f"START RequestId: {self.request_id} Version: {self.version}\n", *self.events]
         return "".join(line if line.endswith("\n") else line + "\n" for line in lines) + (
             f"END RequestId: {self.request_id}\n{self._report()}")
@@ -165,12 +190,53 @@ class LogFrame(NamedTuple):
     def _report(self) -> str:
         report = (
             f"REPORT RequestId: {self.request_id}\tDuration: {self.duration_ms:.2f} ms\t"
-            f"Billed Duration: {max(1, int(-(-self.duration_ms // 1)))} ms\t"
+            f"Billed Duration: {self._billed_ms()} ms\t"
             f"Memory Size: {self.memory_size} MB\tMax Memory Used: {self.max_memory_mb} MB\t"
         )
         if self.init_duration_ms is not None:
             report += f"Init Duration: {self.init_duration_ms:.2f} ms\t"
         return report + "\n"
+
+    def _billed_ms(self) -> int:
+        return max(1, int(-(-self.duration_ms // 1)))
+
+    def _json_events(self, with_init_start: bool) -> list[str]:
+        """LogFormat JSON: the platform lines as the Telemetry API's ``platform.*`` records
+        (``platform.initStart``, ``platform.start``, ``platform.runtimeDone``, ``platform.report``),
+        all INFO, so that SystemLogLevel WARN leaves them out."""
+        events: list[str] = []
+        platform = self.platform_json in ("DEBUG", "INFO")
+        end = self.ended_at or time.time()
+        start = end - self.duration_ms / 1000
+        if platform and with_init_start and self.init_start:
+            version, _, arn = self.init_start.rstrip("\n").partition("\tRuntime Version ARN: ")
+            events.append(_platform(start, "platform.initStart", {
+                "initializationType": "on-demand", "phase": "init",
+                "runtimeVersion": version.removeprefix("INIT_START Runtime Version: "), "runtimeVersionArn": arn}))
+        events += self.init_events
+        if platform:
+            events.append(_platform(start, "platform.start", {"requestId": self.request_id, "version": self.version}))
+        events += self.events
+        if platform:
+            status = "success" if self.error_type is None else (
+                "timeout" if self.error_type == "Sandbox.Timedout" else "error")
+            done: dict[str, Any] = {"requestId": self.request_id, "status": status,
+                                    "metrics": {"durationMs": round(self.duration_ms, 3)}}
+            metrics: dict[str, Any] = {"durationMs": round(self.duration_ms, 3), "billedDurationMs": self._billed_ms(),
+                                       "memorySizeMB": self.memory_size, "maxMemoryUsedMB": self.max_memory_mb}
+            if self.init_duration_ms is not None:
+                metrics["initDurationMs"] = round(self.init_duration_ms, 3)
+            report: dict[str, Any] = {"requestId": self.request_id, "metrics": metrics, "status": status}
+            if self.error_type is not None:
+                report["errorType"] = self.error_type
+            events += [_platform(end, "platform.runtimeDone", done), _platform(end, "platform.report", report)]
+        return events
+
+
+def _platform(at: float, kind: str, record: dict[str, Any]) -> str:
+    """One platform record, as Lambda writes it to CloudWatch Logs with LogFormat JSON."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)) + f".{int(at * 1000) % 1000:03d}Z"
+    return json.dumps({"time": stamp, "type": kind, "record": record}, separators=(",", ":")) + "\n"
 
 
 def tail(log: str) -> str:
@@ -191,6 +257,8 @@ class ExecutionResult:
         self.payload = payload
         self.error_type = error_type
         self.error_message = error_message
+        if isinstance(framed_log, LogFrame) and framed_log.platform_json is not None:
+            framed_log = framed_log._replace(error_type=error_type, ended_at=time.time())
         self.framed_log = framed_log  # the log, or its frame (made into text when first read)
         self.log_stream = log_stream
         self._log_text: str | None = None

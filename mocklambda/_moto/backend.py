@@ -12,6 +12,7 @@ from moto.awslambda.exceptions import UnknownFunctionException
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
+from .._core import logging_config
 from .._core.event_invoke_config import (
     EventInvokeConfig,
     EventInvokeConfigStore,
@@ -25,7 +26,7 @@ from . import active, durable_api, mapping_api
 from .compat import adopt_backend
 from .filter_criteria import refuse_bad_filters
 from .patches import Patch
-from .reader import BACKEND_DICTS, backend_for, configuration_may_change, lambda_exists
+from .reader import BACKEND_DICTS, backend_for, configuration_may_change, lambda_exists, logging_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 SIMPLE_INVOKE = LambdaSimpleBackend.invoke  # a test that patches it (moto's own suite does) keeps it
@@ -109,6 +110,8 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
         fn = super().create_function(body)
         self._keep_dead_letter_config(fn.function_name, body)
         durable_api.keep_config(self.durable_configs, fn.function_name, body)
+        fn._mocklambda_logging = logging_config.created(  # type: ignore[attr-defined]
+            body.get("LoggingConfig"), fn.function_name)
         return fn
 
     @invalidates_caches
@@ -116,6 +119,9 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
         fn = self.get_function(function_name, qualifier)
         self._keep_dead_letter_config(fn.function_name, body)
         durable_api.keep_config(self.durable_configs, fn.function_name, body)
+        if isinstance(body.get("LoggingConfig"), dict):  # checked before (responses): this cannot refuse
+            fn._mocklambda_logging = logging_config.updated(  # type: ignore[attr-defined]
+                logging_settings(fn), body["LoggingConfig"])
         return super().update_function_configuration(function_name, qualifier, body)
 
     @invalidates_caches
@@ -181,8 +187,9 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
 
 
 def _get_configuration_with_dead_letter(fn: LambdaFunction, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """``LambdaFunction.get_configuration``, with the DeadLetterConfig moto drops."""
+    """``LambdaFunction.get_configuration``, with the DeadLetterConfig and LoggingConfig moto drops."""
     configuration: dict[str, Any] = GET_CONFIGURATION.original(fn, *args, **kwargs)
+    configuration["LoggingConfig"] = logging_config.response(logging_settings(fn))
     backend = backend_for(fn.account_id, fn.region)
     target = getattr(backend, "dead_letter_targets", {}).get(fn.function_name)
     if target:

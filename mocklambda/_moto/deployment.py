@@ -12,11 +12,14 @@ from typing import Any
 from moto.s3.exceptions import MissingBucket, MissingKey
 from moto.s3.models import s3_backends
 
-from .._core import deployment
+from .._core import deployment, logging_config
 
 
 def check_new_function(body: dict[str, Any], account_id: str, partition: str) -> None:
     check_configuration(body)
+    config = body.get("LoggingConfig")
+    if isinstance(config, dict):  # levels for a function that is Text by default are refused
+        logging_config.created(config, str(body.get("FunctionName", "")))
     check_code(body.get("Code") or {}, account_id, partition)
 
 
@@ -28,6 +31,7 @@ def check_configuration(body: dict[str, Any]) -> None:
     environment = body.get("Environment")
     if isinstance(environment, dict):
         deployment.check_environment(environment.get("Variables"))
+    logging_config.check(body.get("LoggingConfig"))
 
 
 def check_code(code: dict[str, Any], account_id: str, partition: str) -> None:

@@ -14,13 +14,13 @@ from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
 from moto.awslambda.utils import get_backend
 from moto.awslambda_simple.models import lambda_simple_backends
 
-from .._core import aws_errors
+from .._core import aws_errors, logging_config
 from .._core.event_filters import SQS, FilterSet, compiled, patterns_of
 from .._core.invoke_request import FunctionRef
 from .._core.mapping_metrics import counts_events
 from .._core.recursion import TERMINATE
 from .._core.retry_policy import RetrySettings
-from .._model import Arn, FunctionSnapshot
+from .._model import Arn, FunctionSnapshot, LoggingSettings
 from .._ports import AsyncConfig, SqsMapping, StreamMapping
 from ..errors import warn
 
@@ -89,7 +89,15 @@ def _read_snapshot(fn: LambdaFunction) -> FunctionSnapshot:
         code_zip=getattr(fn, "code_bytes", b"") or b"",
         layer_zips=tuple(layer_zips),
         role=str(getattr(fn, "role", "") or ""),
+        logging=logging_settings(fn),
     )
+
+
+def logging_settings(fn: LambdaFunction) -> LoggingSettings:
+    """A function version's LoggingConfig (kept on moto's function, so that PublishVersion copies
+    it); AWS's default for one made without the mock's CreateFunction."""
+    settings = getattr(fn, "_mocklambda_logging", None)
+    return settings if isinstance(settings, LoggingSettings) else logging_config.default(fn.function_name)
 
 
 def function_by_arn(function_arn: str) -> LambdaFunction:

@@ -17,7 +17,7 @@ from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.urls import url_bases as moto_url_bases
 from moto.awslambda.urls import url_paths as moto_url_paths
 
-from .._core import aws_errors, function_concurrency, function_names, invoke_request, request_body
+from .._core import aws_errors, function_concurrency, function_names, invoke_request, logging_config, request_body
 from .._core import stream_mapping_config as mapping_config
 from .._core.event_invoke_config import (
     EventInvokeConfigStore,
@@ -33,6 +33,7 @@ from .reader import (
     MotoFunctions,
     backend_for,
     configuration_may_change,
+    logging_settings,
     resolve,
     snapshot,
     unqualified_arn,
@@ -149,11 +150,18 @@ class AsyncLambdaResponse(durable_api.DurableResponses, LambdaResponse):
         return self._checked_first(check, super().create_function)
 
     def update_function_configuration(self) -> Any:
-        def check() -> None:
-            deployment.check_configuration(self.json_body)
-            durable_api.check_config(self.json_body)
+        return self._checked_first(self._check_configuration_update, super().update_function_configuration)
 
-        return self._checked_first(check, super().update_function_configuration)
+    def _check_configuration_update(self) -> None:
+        deployment.check_configuration(self.json_body)
+        durable_api.check_config(self.json_body)
+        change = self.json_body.get("LoggingConfig")
+        if isinstance(change, dict):  # levels for a function that stays Text are refused
+            try:
+                fn = self.backend.get_function(unquote(self.path.rsplit("/", 2)[-2]), None)
+            except UnknownFunctionException:
+                return  # moto answers AWS's 404
+            logging_config.updated(logging_settings(fn), change)
 
     def update_function_code(self) -> Any:
         return self._checked_first(

@@ -99,7 +99,13 @@ class _SinkHandler(logging.Handler):
         self.thread_id = thread_id
         self.sink: LogSink | None = None
         self.request_id = ""
-        self.setFormatter(_LambdaLogFormatter())
+        self.text_format = _LambdaLogFormatter()
+        self.setFormatter(self.text_format)
+
+    def use(self, log_format: logging.Formatter | None, level: int) -> None:
+        """The function's LogFormat JSON (its formatter) and ApplicationLogLevel; None, 0: Text."""
+        self.setFormatter(log_format or self.text_format)
+        self.setLevel(level)
 
     def emit(self, record: logging.LogRecord) -> None:
         sink = self.sink
@@ -135,8 +141,10 @@ class ThreadCapture:
         logging.getLogger().addHandler(self.handler)
         return self
 
-    def begin(self, request_id: str) -> LogSink:
-        """A new invocation: what the thread writes from now on is collected in the sink returned."""
+    def begin(self, request_id: str, log_format: logging.Formatter | None = None, level: int = 0) -> LogSink:
+        """A new invocation: what the thread writes from now on is collected in the sink returned
+        (its logging records in ``log_format``, from ``level`` up; by default as Text, all)."""
+        self.handler.use(log_format, level)
         sink = LogSink()
         for stream in self.streams:
             stream.sinks[self.thread_id] = sink
@@ -156,11 +164,12 @@ class ThreadCapture:
 
 
 @contextmanager
-def capture_output(thread_id: int, request_id: str) -> Iterator[LogSink]:
+def capture_output(thread_id: int, request_id: str, log_format: logging.Formatter | None = None,
+                   level: int = 0) -> Iterator[LogSink]:
     """Collect what ``thread_id`` prints or logs while the block runs."""
     capture = ThreadCapture(thread_id).open()
     try:
-        yield capture.begin(request_id)
+        yield capture.begin(request_id, log_format, level)
     finally:
         capture.close()
 

@@ -57,6 +57,9 @@ def reserved_variables(function: FunctionSnapshot, log_stream: str, task_root: s
             "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
         }
     )
+    if function.logging.log_format == "JSON":  # the runtimes read them to format and filter the function's logs
+        env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+        env["AWS_LAMBDA_LOG_LEVEL"] = function.logging.application_level or "INFO"
     if (function.runtime or "").startswith("provided"):
         del env["AWS_EXECUTION_ENV"]
     if task_root is not None:

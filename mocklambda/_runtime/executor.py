@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +26,8 @@ from .context import ClientContext, LambdaContext
 from .environment import lambda_environment, set_python_environment_variable, trace_id, working_directory
 from .interrupts import ctrl_c_pending
 from .isolation import Isolation
+from .json_logs import error_log as json_error_log
+from .json_logs import python_style
 from .platform_reports import (
     RESPONSE_LIMIT,
     exit_reason,
@@ -191,7 +194,7 @@ class Runtime:
         event = decode_event(request.payload)
         capture = batch.enter(container)
         set_python_environment_variable(b"_X_AMZN_TRACE_ID", trace_id())
-        outcome.sink = capture.begin(request.request_id)
+        outcome.sink = capture.begin(request.request_id, *python_style(function.logging))
         started = time.perf_counter()
         become_handler_thread(request.chain)
         try:
@@ -250,7 +253,8 @@ class Runtime:
         log = LogFrame(request.request_id, function.version, written[init:] + outcome.runtime_events,
                        max(duration_ms, 0.01), function.memory_size, _max_memory_mb(function.memory_size),
                        outcome.init_ms if cold else None, written[:init],
-                       init_start_line(function) if cold and container.bundle is not None else None)
+                       init_start_line(function) if cold and container.bundle is not None else None,
+                       function.logging.platform_json)
         if outcome.error is not None:
             payload = json.dumps(outcome.error).encode("utf-8")
             return ExecutionResult(payload, outcome.error["errorType"], outcome.error["errorMessage"], log,
@@ -263,7 +267,7 @@ class Runtime:
         assert outcome.started is not None and outcome.done is not None
         become_handler_thread(request.chain)
         try:
-            with capture_output(threading.get_ident(), request.request_id) as sink:
+            with capture_output(threading.get_ident(), request.request_id, *python_style(function.logging)) as sink:
                 outcome.sink = sink
                 self._call_handler_contained(container, event, context, outcome, function, request.request_id, None)
         finally:
@@ -296,6 +300,8 @@ class Runtime:
         try:
             if container.handler_fn is None:
                 init_started = time.perf_counter()
+                if function.logging.log_format == "JSON":  # as awslambdaric's _setup_logging, before the import
+                    logging.getLogger().setLevel(python_style(function.logging)[1])
                 try:
                     container.handler_fn = container.initialise()
                 except SystemExit as exc:  # sys.exit() while importing: the runtime exits (spec 9.6)
@@ -323,7 +329,7 @@ class Runtime:
                     raise  # Ctrl-C on the test's own thread: it stops the test run, as before
                 if self._failed(container, outcome, exc, request_id):
                     return True
-                _log_error(outcome)
+                _log_error(outcome, function)
                 return False
             finally:
                 container.give_back_context_vars(context_vars)
@@ -347,7 +353,7 @@ class Runtime:
         except InitError as exc:
             outcome.error = exc.payload
             outcome.discard_container = True
-        _log_error(outcome)
+        _log_error(outcome, function)
         return False
 
     @staticmethod
@@ -387,14 +393,15 @@ class Runtime:
                                  "requestId": request.request_id,
                  "stackTrace": []}
         log = LogFrame(request.request_id, function.version, [_error_log(error)], 0.01, function.memory_size,
-                       _max_memory_mb(function.memory_size), None)
+                       _max_memory_mb(function.memory_size), None, platform_json=function.logging.platform_json)
         return ExecutionResult(json.dumps(error).encode(), error["errorType"], message, log, "")
 
 
-def _log_error(outcome: _Outcome) -> None:
+def _log_error(outcome: _Outcome, function: FunctionSnapshot) -> None:
     """The runtime logs an error that has a stack trace (not a timeout or an exit)."""
     if outcome.error is not None and "stackTrace" in outcome.error:
-        outcome.runtime_events.append(_error_log(outcome.error))
+        report = json_error_log if function.logging.log_format == "JSON" else _error_log
+        outcome.runtime_events.append(report(outcome.error))
 
 
 def _error_log(error: dict[str, Any]) -> str:

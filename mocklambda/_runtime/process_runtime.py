@@ -306,7 +306,7 @@ class ProcessEnvironment:
         peak_mb = function.memory_size if killed else _peak_mb(pid, function.memory_size)
         log = LogFrame(request.request_id, function.version, run.sink.take(), duration_ms, function.memory_size,
                        peak_mb, (run.init_ms or 0.0) if run.cold else None,
-                       run.init_events, init_start_line(function) if run.cold else None)
+                       run.init_events, init_start_line(function) if run.cold else None, function.logging.platform_json)
         if error is None:
             return ExecutionResult(payload, None, None, log, self.log_stream)
         if isinstance(error, Reply):

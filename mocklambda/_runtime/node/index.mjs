@@ -95,12 +95,52 @@ function toFormatted(error) {
   }
 }
 
-// --- LogPatch.js (text format: one line per message, its newlines as \r) ---------------------------------
+// --- LogPatch.js (Text: one line per message, its newlines as \r; JSON: one object per message) ----------
 let currentRequestId;
+const LEVELS = Object.freeze({ TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 });
+const JSON_FORMAT = process.env.AWS_LAMBDA_LOG_FORMAT?.toUpperCase() === 'JSON';
+
+const jsonErrorReplacer = (_key, value) => {
+  if (value instanceof Error) {
+    return Object.assign({
+      errorType: value?.constructor?.name ?? 'UnknownError',
+      errorMessage: value.message,
+      stackTrace: typeof value.stack === 'string' ? value.stack.split('\n') : value.stack,
+    }, value);
+  }
+  return value;
+};
+
+function formatJsonMessage(requestId, timestamp, level, ...messageParams) {
+  const result = { timestamp, level, requestId };
+  if (messageParams.length === 1) {
+    result.message = messageParams[0];
+    try {
+      return JSON.stringify(result, jsonErrorReplacer);
+    } catch {
+      result.message = util.format(result.message);
+      return JSON.stringify(result);
+    }
+  }
+  result.message = util.format(...messageParams);
+  for (const param of messageParams) {
+    if (param instanceof Error) {
+      result.errorType = param?.constructor?.name ?? 'UnknownError';
+      result.errorMessage = param.message;
+      result.stackTrace = typeof param.stack === 'string' ? param.stack.split('\n') : [];
+      break;
+    }
+  }
+  return JSON.stringify(result);
+}
 
 function patchConsole() {
-  const write = (level) => (message, ...params) => {
-    const line = `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${util.format(message, ...params)}`;
+  const threshold = LEVELS[process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase()] ?? LEVELS.TRACE;
+  const write = (level) => (LEVELS[level] < threshold && level !== 'FATAL') ? () => {} : (message, ...params) => {
+    const time = new Date().toISOString();
+    const line = JSON_FORMAT
+      ? formatJsonMessage(currentRequestId, time, level, message, ...params)
+      : `${time}\t${currentRequestId}\t${level}\t${util.format(message, ...params)}`;
     process.stdout.write(line.replace(/\n/g, '\r') + '\n');
   };
   console.trace = write('TRACE');
@@ -113,7 +153,8 @@ function patchConsole() {
 }
 
 function logError(what, error) {
-  console.error(what, awsPaths(toFormatted(intoError(error))));
+  if (JSON_FORMAT) console.error(intoError(error));
+  else console.error(what, awsPaths(toFormatted(intoError(error))));
 }
 
 // --- RAPIDClient.js, over Node's http ---------------------------------------------------------------------
