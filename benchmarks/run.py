@@ -285,6 +285,39 @@ def stream_drain_once(records: int) -> float:
         return time.perf_counter() - started
 
 
+DURABLE_WORKFLOW = """
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+@durable_execution
+def handler(event, context: DurableContext):
+    total = 0
+    for wait in range(10):
+        for step in range(10):
+            total += context.step(lambda _: 1, name=f"step-{wait}-{step}")
+        context.wait(Duration.from_seconds(60), name=f"wait-{wait}")
+    return total
+"""
+
+
+def bench_durable(repeats: int) -> float | None:
+    """A durable workflow of 100 steps and 10 waits, run to its end by a synchronous Invoke:
+    11 invocations, each replaying what came before (issue 16; issue 17's target). None where
+    durable functions cannot run (Python 3.10, or the SDK not installed)."""
+    try:
+        import aws_durable_execution_sdk_python  # noqa: F401 - only whether it is there
+    except ImportError:
+        return None
+    from mocklambda import mock_lambda
+
+    with mock_lambda():
+        deploy("workflow", DURABLE_WORKFLOW, Timeout=900,
+               DurableConfig={"ExecutionTimeout": 86400, "RetentionPeriodInDays": 1})
+        client = boto3.client("lambda", region_name=REGION)
+        return median_per_call(lambda: client.invoke(FunctionName="workflow", Qualifier="$LATEST",
+                                                     Payload=b"{}")["Payload"].read(), 1, repeats)
+
+
 def bench_startup(repeats: int) -> tuple[float, float]:
     code = {
         "moto": "import time; t=time.perf_counter(); import boto3; from moto import mock_aws; m=mock_aws(); m.start(); "
@@ -336,6 +369,7 @@ def main() -> None:
     send_empty, send_full = bench_moto_sqs_send(1_000, 30)
     stream_records = 2_000 if args.quick else 20_000
     stream = statistics.median(stream_drain_once(stream_records) for _ in range(repeats))
+    durable = bench_durable(repeats)
 
     rows = [
         ("floor: boto3 invoke, canned before-send", f"{floor * 1e6:,.0f} µs", "1.00× floor", ""),
@@ -351,6 +385,8 @@ def main() -> None:
         ("memory per queued event (public Invoke, beyond payload)", f"{memory:,.0f} bytes", "", "≤ 1 KB"),
         (f"Kinesis mapping: {stream_records:,} records, BatchSize 100, trivial handler", f"{stream_records / stream:,.0f} records/s",
          "", "≥ 50,000/s (issue 17)"),
+        ("durable: 100 steps and 10 waits, replayed to the end (sync Invoke)",
+         "n/a (Python 3.10)" if durable is None else f"{durable * 1e3:,.0f} ms", "", "≤ 50 ms (issue 17)"),
         ("moto alone: SQS SendMessage, queue of 1,000 vs empty", f"{send_full * 1e6:,.0f} µs",
          f"{send_full / send_empty:.1f}× ({send_empty * 1e6:,.0f} µs)", "(not ours)"),
         ("start-up: import + start/stop + 1 call", f"{start_ours * 1e3:,.0f} ms", f"{start_ours / start_moto:.2f}× moto ({start_moto * 1e3:,.0f} ms)", "≤ 1.2× moto"),
