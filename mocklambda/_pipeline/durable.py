@@ -19,7 +19,7 @@ from typing import Any
 
 from .._core import aws_errors
 from .._core.clock import Clock
-from .._core.durable import arns, tokens
+from .._core.durable import arns, chained, tokens
 from .._core.durable.execution import DurableExecution, Wakeup
 from .._core.event_queue import EventQueue
 from .._model import FunctionSnapshot, InvocationRequest
@@ -39,6 +39,8 @@ class _Entry:
     function_arn: str  # unqualified
     invocation_queued: bool = False
     timers: set[tuple[datetime, bool]] = field(default_factory=set)
+    caller: tuple[str, str] | None = None  # a chained invoke's child: (caller's ARN, its operation's Id)
+    control_tokens: set[tuple[str, str]] = field(default_factory=set)  # (operation, ClientToken) accepted
 
 
 class DurableEngine:
@@ -73,10 +75,14 @@ class DurableEngine:
                     return existing
             execution_id = arns.new_execution_id()
             arn = arns.ExecutionArn(function.arn, function.version, name or execution_id, execution_id)
-            execution = DurableExecution(arn, text, config, self._clock.now())
-            entry = self._entries[execution.arn] = _Entry(execution, function.arn)
-            self._settle(entry)
-            return execution
+            return self._create(arn, text, config, None)
+
+    def _create(self, arn: arns.ExecutionArn, text: str, config: dict[str, Any],
+                caller: tuple[str, str] | None) -> DurableExecution:
+        execution = DurableExecution(arn, text, config, self._clock.now())
+        entry = self._entries[execution.arn] = _Entry(execution, arn.function_arn, caller=caller)
+        self._settle(entry)
+        return execution
 
     def _named(self, function_arn: str, name: str) -> DurableExecution | None:
         for entry in self._entries.values():
@@ -122,7 +128,11 @@ class DurableEngine:
     def checkpoint(self, arn: str, token: str, updates: list[Any], client_token: str | None) -> dict[str, Any]:
         with self._lock:
             entry = self._entry_for_token(arn)
-            answer = entry.execution.checkpoint(token, updates, client_token, self._clock.now())
+            answer = entry.execution.checkpoint(token, updates, client_token, self._clock.now(),
+                                                self._resolver(entry.execution))
+            dispatches, entry.execution.dispatches = entry.execution.dispatches, []
+            for started in dispatches:
+                self._dispatch(entry, started)
             self._settle(entry)
             return answer
 
@@ -157,6 +167,33 @@ class DurableEngine:
             self._settle(entry)
             return now
 
+    def pause(self, arn: str, reason: str | None, timeout_paused: bool, client_token: str | None) -> None:
+        """PauseDurableExecution; the same ClientToken again is the same (accepted) request."""
+        with self._lock:
+            entry = self._existing(arn)
+            if client_token is not None and ("pause", client_token) in entry.control_tokens:
+                return
+            entry.execution.pause(self._clock.now(), reason, timeout_paused)
+            if client_token is not None:
+                entry.control_tokens.add(("pause", client_token))
+            self._settle(entry)
+
+    def resume(self, arn: str, reason: str | None, client_token: str | None) -> None:
+        with self._lock:
+            entry = self._existing(arn)
+            if client_token is not None and ("resume", client_token) in entry.control_tokens:
+                return
+            entry.execution.resume(self._clock.now(), reason)
+            if client_token is not None:
+                entry.control_tokens.add(("resume", client_token))
+            self._settle(entry)
+
+    def _existing(self, arn: str) -> _Entry:
+        entry = self._entries.get(arn)
+        if entry is None:
+            raise aws_errors.not_found_message(f"Durable execution not found: {arn}")
+        return entry
+
     def delete(self, arn: str) -> datetime:
         """An ended execution is gone at once (its name is free again); AWS's DELETING status
         lasts no time here."""
@@ -174,8 +211,10 @@ class DurableEngine:
     def _settle(self, entry: _Entry) -> None:
         """Queue the invocation the execution is owed, and a timer for each time it names."""
         execution = entry.execution
+        if execution.terminal and entry.caller is not None:
+            self._report_to_caller(entry)
         if execution.wants_invocation and not execution.running and not execution.terminal \
-                and not entry.invocation_queued:
+                and not execution.paused and not entry.invocation_queued:
             entry.invocation_queued = True
             self._queue.call_at(self._clock.offset(), lambda: self._invoke(entry),
                                 f"durable invocation of {execution.arn}")
@@ -210,7 +249,7 @@ class DurableEngine:
         execution = entry.execution
         with self._lock:
             entry.invocation_queued = False
-            if execution.terminal or execution.running or not execution.wants_invocation:
+            if execution.terminal or execution.running or execution.paused or not execution.wants_invocation:
                 return
             function = self._directory.function_now(f"{entry.function_arn}:{execution.parts.version}")
             if function is None:
@@ -233,7 +272,96 @@ class DurableEngine:
         except MockLambdaError:
             raise
         except Exception as fault:  # a fault of ours: the invocation failed, the execution retries it
-            error = {"ErrorType": "ServiceException", "ErrorMessage": f"mocklambda: {type(fault).__name__}: {fault}"}
+            error = _our_fault(fault)
         with self._lock:
             execution.end_invocation(self._clock.now(), request_id, output, error)
             self._settle(entry)
+
+    # -- chained invokes ----------------------------------------------------------------------
+
+    def _resolver(self, execution: DurableExecution) -> chained.Resolver:
+        """A chained invoke's target, looked up when its START is checkpointed: the version it
+        runs and, for a durable function, its child execution's ARN (chosen now, made when the
+        checkpoint is applied); a function that does not exist fails the operation at once."""
+        prefix = execution.parts.function_arn.split(":function:")[0]  # arn:<partition>:lambda:<region>:<account>
+        region, account_id = prefix.split(":")[3:5]
+
+        def resolve(function_name: str) -> chained.Target:
+            target = chained.parse_target(function_name, account_id, region)
+            if target.qualifier == "$LATEST.PUBLISHED":
+                raise aws_errors.invalid_parameter("mocklambda does not support the $LATEST.PUBLISHED qualifier (Q8)")
+            unqualified = f"{prefix}:function:{target.name}"
+            invoked = f"{unqualified}:{target.qualifier}" if target.qualifier else unqualified
+            function = self._directory.function_now(invoked)
+            if function is None:
+                return chained.Target(error=_not_found(invoked))
+            if self._directory.durable_config(function) is None:
+                return chained.Target(invoked, function.version)
+            execution_id = arns.new_execution_id()
+            child = arns.ExecutionArn(function.arn, function.version, execution_id, execution_id)
+            return chained.Target(invoked, function.version, str(child))
+
+        return resolve
+
+    def _dispatch(self, entry: _Entry, started: chained.Started) -> None:
+        """Start a chained invoke's target: a durable one's child execution at once, a plain one's
+        single invocation on the queue (after the caller's invocation, as on AWS)."""
+        caller = (entry.execution.arn, started.operation_id)
+        if started.target.child_arn is not None:
+            child = arns.parse(started.target.child_arn)
+            function = self._directory.function_now(f"{child.function_arn}:{child.version}")
+            config = self._directory.durable_config(function) if function is not None else None
+            if config is not None:
+                self._create(child, started.payload, config, caller)
+            else:
+                self._complete_caller(caller, "FAILED", None, _not_found(started.target.invoked_arn))
+            return
+        self._queue.call_at(self._clock.offset(), lambda: self._run_plain(caller, started),
+                            f"chained invoke of {started.operation_id} from {entry.execution.arn}")
+
+    def _run_plain(self, caller: tuple[str, str], started: chained.Started) -> None:
+        """A plain target's one synchronous invocation; its result or function error is the outcome."""
+        function = self._directory.function_now(started.target.invoked_arn or "")
+        if function is None:  # deleted meanwhile
+            self._complete_caller(caller, "FAILED", None, _not_found(started.target.invoked_arn))
+            return
+        request = InvocationRequest(str(uuid.uuid4()), started.payload.encode("utf-8"),
+                                    started.target.invoked_arn or function.arn)
+        try:
+            result = self._dispatcher.run_now(function, request, inline=True)
+        except MockLambdaError:
+            raise
+        except Exception as fault:  # a fault of ours: the operation fails with it, loudly
+            self._complete_caller(caller, "FAILED", None, _our_fault(fault))
+            return
+        if result.failed:
+            outcome = chained.invocation_outcome(None, {"ErrorType": result.error_type or "Unhandled",
+                                                        "ErrorMessage": result.error_message or ""})
+        else:
+            outcome = chained.invocation_outcome(result.payload.decode("utf-8", "replace"), None)
+        self._complete_caller(caller, *outcome)
+
+    def _report_to_caller(self, entry: _Entry) -> None:
+        """A chained invoke's child execution has ended: its caller's operation ends with it."""
+        caller, entry.caller = entry.caller, None
+        assert caller is not None
+        execution = entry.execution
+        self._complete_caller(caller, *chained.child_outcome(execution.status, execution.result, execution.error,
+                                                             int(execution.config["ExecutionTimeout"])))
+
+    def _complete_caller(self, caller: tuple[str, str], status: str, result: str | None,
+                         error: dict[str, Any] | None) -> None:
+        with self._lock:
+            entry = self._entries.get(caller[0])
+            if entry is None:
+                return
+            entry.execution.complete_chained(caller[1], status, result, error, self._clock.now())
+            self._settle(entry)
+
+
+def _not_found(invoked_arn: str | None) -> dict[str, Any]:
+    return {"ErrorType": "ResourceNotFoundException", "ErrorMessage": f"Function not found: {invoked_arn}"}
+
+
+def _our_fault(fault: Exception) -> dict[str, Any]:
+    return {"ErrorType": "ServiceException", "ErrorMessage": f"mocklambda: {type(fault).__name__}: {fault}"}
