@@ -20,7 +20,7 @@ from typing import Any
 from .._core import aws_errors
 from .._core.clock import Clock
 from .._core.durable import arns, chained, tokens
-from .._core.durable.execution import DurableExecution, Wakeup
+from .._core.durable.execution import DurableExecution, Wakeup, conflict
 from .._core.event_queue import EventQueue
 from .._model import FunctionSnapshot, InvocationRequest
 from .._ports import FunctionDirectory
@@ -200,9 +200,8 @@ class DurableEngine:
         with self._lock:
             execution = self.get(arn)
             if not execution.terminal:
-                raise aws_errors.AwsError(409, "ResourceConflictException",
-                                          f"The durable execution is {execution.status}: only an execution in a "
-                                          "terminal state (SUCCEEDED, FAILED, STOPPED or TIMED_OUT) can be deleted")
+                raise conflict(f"The durable execution is {execution.status}: only an execution in a "
+                               "terminal state (SUCCEEDED, FAILED, STOPPED or TIMED_OUT) can be deleted")
             del self._entries[arn]
             return self._clock.now()
 

@@ -32,7 +32,7 @@ def _no_chained_invoke(function_name: str) -> chained.Target:
 
 
 def conflict(message: str) -> aws_errors.AwsError:
-    return aws_errors.AwsError(409, "ResourceConflictException", message, Type="User")
+    return aws_errors.AwsError(409, "ResourceConflictException", message)
 
 
 def callback_closed() -> aws_errors.AwsError:
