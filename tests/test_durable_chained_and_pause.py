@@ -9,11 +9,12 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from mocklambda import mock_lambda
-from tests.helpers import error_of
+from tests.helpers import error_of, metric_total
 from tests.test_durable_functions import durable_function, event_types, history, needs_sdk, start_event
 
 __all__ = ["durable_function"]  # the fixture, shared with the first slice's tests
@@ -67,6 +68,9 @@ def handler(event, context: DurableContext):
 PAUSES_ITSELF = """
 import boto3
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import StepConfig, StepSemantics
+
+ONCE = StepConfig(step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)  # START is checkpointed before the step runs
 
 def pause_me(arn, resume):
     client = boto3.client("lambda", region_name="us-east-1")
@@ -79,7 +83,7 @@ def pause_me(arn, resume):
 @durable_execution
 def handler(event, context: DurableContext):
     arn = context.state.durable_execution_arn
-    seen = context.step(lambda _: pause_me(arn, event.get("resume", False)), name="pause")
+    seen = context.step(lambda _: pause_me(arn, event.get("resume", False)), name="pause", config=ONCE)
     after = context.step(lambda _: "after", name="after")
     return {"seen": seen, "after": after}
 """
@@ -295,6 +299,7 @@ def test_a_paused_execution_times_out(lambda_client, durable_function, timeout_p
         execution = lambda_client.get_durable_execution(DurableExecutionArn=arn)
         assert execution["Status"] == "TIMED_OUT"
         assert execution["EndTimestamp"] - execution["StartTimestamp"] == timed_out_after
+        assert metric_total(lam, "DurableExecutionTimedOut", "hourly") == 1
 
 
 @needs_sdk
@@ -351,3 +356,86 @@ def test_pause_and_resume_conflicts(lambda_client, durable_function):
         with pytest.raises(ClientError) as caught:
             lambda_client.pause_durable_execution(DurableExecutionArn=arn + "0")
         assert error_of(caught)[:2] == (404, "ResourceNotFoundException")
+
+
+# --- interplay: the view, the timeline, metrics (D11), faults, event source mappings (D3) ------------------------
+
+
+@needs_sdk
+def test_durable_executions_are_listed_and_shown_in_the_timeline(lambda_client, chain):
+    with mock_lambda() as lam:
+        chain()
+        execution, _ = run_caller(lambda_client, lam, {"target": "echo", "payload": {"a": 1}})
+        caller_arn = execution["DurableExecutionArn"]
+        caller, child = lam.durable_executions()
+        assert (caller.arn, caller.status, caller.function_name, caller.caller) == (caller_arn, "SUCCEEDED",
+                                                                                   "caller", None)
+        assert [(op.type, op.name, op.status) for op in caller.operations] == [
+            ("EXECUTION", None, "SUCCEEDED"), ("CHAINED_INVOKE", "call", "SUCCEEDED")]
+        assert caller.invocations == 2 and json.loads(caller.result or "") == {"a": 1}
+        assert lam.durable_executions("echo") == [child]
+        assert (child.caller, child.function_arn.endswith("function:echo:$LATEST"), child.end - child.start) == (
+            caller_arn, True, timedelta(days=1))
+        assert [op.type for op in child.operations] == ["EXECUTION", "WAIT"]
+        timeline = lam.timeline()
+        assert "mocklambda: 2 durable execution(s)" in timeline
+        assert f"  {caller_arn}  -> SUCCEEDED" in timeline
+        assert "+   0.000s  ChainedInvokeStarted call -> echo" in timeline
+        assert "+86400.000s  WaitSucceeded a-day" in timeline
+
+
+@needs_sdk
+def test_durable_metrics_count_executions_by_how_they_end(lambda_client, chain):
+    """D11: DurableExecutionStarted / Succeeded / Failed / Stopped / TimedOut, DurableExecutionDuration (ms) and
+    DurableExecutionOperations, in AWS/Lambda beside Invocations (one per invocation, D12)."""
+    with mock_lambda() as lam:
+        chain()
+        run_caller(lambda_client, lam, {"target": "plain", "payload": {}})
+        run_caller(lambda_client, lam, {"target": "nope", "payload": {}})
+        assert [metric_total(lam, name, "caller") for name in (
+            "DurableExecutionStarted", "DurableExecutionSucceeded", "DurableExecutionFailed",
+            "DurableExecutionOperations", "Invocations")] == [2, 1, 1, 2, 3]
+        run_caller(lambda_client, lam, {"target": "echo", "payload": {}})
+        assert metric_total(lam, "DurableExecutionDuration", "echo", "Maximum") == 86_400_000
+    with mock_lambda(mode="manual") as lam:
+        chain()
+        arn = start_event(lambda_client, "echo", {})
+        lam.clock.advance(0)
+        lambda_client.stop_durable_execution(DurableExecutionArn=arn)
+        assert metric_total(lam, "DurableExecutionStopped", "echo") == 1
+
+
+@needs_sdk
+@pytest.mark.parametrize("inject", ["inject_throttles", "inject_system_errors"])
+def test_an_injected_fault_holds_a_durable_invocation_back_and_it_is_tried_again(lambda_client, durable_function,
+                                                                                inject):
+    """The invocation does not run (no InvocationCompleted); the execution tries it again 5 s later,
+    without counting it among the five failed invocations that fail an execution (Q3)."""
+    with mock_lambda(mode="manual") as lam:
+        durable_function("hourly", WAIT_AN_HOUR)
+        getattr(lam, inject)("hourly", times=6)
+        arn = start_event(lambda_client, "hourly", {})
+        lam.clock.advance(29)
+        assert event_types(lambda_client, arn) == ["ExecutionStarted"]
+        lam.clock.advance(1)
+        assert event_types(lambda_client, arn)[1:] == ["WaitStarted", "InvocationCompleted"]
+        assert history(lambda_client, arn)[1]["EventTimestamp"] - history(lambda_client, arn)[0][
+            "EventTimestamp"] == timedelta(seconds=30)
+        assert metric_total(lam, "Throttles", "hourly") == (6 if inject == "inject_throttles" else 0)
+
+
+@needs_sdk
+def test_an_event_source_mapping_into_a_durable_function_is_refused_loudly(lambda_mock, lambda_client, chain):
+    chain()
+    queue_arn = boto3.client("sqs", region_name="us-east-1").get_queue_attributes(
+        QueueUrl=boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="q")["QueueUrl"],
+        AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    with pytest.raises(ClientError) as caught:
+        lambda_client.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="caller")
+    status, code, message = error_of(caught)
+    assert (status, code) == (400, "InvalidParameterValueException")
+    assert "does not run event source mappings into durable functions" in message
+    mapping = lambda_client.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="plain")
+    with pytest.raises(ClientError) as caught:
+        lambda_client.update_event_source_mapping(UUID=mapping["UUID"], FunctionName="echo")
+    assert error_of(caught)[:2] == (400, "InvalidParameterValueException")

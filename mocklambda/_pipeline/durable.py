@@ -22,12 +22,15 @@ from .._core.clock import Clock
 from .._core.durable import arns, chained, tokens
 from .._core.durable.execution import DurableExecution, Wakeup, conflict
 from .._core.event_queue import EventQueue
-from .._model import FunctionSnapshot, InvocationRequest
+from .._model import DurableExecutionView, DurableOperation, FunctionSnapshot, InvocationRequest
 from .._ports import FunctionDirectory
 from .._runtime.threads import in_handler
 from ..errors import MockLambdaError
-from .attempt import Dispatcher
+from .attempt import Dispatcher, Faults
+from .telemetry import Telemetry
 
+END_METRICS = {"SUCCEEDED": "DurableExecutionSucceeded", "FAILED": "DurableExecutionFailed",
+               "TIMED_OUT": "DurableExecutionTimedOut", "STOPPED": "DurableExecutionStopped"}  # D11
 SYNC_LIMIT_SECONDS = 900  # a synchronous invocation waits at most 15 minutes for its execution (D1)
 ALREADY_STARTED = ("The durable execution with the specified name has already been started. Each durable "
                    "execution name must be unique within the function. Execution: {}")
@@ -36,17 +39,22 @@ ALREADY_STARTED = ("The durable execution with the specified name has already be
 @dataclass
 class _Entry:
     execution: DurableExecution
+    function: FunctionSnapshot  # its metrics' dimensions
     function_arn: str  # unqualified
     invocation_queued: bool = False
     timers: set[tuple[datetime, bool]] = field(default_factory=set)
     caller: tuple[str, str] | None = None  # a chained invoke's child: (caller's ARN, its operation's Id)
     control_tokens: set[tuple[str, str]] = field(default_factory=set)  # (operation, ClientToken) accepted
+    caller_arn: str | None = None  # kept after the caller is told, for the view
+    end_counted: bool = False
 
 
 class DurableEngine:
     def __init__(self, clock: Clock, queue: EventQueue, dispatcher: Dispatcher, directory: FunctionDirectory,
-                 realtime: bool) -> None:
+                 telemetry: Telemetry, faults: Faults, realtime: bool) -> None:
         self._clock = clock
+        self._telemetry = telemetry
+        self._faults = faults
         self._queue = queue
         self._dispatcher = dispatcher
         self._directory = directory
@@ -75,14 +83,21 @@ class DurableEngine:
                     return existing
             execution_id = arns.new_execution_id()
             arn = arns.ExecutionArn(function.arn, function.version, name or execution_id, execution_id)
-            return self._create(arn, text, config, None)
+            return self._create(function, arn, text, config, None)
 
-    def _create(self, arn: arns.ExecutionArn, text: str, config: dict[str, Any],
+    def _create(self, function: FunctionSnapshot, arn: arns.ExecutionArn, text: str, config: dict[str, Any],
                 caller: tuple[str, str] | None) -> DurableExecution:
-        execution = DurableExecution(arn, text, config, self._clock.now())
-        entry = self._entries[execution.arn] = _Entry(execution, arn.function_arn, caller=caller)
+        now = self._clock.now()
+        execution = DurableExecution(arn, text, config, now)
+        entry = self._entries[execution.arn] = _Entry(execution, function, arn.function_arn, caller=caller,
+                                                      caller_arn=caller[0] if caller else None)
+        self._count(entry, "DurableExecutionStarted", 1, now)
         self._settle(entry)
         return execution
+
+    def _count(self, entry: _Entry, name: str, value: float, at: datetime, unit: str = "Count") -> None:
+        self._telemetry.count(entry.function, name, value, at, unit,
+                              invoked_arn=f"{entry.function_arn}:{entry.execution.parts.version}")
 
     def _named(self, function_arn: str, name: str) -> DurableExecution | None:
         for entry in self._entries.values():
@@ -210,6 +225,8 @@ class DurableEngine:
     def _settle(self, entry: _Entry) -> None:
         """Queue the invocation the execution is owed, and a timer for each time it names."""
         execution = entry.execution
+        if execution.terminal and not entry.end_counted:
+            self._count_end(entry)
         if execution.terminal and entry.caller is not None:
             self._report_to_caller(entry)
         if execution.wants_invocation and not execution.running and not execution.terminal \
@@ -223,6 +240,17 @@ class DurableEngine:
                 entry.timers.add(key)
                 self._queue.call_at(self._offset(wakeup.due), self._waker(entry, wakeup),
                                     f"durable timer of {execution.arn}", background=wakeup.deadline)
+
+    def _count_end(self, entry: _Entry) -> None:
+        """The durable metrics of an ended execution (D11): how it ended, how long it ran, and
+        how many operations it made."""
+        entry.end_counted = True
+        execution = entry.execution
+        end = execution.end or self._clock.now()
+        self._count(entry, END_METRICS[execution.status], 1, end)
+        self._count(entry, "DurableExecutionDuration", (end - execution.start).total_seconds() * 1000, end,
+                    "Milliseconds")
+        self._count(entry, "DurableExecutionOperations", len(execution.operations) - 1, end)
 
     def _offset(self, at: datetime) -> float:
         return (at - self._clock.started_at).total_seconds()
@@ -256,6 +284,13 @@ class DurableEngine:
                     "ErrorType": "ResourceNotFoundException",
                     "ErrorMessage": f"Function not found: {entry.function_arn}:{execution.parts.version}"})
                 return
+            injected = self._faults.next(function.name)
+            if injected is not None:  # the invocation does not run; the execution tries again (Q3)
+                if injected == "throttle":
+                    self._count(entry, "Throttles", 1, self._clock.now())
+                execution.invocation_refused(self._clock.now())
+                self._settle(entry)
+                return
             envelope = execution.begin_invocation()
         request_id = str(uuid.uuid4())
         error: dict[str, Any] | None = None
@@ -275,6 +310,19 @@ class DurableEngine:
         with self._lock:
             execution.end_invocation(self._clock.now(), request_id, output, error)
             self._settle(entry)
+
+    # -- looking ------------------------------------------------------------------------------
+
+    def views(self, function_name: str | None = None) -> list[DurableExecutionView]:
+        """Every execution that still exists (oldest first), optionally of one function (name or ARN)."""
+        with self._lock:
+            entries = [entry for entry in self._entries.values()
+                       if function_name is None or function_name in (entry.function.name, entry.function_arn)]
+            return [_view(entry) for entry in entries]
+
+    def all(self) -> list[DurableExecution]:
+        with self._lock:
+            return [entry.execution for entry in self._entries.values()]
 
     # -- chained invokes ----------------------------------------------------------------------
 
@@ -310,8 +358,8 @@ class DurableEngine:
             child = arns.parse(started.target.child_arn)
             function = self._directory.function_now(f"{child.function_arn}:{child.version}")
             config = self._directory.durable_config(function) if function is not None else None
-            if config is not None:
-                self._create(child, started.payload, config, caller)
+            if function is not None and config is not None:
+                self._create(function, child, started.payload, config, caller)
             else:
                 self._complete_caller(caller, "FAILED", None, _not_found(started.target.invoked_arn))
             return
@@ -364,3 +412,14 @@ def _not_found(invoked_arn: str | None) -> dict[str, Any]:
 
 def _our_fault(fault: Exception) -> dict[str, Any]:
     return {"ErrorType": "ServiceException", "ErrorMessage": f"mocklambda: {type(fault).__name__}: {fault}"}
+
+
+def _view(entry: _Entry) -> DurableExecutionView:
+    execution = entry.execution
+    operations = tuple(DurableOperation(op.id, op.type, op.status, op.start, op.end, op.name, op.sub_type,
+                                        op.parent_id)
+                       for op in sorted(execution.operations.values(), key=lambda op: op.sequence))
+    return DurableExecutionView(execution.arn, execution.name, f"{entry.function_arn}:{execution.parts.version}",
+                                execution.status, execution.start, execution.end, execution.input_payload,
+                                execution.result, dict(execution.error) if execution.error is not None else None,
+                                operations, execution.invocations, entry.caller_arn)

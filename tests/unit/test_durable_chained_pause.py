@@ -120,3 +120,13 @@ def test_a_resumed_timeout_never_passes_366_days_from_the_start(paused_seconds, 
     execution.pause(T0, None, True)
     execution.resume(T0 + timedelta(seconds=paused_seconds), None)
     assert execution.timeout_at == min(T0 + timedelta(seconds=timeout + paused_seconds), T0 + timedelta(days=366))
+
+
+def test_an_invocation_a_pause_interrupted_is_owed_again_even_if_resumed_before_it_ends():
+    execution = new_execution()
+    token = execution.begin_invocation()["CheckpointToken"]
+    execution.pause(T0, None, True)
+    execution.checkpoint(token, [step("START")], None, T0)  # the token is withheld: PAUSED
+    execution.resume(T0, None)
+    execution.end_invocation(T0, "r1", b'{"Status": "PENDING"}', None)
+    assert execution.status == "RUNNING" and execution.wants_invocation

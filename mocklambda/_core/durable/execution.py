@@ -85,6 +85,7 @@ class DurableExecution:
         self._last_checkpoint: tuple[str | None, str, dict[str, Any]] | None = None
         self.dispatches: list[chained.Started] = []  # chained invokes the engine has yet to start
         self.pause_request: PauseRequest | None = None
+        self._interrupted = False  # the running invocation's token was withheld (a pause)
         self.paused_since: datetime | None = None
         self._add(Operation(id=arn.execution_id, type="EXECUTION", status="STARTED", start=now, sequence=0,
                             input_payload=input_payload))
@@ -188,12 +189,19 @@ class DurableExecution:
         self.token = tokens.CheckpointToken(self.parts.execution_id, self.invocations, 0)
         self._seen = self._changes
         self._last_checkpoint = None
+        self._interrupted = False
         ordered = [op.to_api(epoch_ms) for op in self._ordered()]
         state: dict[str, Any] = {"Operations": ordered[:ENVELOPE_PAGE]}
         if len(ordered) > ENVELOPE_PAGE:
             state["NextMarker"] = page_of(ordered, "Operations", None, ENVELOPE_PAGE)["NextMarker"]
         return {"DurableExecutionArn": self.arn, "CheckpointToken": self.token.encode(),
                 "InitialExecutionState": state}
+
+    def invocation_refused(self, now: datetime) -> None:
+        """The invocation did not run (throttled, or the service failed): it is tried again in
+        ``INVOCATION_RETRY_SECONDS``, without counting as a failed invocation."""
+        self.wants_invocation = False
+        self.retry_invocation_at = now + timedelta(seconds=INVOCATION_RETRY_SECONDS)
 
     def _check_token(self, text: str) -> tokens.CheckpointToken:
         token = tokens.decode_checkpoint(text)
@@ -247,6 +255,7 @@ class DurableExecution:
         answer: dict[str, Any] = {}
         if completion is None and self.status == "PAUSING":
             self.token = None  # withheld: the invocation ends PENDING, the execution is PAUSED
+            self._interrupted = True
             self._become_paused(now)
         elif completion is None:
             self.token = token.next()
@@ -305,7 +314,7 @@ class DurableExecution:
             self.finish("SUCCEEDED", now, result=result)
         elif parsed.status == "FAILED":
             self.finish("FAILED", now, error=parsed.error or (completion[2] if completion else None) or {})
-        elif self.paused or self._changes > self._seen:  # a pause interrupted it: resuming invokes again
+        elif self._interrupted or self._changes > self._seen:  # a pause interrupted it: invoke again (resumed)
             self.wants_invocation = True  # something completed that the handler has not seen
         elif not any(self._waiting(op) for op in self.operations.values()):
             self.finish("FAILED", now, error={"ErrorType": "InvalidParameterValueException",
