@@ -2,12 +2,14 @@
 
 from ._api import LambdaMock, mock_lambda
 from ._core.clock import Clock
-from ._model import Attempt, Invocation
+from ._model import Attempt, DurableExecutionView, DurableOperation, Invocation
 from .errors import MockLambdaError, MockLambdaWarning, NotIdleError
 
 __all__ = [
     "Attempt",
     "Clock",
+    "DurableExecutionView",
+    "DurableOperation",
     "Invocation",
     "LambdaMock",
     "MockLambdaError",

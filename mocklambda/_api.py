@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeVar, overload
 
 from . import _moto
 from ._core.clock import Clock
-from ._model import Invocation
+from ._model import DurableExecutionView, Invocation
 from ._pipeline.attempt import Bindings, Faults
 from ._pipeline.pipeline import Pipeline
 from ._runtime import process_state, threads
@@ -176,6 +176,11 @@ class LambdaMock:
     def invocations(self, function_name: str | None = None) -> list[Invocation]:
         """Every event accepted so far (oldest first), optionally of one function (name or ARN)."""
         return self._pipeline.invocations(function_name)
+
+    def durable_executions(self, function_name: str | None = None) -> list[DurableExecutionView]:
+        """Every durable execution that still exists (oldest first), optionally of one function
+        (name or ARN): its status, result or error, operations and invocation count."""
+        return self._pipeline.durable.views(function_name)
 
     def assert_idle(self) -> None:
         """Raise ``NotIdleError`` if any event is still queued."""

@@ -361,6 +361,43 @@ class Invocation:
         return Arn.parse(self.function_arn).function_name
 
 
+@dataclass(frozen=True)
+class DurableOperation:
+    """One operation of a durable execution, as ``GetDurableExecutionState`` would show it."""
+
+    id: str
+    type: str  # EXECUTION, STEP, WAIT, CALLBACK, CONTEXT, CHAINED_INVOKE
+    status: str
+    start: datetime
+    end: datetime | None = None
+    name: str | None = None
+    sub_type: str | None = None
+    parent_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DurableExecutionView:
+    """A durable execution (issue 16) and everything that happened to it so far; ``caller`` is
+    the ARN of the execution whose chained invoke started it."""
+
+    arn: str
+    name: str
+    function_arn: str  # qualified by the version it runs
+    status: str
+    start: datetime
+    end: datetime | None
+    input_payload: str
+    result: str | None
+    error: Mapping[str, Any] | None
+    operations: tuple[DurableOperation, ...]
+    invocations: int
+    caller: str | None = None
+
+    @property
+    def function_name(self) -> str:
+        return Arn.parse(self.function_arn).function_name
+
+
 # -- what the queue keeps ---------------------------------------------------------------------
 
 

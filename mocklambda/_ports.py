@@ -142,6 +142,9 @@ class FunctionDirectory(Protocol):
 
     def account_concurrency_limit(self) -> int: ...
 
+    def durable_config(self, function: FunctionSnapshot) -> dict[str, Any] | None:
+        """The function's DurableConfig (issue 16); None when it is not a durable function."""
+
 
 class Sinks(Protocol):
     """Where outcomes go: destinations, dead-letter queues, CloudWatch Logs and metrics."""
@@ -193,6 +196,12 @@ class DurableService(Protocol):
                  error: dict[str, Any] | None = None) -> None: ...
 
     def stop(self, arn: str, error: dict[str, Any] | None) -> datetime: ...
+
+    def pause(self, arn: str, reason: str | None, timeout_paused: bool, client_token: str | None) -> None:
+        """PauseDurableExecution (ResourceConflictException unless the execution is RUNNING)."""
+
+    def resume(self, arn: str, reason: str | None, client_token: str | None) -> None:
+        """ResumeDurableExecution (ResourceConflictException unless PAUSING or PAUSED)."""
 
     def delete(self, arn: str) -> datetime:
         """DeleteDurableExecution: only an ended execution (ResourceConflictException otherwise)."""

@@ -79,14 +79,6 @@ def handler(event, context: DurableContext):
     return context.run_in_child_context(inner, name="child")
 """
 
-CHAINED_INVOKE = """
-from aws_durable_execution_sdk_python import DurableContext, durable_execution
-
-@durable_execution
-def handler(event, context: DurableContext):
-    return context.invoke("other", {"a": 1}, name="call-other")
-"""
-
 MAP_AND_PARALLEL = """
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
 from aws_durable_execution_sdk_python.config import Duration
@@ -534,18 +526,6 @@ def test_stop_and_delete(lambda_client, durable_function):
         assert error_of(caught)[:2] == (404, "ResourceNotFoundException")
 
 
-@needs_sdk
-def test_pause_and_resume_are_refused_loudly(lambda_mock, lambda_client, durable_function):
-    durable_function("orders", STEPS_AND_WAIT)
-    arn = start_event(lambda_client, "orders", {"x": 1})
-    for call in (lambda_client.pause_durable_execution, lambda_client.resume_durable_execution):
-        with pytest.raises(ClientError) as caught:
-            call(DurableExecutionArn=arn)
-        status, code, message = error_of(caught)
-        assert (status, code) == (400, "InvalidParameterValueException")
-        assert "mocklambda does not support" in message
-
-
 # --- what the SDK does, operation by operation ------------------------------------------------------------------
 
 
@@ -629,17 +609,6 @@ def test_durable_functions_are_refused_in_realtime_mode(lambda_client, durable_f
             lambda_client.invoke(FunctionName="orders", Qualifier="$LATEST", Payload=b'{"x": 1}')
         status, code, message = error_of(caught)
         assert (status, code) == (400, "InvalidParameterValueException") and "mode='realtime'" in message
-
-
-@needs_sdk
-def test_chained_invoke_is_refused_loudly(lambda_mock, lambda_client, durable_function):
-    """Not built yet: the checkpoint is refused, and the SDK fails the execution with that error."""
-    durable_function("caller", CHAINED_INVOKE)
-    response = lambda_client.invoke(FunctionName="caller", Qualifier="$LATEST", Payload=b"{}")
-    assert response["FunctionError"] == "Unhandled"
-    execution = lambda_client.get_durable_execution(DurableExecutionArn=response["DurableExecutionArn"])
-    assert execution["Status"] == "FAILED"
-    assert "does not support CHAINED_INVOKE" in json.dumps(execution["Error"])
 
 
 @needs_sdk

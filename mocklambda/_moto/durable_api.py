@@ -248,19 +248,25 @@ class DurableResponses:
 
     @answers_aws_errors
     def pause_durable_execution(self) -> Response:
-        self._execution()
-        return _not_yet("PauseDurableExecution")
+        body = self._json()
+        timeout_paused = body.get("ExecutionTimeoutPaused", True)
+        _service().pause(self._label("DurableExecutionArn"), _reason(body), timeout_paused is not False,
+                         body.get("ClientToken"))
+        return 202, JSON_202, "{}"
 
     @answers_aws_errors
     def resume_durable_execution(self) -> Response:
-        self._execution()
-        return _not_yet("ResumeDurableExecution")
+        body = self._json()
+        _service().resume(self._label("DurableExecutionArn"), _reason(body), body.get("ClientToken"))
+        return 202, JSON_202, "{}"
 
 
-def _not_yet(operation: str) -> Response:
-    """An operation this first slice does not model: refused loudly, never pretended."""
-    raise aws_errors.invalid_parameter(f"mocklambda does not support {operation} yet (durable functions are a "
-                                       "first slice: see the README's 'Durable functions' section)")
+def _reason(body: dict[str, Any]) -> str | None:
+    """Pause / Resume ``Reason``: at most 1024 characters (botocore checks no maximum)."""
+    reason = body.get("Reason")
+    if reason is not None and len(str(reason)) > 1024:
+        raise aws_errors.validation("reason", "***", "Member must have length less than or equal to 1024")
+    return None if reason is None else str(reason)
 
 
 def _timestamp(value: str | None) -> datetime | None:

@@ -64,6 +64,10 @@ def _keep(esm: EventSourceMapping, settings: Mapping[str, Any], function_arn: st
     esm.last_modified = round(time.time(), 3)
 
 
+DURABLE_NOT_YET = ("mocklambda does not run event source mappings into durable functions yet (AWS invokes them "
+                   "synchronously, for at most 15 minutes): see the README's 'Durable functions' section")
+
+
 # --- the checks moto cannot make ---------------------------------------------------------------------
 
 
@@ -80,6 +84,8 @@ def _function_arn(backend: LambdaBackend, name: Any) -> tuple[FunctionRef, str]:
         fn = backend.get_function(ref.name, ref.qualifier)
     except UnknownFunctionException:
         raise config.function_missing() from None
+    if getattr(backend, "durable_configs", {}).get(fn.function_name) is not None:
+        raise aws_errors.invalid_parameter(DURABLE_NOT_YET)
     return ref, unqualified_arn(fn) + (f":{ref.qualifier}" if ref.qualifier else "")
 
 

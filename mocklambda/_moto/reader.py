@@ -288,3 +288,10 @@ class MotoFunctions:
     def account_concurrency_limit(self) -> int:
         """AWS's default of 1000, or moto's own knob when set."""
         return int(os.environ.get("MOTO_LAMBDA_CONCURRENCY_QUOTA", "1000"))
+
+    def durable_config(self, function: FunctionSnapshot) -> dict[str, Any] | None:
+        """The function's ``DurableConfig`` (issue 16), None for a function that is not durable."""
+        configs: dict[str, dict[str, Any]] = getattr(backend_for(function.account_id, function.region),
+                                                     "durable_configs", {})
+        found = configs.get(function.name)
+        return dict(found) if found is not None else None

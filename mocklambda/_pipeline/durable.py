@@ -19,15 +19,18 @@ from typing import Any
 
 from .._core import aws_errors
 from .._core.clock import Clock
-from .._core.durable import arns, tokens
-from .._core.durable.execution import DurableExecution, Wakeup
+from .._core.durable import arns, chained, tokens
+from .._core.durable.execution import DurableExecution, Wakeup, conflict
 from .._core.event_queue import EventQueue
-from .._model import FunctionSnapshot, InvocationRequest
+from .._model import DurableExecutionView, DurableOperation, FunctionSnapshot, InvocationRequest
 from .._ports import FunctionDirectory
 from .._runtime.threads import in_handler
 from ..errors import MockLambdaError
-from .attempt import Dispatcher
+from .attempt import Dispatcher, Faults
+from .telemetry import Telemetry
 
+END_METRICS = {"SUCCEEDED": "DurableExecutionSucceeded", "FAILED": "DurableExecutionFailed",
+               "TIMED_OUT": "DurableExecutionTimedOut", "STOPPED": "DurableExecutionStopped"}  # D11
 SYNC_LIMIT_SECONDS = 900  # a synchronous invocation waits at most 15 minutes for its execution (D1)
 ALREADY_STARTED = ("The durable execution with the specified name has already been started. Each durable "
                    "execution name must be unique within the function. Execution: {}")
@@ -36,15 +39,22 @@ ALREADY_STARTED = ("The durable execution with the specified name has already be
 @dataclass
 class _Entry:
     execution: DurableExecution
+    function: FunctionSnapshot  # its metrics' dimensions
     function_arn: str  # unqualified
     invocation_queued: bool = False
     timers: set[tuple[datetime, bool]] = field(default_factory=set)
+    caller: tuple[str, str] | None = None  # a chained invoke's child: (caller's ARN, its operation's Id)
+    control_tokens: set[tuple[str, str]] = field(default_factory=set)  # (operation, ClientToken) accepted
+    caller_arn: str | None = None  # kept after the caller is told, for the view
+    end_counted: bool = False
 
 
 class DurableEngine:
     def __init__(self, clock: Clock, queue: EventQueue, dispatcher: Dispatcher, directory: FunctionDirectory,
-                 realtime: bool) -> None:
+                 telemetry: Telemetry, faults: Faults, realtime: bool) -> None:
         self._clock = clock
+        self._telemetry = telemetry
+        self._faults = faults
         self._queue = queue
         self._dispatcher = dispatcher
         self._directory = directory
@@ -73,10 +83,21 @@ class DurableEngine:
                     return existing
             execution_id = arns.new_execution_id()
             arn = arns.ExecutionArn(function.arn, function.version, name or execution_id, execution_id)
-            execution = DurableExecution(arn, text, config, self._clock.now())
-            entry = self._entries[execution.arn] = _Entry(execution, function.arn)
-            self._settle(entry)
-            return execution
+            return self._create(function, arn, text, config, None)
+
+    def _create(self, function: FunctionSnapshot, arn: arns.ExecutionArn, text: str, config: dict[str, Any],
+                caller: tuple[str, str] | None) -> DurableExecution:
+        now = self._clock.now()
+        execution = DurableExecution(arn, text, config, now)
+        entry = self._entries[execution.arn] = _Entry(execution, function, arn.function_arn, caller=caller,
+                                                      caller_arn=caller[0] if caller else None)
+        self._count(entry, "DurableExecutionStarted", 1, now)
+        self._settle(entry)
+        return execution
+
+    def _count(self, entry: _Entry, name: str, value: float, at: datetime, unit: str = "Count") -> None:
+        self._telemetry.count(entry.function, name, value, at, unit,
+                              invoked_arn=f"{entry.function_arn}:{entry.execution.parts.version}")
 
     def _named(self, function_arn: str, name: str) -> DurableExecution | None:
         for entry in self._entries.values():
@@ -122,7 +143,11 @@ class DurableEngine:
     def checkpoint(self, arn: str, token: str, updates: list[Any], client_token: str | None) -> dict[str, Any]:
         with self._lock:
             entry = self._entry_for_token(arn)
-            answer = entry.execution.checkpoint(token, updates, client_token, self._clock.now())
+            answer = entry.execution.checkpoint(token, updates, client_token, self._clock.now(),
+                                                self._resolver(entry.execution))
+            dispatches, entry.execution.dispatches = entry.execution.dispatches, []
+            for started in dispatches:
+                self._dispatch(entry, started)
             self._settle(entry)
             return answer
 
@@ -157,15 +182,41 @@ class DurableEngine:
             self._settle(entry)
             return now
 
+    def pause(self, arn: str, reason: str | None, timeout_paused: bool, client_token: str | None) -> None:
+        """PauseDurableExecution; the same ClientToken again is the same (accepted) request."""
+        with self._lock:
+            entry = self._existing(arn)
+            if client_token is not None and ("pause", client_token) in entry.control_tokens:
+                return
+            entry.execution.pause(self._clock.now(), reason, timeout_paused)
+            if client_token is not None:
+                entry.control_tokens.add(("pause", client_token))
+            self._settle(entry)
+
+    def resume(self, arn: str, reason: str | None, client_token: str | None) -> None:
+        with self._lock:
+            entry = self._existing(arn)
+            if client_token is not None and ("resume", client_token) in entry.control_tokens:
+                return
+            entry.execution.resume(self._clock.now(), reason)
+            if client_token is not None:
+                entry.control_tokens.add(("resume", client_token))
+            self._settle(entry)
+
+    def _existing(self, arn: str) -> _Entry:
+        entry = self._entries.get(arn)
+        if entry is None:
+            raise aws_errors.not_found_message(f"Durable execution not found: {arn}")
+        return entry
+
     def delete(self, arn: str) -> datetime:
         """An ended execution is gone at once (its name is free again); AWS's DELETING status
         lasts no time here."""
         with self._lock:
             execution = self.get(arn)
             if not execution.terminal:
-                raise aws_errors.AwsError(409, "ResourceConflictException",
-                                          f"The durable execution is {execution.status}: only an execution in a "
-                                          "terminal state (SUCCEEDED, FAILED, STOPPED or TIMED_OUT) can be deleted")
+                raise conflict(f"The durable execution is {execution.status}: only an execution in a "
+                               "terminal state (SUCCEEDED, FAILED, STOPPED or TIMED_OUT) can be deleted")
             del self._entries[arn]
             return self._clock.now()
 
@@ -174,8 +225,12 @@ class DurableEngine:
     def _settle(self, entry: _Entry) -> None:
         """Queue the invocation the execution is owed, and a timer for each time it names."""
         execution = entry.execution
+        if execution.terminal and not entry.end_counted:
+            self._count_end(entry)
+        if execution.terminal and entry.caller is not None:
+            self._report_to_caller(entry)
         if execution.wants_invocation and not execution.running and not execution.terminal \
-                and not entry.invocation_queued:
+                and not execution.paused and not entry.invocation_queued:
             entry.invocation_queued = True
             self._queue.call_at(self._clock.offset(), lambda: self._invoke(entry),
                                 f"durable invocation of {execution.arn}")
@@ -185,6 +240,17 @@ class DurableEngine:
                 entry.timers.add(key)
                 self._queue.call_at(self._offset(wakeup.due), self._waker(entry, wakeup),
                                     f"durable timer of {execution.arn}", background=wakeup.deadline)
+
+    def _count_end(self, entry: _Entry) -> None:
+        """The durable metrics of an ended execution (D11): how it ended, how long it ran, and
+        how many operations it made."""
+        entry.end_counted = True
+        execution = entry.execution
+        end = execution.end or self._clock.now()
+        self._count(entry, END_METRICS[execution.status], 1, end)
+        self._count(entry, "DurableExecutionDuration", (end - execution.start).total_seconds() * 1000, end,
+                    "Milliseconds")
+        self._count(entry, "DurableExecutionOperations", len(execution.operations) - 1, end)
 
     def _offset(self, at: datetime) -> float:
         return (at - self._clock.started_at).total_seconds()
@@ -210,13 +276,20 @@ class DurableEngine:
         execution = entry.execution
         with self._lock:
             entry.invocation_queued = False
-            if execution.terminal or execution.running or not execution.wants_invocation:
+            if execution.terminal or execution.running or execution.paused or not execution.wants_invocation:
                 return
             function = self._directory.function_now(f"{entry.function_arn}:{execution.parts.version}")
             if function is None:
                 execution.finish("FAILED", self._clock.now(), error={
                     "ErrorType": "ResourceNotFoundException",
                     "ErrorMessage": f"Function not found: {entry.function_arn}:{execution.parts.version}"})
+                return
+            injected = self._faults.next(function.name)
+            if injected is not None:  # the invocation does not run; the execution tries again (Q3)
+                if injected == "throttle":
+                    self._count(entry, "Throttles", 1, self._clock.now())
+                execution.invocation_refused(self._clock.now())
+                self._settle(entry)
                 return
             envelope = execution.begin_invocation()
         request_id = str(uuid.uuid4())
@@ -233,7 +306,120 @@ class DurableEngine:
         except MockLambdaError:
             raise
         except Exception as fault:  # a fault of ours: the invocation failed, the execution retries it
-            error = {"ErrorType": "ServiceException", "ErrorMessage": f"mocklambda: {type(fault).__name__}: {fault}"}
+            error = _our_fault(fault)
         with self._lock:
             execution.end_invocation(self._clock.now(), request_id, output, error)
             self._settle(entry)
+
+    # -- looking ------------------------------------------------------------------------------
+
+    def views(self, function_name: str | None = None) -> list[DurableExecutionView]:
+        """Every execution that still exists (oldest first), optionally of one function (name or ARN)."""
+        with self._lock:
+            entries = [entry for entry in self._entries.values()
+                       if function_name is None or function_name in (entry.function.name, entry.function_arn)]
+            return [_view(entry) for entry in entries]
+
+    def all(self) -> list[DurableExecution]:
+        with self._lock:
+            return [entry.execution for entry in self._entries.values()]
+
+    # -- chained invokes ----------------------------------------------------------------------
+
+    def _resolver(self, execution: DurableExecution) -> chained.Resolver:
+        """A chained invoke's target, looked up when its START is checkpointed: the version it
+        runs and, for a durable function, its child execution's ARN (chosen now, made when the
+        checkpoint is applied); a function that does not exist fails the operation at once."""
+        prefix = execution.parts.function_arn.split(":function:")[0]  # arn:<partition>:lambda:<region>:<account>
+        region, account_id = prefix.split(":")[3:5]
+
+        def resolve(function_name: str) -> chained.Target:
+            target = chained.parse_target(function_name, account_id, region)
+            if target.qualifier == "$LATEST.PUBLISHED":
+                raise aws_errors.invalid_parameter("mocklambda does not support the $LATEST.PUBLISHED qualifier (Q8)")
+            unqualified = f"{prefix}:function:{target.name}"
+            invoked = f"{unqualified}:{target.qualifier}" if target.qualifier else unqualified
+            function = self._directory.function_now(invoked)
+            if function is None:
+                return chained.Target(error=_not_found(invoked))
+            if self._directory.durable_config(function) is None:
+                return chained.Target(invoked, function.version)
+            execution_id = arns.new_execution_id()
+            child = arns.ExecutionArn(function.arn, function.version, execution_id, execution_id)
+            return chained.Target(invoked, function.version, str(child))
+
+        return resolve
+
+    def _dispatch(self, entry: _Entry, started: chained.Started) -> None:
+        """Start a chained invoke's target: a durable one's child execution at once, a plain one's
+        single invocation on the queue (after the caller's invocation, as on AWS)."""
+        caller = (entry.execution.arn, started.operation_id)
+        if started.target.child_arn is not None:
+            child = arns.parse(started.target.child_arn)
+            function = self._directory.function_now(f"{child.function_arn}:{child.version}")
+            config = self._directory.durable_config(function) if function is not None else None
+            if function is not None and config is not None:
+                self._create(function, child, started.payload, config, caller)
+            else:
+                self._complete_caller(caller, "FAILED", None, _not_found(started.target.invoked_arn))
+            return
+        self._queue.call_at(self._clock.offset(), lambda: self._run_plain(caller, started),
+                            f"chained invoke of {started.operation_id} from {entry.execution.arn}")
+
+    def _run_plain(self, caller: tuple[str, str], started: chained.Started) -> None:
+        """A plain target's one synchronous invocation; its result or function error is the outcome."""
+        function = self._directory.function_now(started.target.invoked_arn or "")
+        if function is None:  # deleted meanwhile
+            self._complete_caller(caller, "FAILED", None, _not_found(started.target.invoked_arn))
+            return
+        request = InvocationRequest(str(uuid.uuid4()), started.payload.encode("utf-8"),
+                                    started.target.invoked_arn or function.arn)
+        try:
+            result = self._dispatcher.run_now(function, request, inline=True)
+        except MockLambdaError:
+            raise
+        except Exception as fault:  # a fault of ours: the operation fails with it, loudly
+            self._complete_caller(caller, "FAILED", None, _our_fault(fault))
+            return
+        if result.failed:
+            outcome = chained.invocation_outcome(None, {"ErrorType": result.error_type or "Unhandled",
+                                                        "ErrorMessage": result.error_message or ""})
+        else:
+            outcome = chained.invocation_outcome(result.payload.decode("utf-8", "replace"), None)
+        self._complete_caller(caller, *outcome)
+
+    def _report_to_caller(self, entry: _Entry) -> None:
+        """A chained invoke's child execution has ended: its caller's operation ends with it."""
+        caller, entry.caller = entry.caller, None
+        assert caller is not None
+        execution = entry.execution
+        self._complete_caller(caller, *chained.child_outcome(execution.status, execution.result, execution.error,
+                                                             int(execution.config["ExecutionTimeout"])))
+
+    def _complete_caller(self, caller: tuple[str, str], status: str, result: str | None,
+                         error: dict[str, Any] | None) -> None:
+        with self._lock:
+            entry = self._entries.get(caller[0])
+            if entry is None:
+                return
+            entry.execution.complete_chained(caller[1], status, result, error, self._clock.now())
+            self._settle(entry)
+
+
+def _not_found(invoked_arn: str | None) -> dict[str, Any]:
+    return {"ErrorType": "ResourceNotFoundException", "ErrorMessage": f"Function not found: {invoked_arn}"}
+
+
+def _our_fault(fault: Exception) -> dict[str, Any]:
+    return {"ErrorType": "ServiceException", "ErrorMessage": f"mocklambda: {type(fault).__name__}: {fault}"}
+
+
+def _view(entry: _Entry) -> DurableExecutionView:
+    execution = entry.execution
+    operations = tuple(DurableOperation(op.id, op.type, op.status, op.start, op.end, op.name, op.sub_type,
+                                        op.parent_id)
+                       for op in sorted(execution.operations.values(), key=lambda op: op.sequence))
+    return DurableExecutionView(execution.arn, execution.name, f"{entry.function_arn}:{execution.parts.version}",
+                                execution.status, execution.start, execution.end, execution.input_payload,
+                                execution.result, dict(execution.error) if execution.error is not None else None,
+                                operations, execution.invocations, entry.caller_arn)

@@ -12,6 +12,7 @@ from contextlib import nullcontext
 from typing import Any, Literal
 
 from .._core.clock import Clock
+from .._core.durable.timeline import render as render_durable
 from .._core.event_queue import EventQueue
 from .._core.timeline import render
 from .._model import Chain, ExecutionResult, FunctionSnapshot, Invocation, QueuedEvent
@@ -64,7 +65,7 @@ class Pipeline:
                                           faults)
         self.scheduled_rules = ScheduledRules(self.queue, schedules)
         self.realtime = RealtimeRunner(self.queue) if realtime else None
-        self.durable = DurableEngine(self.clock, self.queue, dispatcher, directory, realtime)
+        self.durable = DurableEngine(self.clock, self.queue, dispatcher, directory, self.telemetry, faults, realtime)
         self._started = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -109,13 +110,15 @@ class Pipeline:
         return [self.queue.snapshot(event) for event in events]
 
     def timeline(self) -> str:
-        """Every asynchronous event, then each stream mapping's batches, shard by shard."""
+        """Every asynchronous event, then each stream mapping's batches, shard by shard, then each
+        durable execution's history."""
         text = render(self.invocations(), self.clock.started_at, self.clock.offset())
-        return "\n".join([text, *self.stream_poller.history.render()])
+        durable = render_durable(self.durable.all(), self.clock.started_at)
+        return "\n".join([text, *self.stream_poller.history.render(), *durable])
 
     def has_history(self) -> bool:
-        """Anything for a timeline to show: an asynchronous event or a stream batch."""
-        return bool(self.queue.events) or bool(self.stream_poller.history)
+        """Anything for a timeline to show: an asynchronous event, a stream batch or a durable execution."""
+        return bool(self.queue.events) or bool(self.stream_poller.history) or bool(self.durable.all())
 
     # -- the Intake port: what moto's patched methods call ------------------------------------
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .. import aws_errors
-from . import operations, tokens
+from . import chained, operations, tokens
 from .arns import ExecutionArn
 from .envelope import epoch_ms, epoch_seconds, parse_output
 from .history import History, page_of
@@ -23,11 +23,29 @@ ENVELOPE_PAGE = 100  # operations in InitialExecutionState before the SDK pages 
 INVALID_TOKEN = "Invalid checkpoint token"
 CALLBACK_CLOSED = ("The callback ID token has either expired or the callback associated with the token has "
                    "already been closed")
-_WORK_STATUSES = {"WAIT": "STARTED", "STEP": "PENDING"}
+_WORK_STATUSES = {"WAIT": "STARTED", "STEP": "PENDING", "CHAINED_INVOKE": "STARTED"}
+PAUSED_TIMEOUT_CAP = timedelta(days=366)  # "still times out 366 days after it started" (D17)
+
+
+def _no_chained_invoke(function_name: str) -> chained.Target:
+    raise aws_errors.invalid_parameter("This execution cannot start chained invokes")
+
+
+def conflict(message: str) -> aws_errors.AwsError:
+    return aws_errors.AwsError(409, "ResourceConflictException", message)
 
 
 def callback_closed() -> aws_errors.AwsError:
     return aws_errors.AwsError(400, "CallbackTimeoutException", CALLBACK_CLOSED)
+
+
+@dataclass(frozen=True)
+class PauseRequest:
+    """PauseDurableExecution's request, kept while the execution is PAUSING or PAUSED."""
+
+    at: datetime
+    reason: str | None
+    timeout_paused: bool
 
 
 @dataclass(frozen=True)
@@ -65,6 +83,10 @@ class DurableExecution:
         self.retry_invocation_at: datetime | None = None
         self._completion: tuple[str, str | None, dict[str, Any] | None] | None = None  # an EXECUTION update
         self._last_checkpoint: tuple[str | None, str, dict[str, Any]] | None = None
+        self.dispatches: list[chained.Started] = []  # chained invokes the engine has yet to start
+        self.pause_request: PauseRequest | None = None
+        self._interrupted = False  # the running invocation's token was withheld (a pause)
+        self.paused_since: datetime | None = None
         self._add(Operation(id=arn.execution_id, type="EXECUTION", status="STARTED", start=now, sequence=0,
                             input_payload=input_payload))
         self.history.append("ExecutionStarted", now, {"Input": data(input_payload),
@@ -75,6 +97,18 @@ class DurableExecution:
     @property
     def terminal(self) -> bool:
         return self.status in TERMINAL
+
+    @property
+    def paused(self) -> bool:
+        return self.status == "PAUSED"
+
+    @property
+    def deadline(self) -> datetime:
+        """When the execution times out: while it is paused with its timeout paused, only 366
+        days after its start (D17)."""
+        if self.paused and self.pause_request is not None and self.pause_request.timeout_paused:
+            return self.start + PAUSED_TIMEOUT_CAP
+        return self.timeout_at
 
     @property
     def expires_at(self) -> datetime | None:
@@ -101,8 +135,15 @@ class DurableExecution:
         answer["Version"] = self.parts.version
         answer["ExecutionDataIncluded"] = include_data
         answer["DurableConfig"] = dict(self.config)
+        request = self.pause_request
+        if request is not None and self.status in ("PAUSING", "PAUSED"):
+            pause: dict[str, Any] = {"PauseRequestTimestamp": epoch_seconds(request.at)}
+            if request.reason is not None:
+                pause["Reason"] = request.reason
+            pause["ExecutionTimeoutPaused"] = request.timeout_paused
+            answer["PauseDetails"] = pause
         if not self.terminal:
-            answer["ExpectedExecutionTimeoutTimestamp"] = epoch_seconds(self.timeout_at)
+            answer["ExpectedExecutionTimeoutTimestamp"] = epoch_seconds(self.deadline)
         return answer
 
     def summary(self, function_arn: str) -> dict[str, Any]:
@@ -124,7 +165,7 @@ class DurableExecution:
         if self.terminal:
             expires = self.expires_at
             return [Wakeup(expires, True)] if expires is not None else []
-        found = [Wakeup(self.timeout_at, True)]
+        found = [Wakeup(self.deadline, True)]
         if self.retry_invocation_at is not None:
             found.append(Wakeup(self.retry_invocation_at, False))
         for op in self.operations.values():
@@ -148,12 +189,19 @@ class DurableExecution:
         self.token = tokens.CheckpointToken(self.parts.execution_id, self.invocations, 0)
         self._seen = self._changes
         self._last_checkpoint = None
+        self._interrupted = False
         ordered = [op.to_api(epoch_ms) for op in self._ordered()]
         state: dict[str, Any] = {"Operations": ordered[:ENVELOPE_PAGE]}
         if len(ordered) > ENVELOPE_PAGE:
             state["NextMarker"] = page_of(ordered, "Operations", None, ENVELOPE_PAGE)["NextMarker"]
         return {"DurableExecutionArn": self.arn, "CheckpointToken": self.token.encode(),
                 "InitialExecutionState": state}
+
+    def invocation_refused(self, now: datetime) -> None:
+        """The invocation did not run (throttled, or the service failed): it is tried again in
+        ``INVOCATION_RETRY_SECONDS``, without counting as a failed invocation."""
+        self.wants_invocation = False
+        self.retry_invocation_at = now + timedelta(seconds=INVOCATION_RETRY_SECONDS)
 
     def _check_token(self, text: str) -> tokens.CheckpointToken:
         token = tokens.decode_checkpoint(text)
@@ -166,10 +214,12 @@ class DurableExecution:
         self._check_token(token_text)
         return page_of([op.to_api(epoch_seconds) for op in self._ordered()], "Operations", marker, max_items)
 
-    def checkpoint(self, token_text: str, updates: list[Any], client_token: str | None,
-                   now: datetime) -> dict[str, Any]:
+    def checkpoint(self, token_text: str, updates: list[Any], client_token: str | None, now: datetime,
+                   resolve: chained.Resolver = _no_chained_invoke) -> dict[str, Any]:
         """CheckpointDurableExecution: apply every update (all or none), consume the token, and
-        answer the next one with the operations the handler has not seen (D16, spec §3.4)."""
+        answer the next one with the operations the handler has not seen (D16, spec §3.4).
+        While PAUSING the answer has no token: the SDK ends the invocation PENDING (D17).
+        ``resolve`` finds a chained invoke's target; the dispatches go to ``dispatches``."""
         last = self._last_checkpoint
         if last is not None and client_token is not None and last[:2] == (client_token, token_text):
             return last[2]  # a retried call (same ClientToken): the same answer
@@ -181,23 +231,33 @@ class DurableExecution:
         staged: dict[str, Operation] = {}
         events: list[operations.Event] = []
         completion = None
+        started: list[chained.Started] = []
         for update in updates:
             if update["Type"] == "EXECUTION":
                 completion = self._execution_update(update)
                 continue
             self._check_parent(update, staged)
             current = staged.get(update["Id"]) or self.operations.get(update["Id"])
-            op, made = operations.apply(copy.copy(current) if current is not None else None, update, now,
-                                        len(self.operations) + len(staged) + 1,
-                                        lambda op_id: tokens.callback_id(self.arn, op_id))
+            sequence = len(self.operations) + len(staged) + 1
+            if update["Type"] == "CHAINED_INVOKE":
+                op, made, dispatch = chained.begin(current, update, now, sequence, resolve)
+                started += [dispatch] if dispatch is not None else []
+            else:
+                op, made = operations.apply(copy.copy(current) if current is not None else None, update, now,
+                                            sequence, lambda op_id: tokens.callback_id(self.arn, op_id))
             staged[op.id] = op
             events += made
         for op in staged.values():
             self._add(op)
         for event_type, op, at, details in events:
             self._event(event_type, op, at, details)
+        self.dispatches += started
         answer: dict[str, Any] = {}
-        if completion is None:
+        if completion is None and self.status == "PAUSING":
+            self.token = None  # withheld: the invocation ends PENDING, the execution is PAUSED
+            self._interrupted = True
+            self._become_paused(now)
+        elif completion is None:
             self.token = token.next()
             answer["CheckpointToken"] = self.token.encode()
         else:
@@ -234,6 +294,8 @@ class DurableExecution:
         self.history.append("InvocationCompleted", now, completed)
         if self.terminal:
             return  # stopped or timed out meanwhile
+        if self.status == "PAUSING":
+            self._become_paused(now)
         if invocation_error is not None:
             self.failed_invocations += 1
             if self.failed_invocations >= MAX_FAILED_INVOCATIONS:
@@ -252,7 +314,7 @@ class DurableExecution:
             self.finish("SUCCEEDED", now, result=result)
         elif parsed.status == "FAILED":
             self.finish("FAILED", now, error=parsed.error or (completion[2] if completion else None) or {})
-        elif self._changes > self._seen:
+        elif self._interrupted or self._changes > self._seen:  # a pause interrupted it: invoke again (resumed)
             self.wants_invocation = True  # something completed that the handler has not seen
         elif not any(self._waiting(op) for op in self.operations.values()):
             self.finish("FAILED", now, error={"ErrorType": "InvalidParameterValueException",
@@ -271,7 +333,7 @@ class DurableExecution:
         and the execution time out, a failed invocation's retry is owed."""
         if self.terminal:
             return
-        if now >= self.timeout_at:
+        if now >= self.deadline:
             self.finish("TIMED_OUT", now, error={"ErrorType": "Execution.Timeout",
                                                  "ErrorMessage": "The durable execution timed out"})
             return
@@ -315,6 +377,55 @@ class DurableExecution:
             op.status, op.end, op.error = "FAILED", now, error or {}
             self._changed(op)
             self._event("CallbackFailed", op, now, {"Error": error_data(op.error)})
+
+    def complete_chained(self, operation_id: str, status: str, result: str | None,
+                         error: dict[str, Any] | None, now: datetime) -> None:
+        """A chained invoke's target has ended (an ended caller keeps its own end)."""
+        op = self.operations.get(operation_id)
+        if self.terminal or op is None or op.type != "CHAINED_INVOKE" or op.status != "STARTED":
+            return
+        made = chained.complete(op, status, result, error, now)
+        self._changed(op)
+        for event_type, event_op, at, details in made:
+            self._event(event_type, event_op, at, details)
+
+    def pause(self, now: datetime, reason: str | None, timeout_paused: bool) -> None:
+        """PauseDurableExecution: PAUSING while an invocation runs (until its next checkpoint or
+        its end), PAUSED at once otherwise; nothing is invoked until it is resumed (D17)."""
+        if self.terminal or self.status != "RUNNING":
+            raise conflict(f"Cannot pause a durable execution that is {self.status}")
+        self.pause_request = PauseRequest(now, reason, timeout_paused)
+        if self.running:
+            self.status = "PAUSING"
+        else:
+            self._become_paused(now)
+
+    def _become_paused(self, now: datetime) -> None:
+        request = self.pause_request
+        assert request is not None
+        self.status, self.paused_since = "PAUSED", now
+        details: dict[str, Any] = {"PauseRequestTimestamp": request.at}
+        if request.reason is not None:
+            details["Reason"] = data(request.reason)
+        details["ExecutionTimeoutPaused"] = request.timeout_paused
+        self.history.append("ExecutionPaused", now, details)
+
+    def resume(self, now: datetime, reason: str | None) -> None:
+        """ResumeDurableExecution: a PAUSING execution just goes on; a PAUSED one is RUNNING
+        again, its timeout extended by the time paused (capped at 366 days from its start), and
+        invoked if the pause interrupted an invocation or something completed meanwhile (D17)."""
+        if self.status == "PAUSING":
+            self.status, self.pause_request = "RUNNING", None
+            return
+        if self.status != "PAUSED" or self.pause_request is None or self.paused_since is None:
+            raise conflict(f"Cannot resume a durable execution that is {self.status}")
+        if self.pause_request.timeout_paused:
+            self.timeout_at = min(self.timeout_at + (now - self.paused_since), self.start + PAUSED_TIMEOUT_CAP)
+        self.status, self.pause_request, self.paused_since = "RUNNING", None, None
+        details: dict[str, Any] = {"ResumeRequestTimestamp": now}
+        if reason is not None:
+            details["Reason"] = data(reason)
+        self.history.append("ExecutionResumed", now, details)
 
     def stop(self, now: datetime, error: dict[str, Any] | None) -> None:
         if self.terminal:

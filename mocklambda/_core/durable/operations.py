@@ -1,8 +1,8 @@
 """The operations of a durable execution and their state machines (spec §3.3): what each
 ``OperationUpdate`` the SDK checkpoints does to an operation, and the history events it makes.
 
-Supported: EXECUTION, STEP (retries: PENDING until ``NextAttemptTimestamp``, then READY), WAIT,
-CALLBACK and CONTEXT. CHAINED_INVOKE is refused with a clear error until it is built.
+EXECUTION, STEP (retries: PENDING until ``NextAttemptTimestamp``, then READY), WAIT, CALLBACK and
+CONTEXT are here; CHAINED_INVOKE's START is ``chained``'s (it resolves a target).
 """
 
 from __future__ import annotations
@@ -93,6 +93,8 @@ class Operation:
             return "CallbackDetails", {"CallbackId": self.callback_id or "", **outcome}
         if self.type == "CONTEXT":
             return "ContextDetails", _without_none({"ReplayChildren": self.replay_children, **outcome})
+        if self.type == "CHAINED_INVOKE":
+            return "ChainedInvokeDetails", outcome
         return None
 
 
@@ -123,9 +125,6 @@ def check_update(update: Any) -> None:
     error = update.get("Error")
     if error is not None and len(repr(error).encode()) > MAX_ERROR_BYTES:
         raise refuse(f"Error object of {update['Id']} is larger than {MAX_ERROR_BYTES} bytes")
-    if update["Type"] == "CHAINED_INVOKE":
-        raise refuse("mocklambda does not support CHAINED_INVOKE operations (context.invoke) yet: "
-                     "see the README's 'Durable functions' section")
 
 
 def start(update: dict[str, Any], now: datetime, sequence: int) -> Operation:
