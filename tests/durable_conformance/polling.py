@@ -64,7 +64,8 @@ def _poll(lam: LambdaMock, client: Any, config: validate.AsyncValidationConfig, 
                     errors.append(f"No matching CallbackAction for callback '{event.get('Name')}' (id={callback_id})")
                 handled.add(callback_id)
                 continue
-            used.add(index)  # type: ignore[arg-type]
+            if index is not None:
+                used.add(index)
             if action.operation != "heartbeat":  # a heartbeat keeps the callback matchable
                 handled.add(callback_id)
             if action.delay_seconds > 0:

@@ -45,7 +45,7 @@ def _template(suite: str) -> dict[str, Any]:
     with open(DATA / "templates" / f"template_{suite}.yaml") as file:
         loader = validate._CfnSafeLoader(file)  # the runner's own CloudFormation-tag-aware loader
         try:
-            return loader.get_single_data()  # type: ignore[no-any-return]
+            return loader.get_single_data()
         finally:
             loader.dispose()
 

@@ -79,6 +79,14 @@ class AttemptPlugin(DurableInstrumentationPlugin):
         )
 
 
+class _Factory:  # mocklambda: SDK 3.0 takes plugin factories (data/README.md)
+    def __init__(self, plugin: DurableInstrumentationPlugin) -> None:
+        self._plugin = plugin
+
+    def create_plugin(self, _info: Any) -> DurableInstrumentationPlugin:
+        return self._plugin
+
+
 @durable_step
 def unreliable_operation(step_context: StepContext) -> str:
     # Fail on the first attempt, succeed on the second, using the SDK's built-in
@@ -89,7 +97,7 @@ def unreliable_operation(step_context: StepContext) -> str:
     return "Operation succeeded"
 
 
-@durable_execution(plugins=[AttemptPlugin()])
+@durable_execution(plugins=[_Factory(AttemptPlugin())])
 def handler(_event: Any, context: DurableContext) -> str:
     retry_config = RetryStrategyConfig(
         max_attempts=3,

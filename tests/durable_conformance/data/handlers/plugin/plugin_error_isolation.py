@@ -82,12 +82,20 @@ class FaultyPlugin(DurableInstrumentationPlugin):
         raise RuntimeError("faulty attempt-end")
 
 
+class _Factory:  # mocklambda: SDK 3.0 takes plugin factories (data/README.md)
+    def __init__(self, plugin: DurableInstrumentationPlugin) -> None:
+        self._plugin = plugin
+
+    def create_plugin(self, _info: Any) -> DurableInstrumentationPlugin:
+        return self._plugin
+
+
 @durable_step
 def greet(_step_context: StepContext, name: str) -> str:
     return f"Hello, {name}!"
 
 
-@durable_execution(plugins=[FaultyPlugin()])
+@durable_execution(plugins=[_Factory(FaultyPlugin())])
 def handler(event: Any, context: DurableContext) -> str:
     result: str = context.step(greet(event))
     return result

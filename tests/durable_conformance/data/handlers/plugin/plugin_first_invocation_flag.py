@@ -47,7 +47,15 @@ class FirstInvocationPlugin(DurableInstrumentationPlugin):
         )
 
 
-@durable_execution(plugins=[FirstInvocationPlugin()])
+class _Factory:  # mocklambda: SDK 3.0 takes plugin factories (data/README.md)
+    def __init__(self, plugin: DurableInstrumentationPlugin) -> None:
+        self._plugin = plugin
+
+    def create_plugin(self, _info: Any) -> DurableInstrumentationPlugin:
+        return self._plugin
+
+
+@durable_execution(plugins=[_Factory(FirstInvocationPlugin())])
 def handler(_event: Any, context: DurableContext) -> str:
     context.wait(Duration.from_seconds(2))
     return "Wait completed"

@@ -50,13 +50,21 @@ class LifecyclePlugin(DurableInstrumentationPlugin):
         )
 
 
+class _Factory:  # mocklambda: SDK 3.0 takes plugin factories (data/README.md)
+    def __init__(self, plugin: DurableInstrumentationPlugin) -> None:
+        self._plugin = plugin
+
+    def create_plugin(self, _info: Any) -> DurableInstrumentationPlugin:
+        return self._plugin
+
+
 @durable_step
 def greet(step_context: StepContext, name: str) -> str:
     step_context.logger.info(f"Greeting step running for: {name}")
     return f"Hello, {name}!"
 
 
-@durable_execution(plugins=[LifecyclePlugin()])
+@durable_execution(plugins=[_Factory(LifecyclePlugin())])
 def handler(event: Any, context: DurableContext) -> str:
     result: str = context.step(greet(event))
     return result

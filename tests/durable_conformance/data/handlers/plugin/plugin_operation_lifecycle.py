@@ -72,12 +72,20 @@ class OperationLifecyclePlugin(DurableInstrumentationPlugin):
         )
 
 
+class _Factory:  # mocklambda: SDK 3.0 takes plugin factories (data/README.md)
+    def __init__(self, plugin: DurableInstrumentationPlugin) -> None:
+        self._plugin = plugin
+
+    def create_plugin(self, _info: Any) -> DurableInstrumentationPlugin:
+        return self._plugin
+
+
 @durable_step
 def greet(_step_context: StepContext, name: str) -> str:
     return f"Hello, {name}!"
 
 
-@durable_execution(plugins=[OperationLifecyclePlugin()])
+@durable_execution(plugins=[_Factory(OperationLifecyclePlugin())])
 def handler(event: Any, context: DurableContext) -> str:
     result: str = context.step(greet(event))
     return result

@@ -52,13 +52,21 @@ class TerminalFailurePlugin(DurableInstrumentationPlugin):
         )
 
 
+class _Factory:  # mocklambda: SDK 3.0 takes plugin factories (data/README.md)
+    def __init__(self, plugin: DurableInstrumentationPlugin) -> None:
+        self._plugin = plugin
+
+    def create_plugin(self, _info: Any) -> DurableInstrumentationPlugin:
+        return self._plugin
+
+
 @durable_step
 def failing_step(_step_context: StepContext) -> str:
     msg = "Something went wrong"
     raise RuntimeError(msg)
 
 
-@durable_execution(plugins=[TerminalFailurePlugin()])
+@durable_execution(plugins=[_Factory(TerminalFailurePlugin())])
 def handler(_event: Any, context: DurableContext) -> str:
     result: str = context.step(
         failing_step(),
