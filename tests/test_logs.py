@@ -100,3 +100,40 @@ def test_cloudwatch_gets_one_event_per_line_or_record_and_init_start_on_cold_sta
                      '\u00a0\u00a0File "/var/task/handler.py", line 10, in handler\n'
                      '\u00a0\u00a0\u00a0\u00a0raise ValueError("bad order")')  # no final newline, as recorded
     assert sum(e.startswith("INIT_START") for e in events) == 1 and "Init Duration" not in events[-1]
+
+
+# What the durable SDK's plugin hooks do: print and log from threads the handler's code started
+# (a pool thread started by another started thread too). Lambda's log is the process's stdout and
+# stderr, whichever thread writes (spec 9.7): conformance 10-2..10-7 match these lines.
+THREADED = """
+import logging, threading
+from concurrent.futures import ThreadPoolExecutor
+logging.getLogger().setLevel(logging.INFO)
+
+def work(n):
+    print(f"pool {n}")
+    logging.info("record from the pool %s", n)
+
+def start_pool(n):
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(work, n).result()
+
+def handler(event, context):
+    thread = threading.Thread(target=start_pool, args=(event["n"],))
+    thread.start()
+    thread.join()
+    return event["n"]
+"""
+
+
+def test_what_threads_the_handler_started_print_and_log_is_in_its_invocation_log(lambda_mock, lambda_client,
+                                                                                 create_function):
+    create_function("threaded", THREADED)
+    tails = [tail(lambda_client.invoke(FunctionName="threaded", Payload=json.dumps({"n": n}), LogType="Tail"))
+             for n in range(2)]  # cold, then warm
+    for n, text in enumerate(tails):
+        assert f"pool {n}\n" in text
+        assert f"record from the pool {n}\n" in text and "[INFO]" in text
+        assert f"pool {1 - n}\n" not in text  # each invocation's own lines only
+    events = log_events("threaded")
+    assert [event for event in events if event.startswith("pool")] == ["pool 0\n", "pool 1\n"]

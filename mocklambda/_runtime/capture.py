@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
+from .threads import handler_root
+
 
 class LogSink:
     """One invocation's log events. A line written to stdout or stderr is one event (Lambda reads
@@ -49,8 +51,9 @@ class LogSink:
 
 
 class _ThreadRoutedStream(io.TextIOBase):
-    """Stands in for sys.stdout / sys.stderr: a handler thread's writes go to its invocation's
-    log (and still reach the real stream, so pytest shows them); every other thread is untouched.
+    """Stands in for sys.stdout / sys.stderr: a handler thread's writes, and those of the threads
+    its handler code started, go to its invocation's log (and still reach the real stream, so
+    pytest shows them); every other thread is untouched.
 
     There is one per stream for the life of the process, and it stays usable after it is taken
     out of ``sys``: a logging handler that a function's module made at import time
@@ -63,7 +66,8 @@ class _ThreadRoutedStream(io.TextIOBase):
         self.sinks: dict[int, LogSink | None] = {}
 
     def write(self, text: str) -> int:
-        sink = self.sinks.get(threading.get_ident())
+        ident = threading.get_ident()
+        sink = self.sinks[ident] if ident in self.sinks else self.sinks.get(handler_root(ident))
         if sink is not None:
             sink.write(text)
         try:
@@ -109,7 +113,8 @@ class _SinkHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         sink = self.sink
-        if sink is not None and record.thread == self.thread_id:
+        if sink is not None and (record.thread == self.thread_id or record.thread not in _log_handlers
+                                 and handler_root(record.thread or 0) == self.thread_id):
             record.aws_request_id = self.request_id  # as the runtime's log filter does
             sink.record(self.format(record))
 

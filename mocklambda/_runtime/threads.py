@@ -26,6 +26,7 @@ _install_lock = threading.Lock()
 _install_count = 0
 _original_start = threading.Thread.start
 _started_by_handlers: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+_roots: dict[int, int] = {}  # a running thread that handler code started -> the handler thread it descends from
 
 
 def in_handler() -> bool:
@@ -36,6 +37,14 @@ def in_handler() -> bool:
 def current_chain() -> Chain | None:
     """The chain of the invocation running on this thread (None outside handlers)."""
     return getattr(_chain_state, "chain", None)
+
+
+def handler_root(ident: int) -> int:
+    """The thread whose invocation a thread's output belongs to: the handler thread that started
+    it (or started the thread that did), else the thread itself. In Lambda whatever any thread
+    of the function writes is the function's log (the durable SDK's plugin hooks print from
+    its own threads)."""
+    return _roots.get(ident, ident)
 
 
 def become_handler_thread(chain: Chain | None) -> None:
@@ -63,12 +72,18 @@ def _start_inheriting(thread: threading.Thread) -> None:
     if in_handler():
         _started_by_handlers.add(thread)
         chain = current_chain()
+        root = handler_root(threading.get_ident())
         run = thread.run
 
         def run_as_part_of_the_handler() -> None:
             become_handler_thread(chain)
-            with contextlib.suppress(HandlerThreadStopped):  # its mock stopped: it ends quietly
-                run()
+            ident = threading.get_ident()
+            _roots[ident] = root
+            try:
+                with contextlib.suppress(HandlerThreadStopped):  # its mock stopped: it ends quietly
+                    run()
+            finally:
+                _roots.pop(ident, None)
 
         thread.run = run_as_part_of_the_handler  # type: ignore[method-assign]
     _original_start(thread)
