@@ -17,7 +17,7 @@ EVENT_BYTES = 256 * 1024 - 26
 """The longest log event, in UTF-8 bytes (its newline aside): CloudWatch Logs' 256 KB event less the
 26 bytes it counts for each event. Lambda cuts a longer line into events of this size (README: choices)."""
 
-KEPT_BYTES = 8 * 1024 * 1024
+KEPT_BYTES = 4 * 1024 * 1024
 """What one invocation's log keeps, counted as PutLogEvents counts a batch (each event's UTF-8 bytes
 plus 26): a process that writes without end must not take the test's memory (README: choices)."""
 
@@ -71,10 +71,7 @@ class LogSink:
             self._partial.append(text)
             self._partial_bytes += size
             if self._partial_bytes > EVENT_BYTES:
-                *pieces, rest = cut("".join(self._partial), EVENT_BYTES)
-                self._partial, self._partial_bytes = [rest], _size(rest)
-                for piece in pieces:
-                    self._add(piece)
+                self._cut_partial()
             return
         lines = text.split("\n")
         if self._partial:
@@ -91,6 +88,8 @@ class LogSink:
                     self._add(piece)
                 self._add(last + "\n")
         self._partial, self._partial_bytes = ([rest], _size(rest)) if rest else ([], 0)
+        if self._partial_bytes > EVENT_BYTES:
+            self._cut_partial()
 
     def record(self, event: str) -> None:
         """A framed event: it ends the line being written, if any."""
@@ -112,6 +111,13 @@ class LogSink:
         """Every event so far (a last line without its newline too)."""
         self.end_line()
         return self.events
+
+    def _cut_partial(self) -> None:
+        """The line being written is past an event's size: its full events go, the rest stays."""
+        *pieces, rest = cut("".join(self._partial), EVENT_BYTES)
+        self._partial, self._partial_bytes = [rest], _size(rest)
+        for piece in pieces:
+            self._add(piece)
 
     def _add(self, event: str) -> None:
         if self._full:
