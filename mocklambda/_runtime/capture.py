@@ -66,7 +66,13 @@ class LogSink:
     def write(self, text: str) -> None:
         if self._full:
             return
-        size = _size(text)
+        size = len(text) if text.isascii() else _size(text)
+        if text == "\n":  # print's second write: the line ends (never past EVENT_BYTES, see _cut_partial)
+            kept = self._kept + self._partial_bytes + 1 + _EVENT_OVERHEAD
+            if kept <= KEPT_BYTES:
+                self.events.append("".join(self._partial) + text if self._partial else text)
+                self._kept, self._partial, self._partial_bytes = kept, [], 0
+                return
         if "\n" not in text:
             self._partial.append(text)
             self._partial_bytes += size
