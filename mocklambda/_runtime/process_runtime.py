@@ -165,7 +165,8 @@ class _Run:
         """The first ``init_events`` events (all, when None: it never asked for an event) were the
         init phase's output, logged before START."""
         if self.cold and self.init_ms is None:
-            self.sink.end_line()
+            if init_events is None:
+                self.sink.end_line()  # (else the mark ended the init's line: what follows is the handler's)
             count = len(self.sink.events) if init_events is None else init_events
             self.init_events, self.sink.events[:] = self.sink.events[:count], self.sink.events[count:]
             self.init_ms = (time.monotonic() - self.started) * 1000
