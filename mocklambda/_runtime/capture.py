@@ -15,39 +15,128 @@ from typing import Any, TextIO
 
 from .threads import handler_root
 
+EVENT_BYTES = 256 * 1024 - 26
+"""The longest log event, in UTF-8 bytes (its newline aside): CloudWatch Logs' 256 KB event less the
+26 bytes it counts for each event. Lambda cuts a longer line into events of this size (README: choices)."""
+
+KEPT_BYTES = 4 * 1024 * 1024
+"""What one invocation's log keeps, counted as PutLogEvents counts a batch (each event's UTF-8 bytes
+plus 26): a process that writes without end must not take the test's memory (README: choices)."""
+
+_EVENT_OVERHEAD = 26
+DROPPED = (f"mocklambda: this invocation's output passed {KEPT_BYTES // (1024 * 1024)} MiB; "
+           "the rest was dropped\n")
+
+
+def _size(text: str) -> int:
+    """UTF-8 bytes (``isascii`` is O(1): the common case costs nothing)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def cut(text: str, limit: int) -> list[str]:
+    """``text`` in pieces of at most ``limit`` UTF-8 bytes, never splitting a character; only the
+    last piece may be shorter. Linear in the text's length."""
+    if text.isascii():
+        return [text[start:start + limit] for start in range(0, max(len(text), 1), limit)]
+    data = text.encode("utf-8", "surrogatepass")
+    pieces, start = [], 0
+    while len(data) - start > limit:
+        end = start + limit
+        while data[end] & 0xC0 == 0x80:  # a continuation byte: the character starts before
+            end -= 1
+        pieces.append(data[start:end].decode("utf-8", "surrogatepass"))
+        start = end
+    pieces.append(data[start:].decode("utf-8", "surrogatepass"))
+    return pieces
+
 
 class LogSink:
     """One invocation's log events. A line written to stdout or stderr is one event (Lambda reads
     those streams line by line); a logging record, or the runtime's error report, is one event
-    whatever lines it holds (the runtime frames each one)."""
+    whatever lines it holds (the runtime frames each one). A line longer than ``EVENT_BYTES`` is
+    several events; past ``KEPT_BYTES`` the rest is dropped, and one last event says so."""
 
-    __slots__ = ("events", "_partial")
+    __slots__ = ("events", "_partial", "_partial_bytes", "_kept", "_full")
 
     def __init__(self) -> None:
         self.events: list[str] = []
-        self._partial = ""
+        self._partial: list[str] = []  # the line being written, in chunks: joined once, when it ends
+        self._partial_bytes = 0
+        self._kept = 0
+        self._full = False
 
     def write(self, text: str) -> None:
-        if "\n" not in text:
-            self._partial += text
+        if self._full:
             return
-        *lines, self._partial = (self._partial + text).split("\n")
-        self.events.extend([line + "\n" for line in lines])
+        size = len(text) if text.isascii() else _size(text)
+        if text == "\n":  # print's second write: the line ends (never past EVENT_BYTES, see _cut_partial)
+            kept = self._kept + self._partial_bytes + 1 + _EVENT_OVERHEAD
+            if kept <= KEPT_BYTES:
+                self.events.append("".join(self._partial) + text if self._partial else text)
+                self._kept, self._partial, self._partial_bytes = kept, [], 0
+                return
+        if "\n" not in text:
+            self._partial.append(text)
+            self._partial_bytes += size
+            if self._partial_bytes > EVENT_BYTES:
+                self._cut_partial()
+            return
+        lines = text.split("\n")
+        if self._partial:
+            lines[0] = "".join(self._partial) + lines[0]
+        rest = lines.pop()
+        total = self._partial_bytes + size
+        if total <= EVENT_BYTES and self._kept + total + _EVENT_OVERHEAD * len(lines) <= KEPT_BYTES:
+            self.events.extend([line + "\n" for line in lines])  # short lines, room for them: the usual case
+            self._kept += total - _size(rest) + _EVENT_OVERHEAD * len(lines)
+        else:
+            for line in lines:
+                *pieces, last = cut(line, EVENT_BYTES)
+                for piece in pieces:
+                    self._add(piece)
+                self._add(last + "\n")
+        self._partial, self._partial_bytes = ([rest], _size(rest)) if rest else ([], 0)
+        if self._partial_bytes > EVENT_BYTES:
+            self._cut_partial()
 
     def record(self, event: str) -> None:
         """A framed event: it ends the line being written, if any."""
+        self.end_line()
+        for piece in cut(event, EVENT_BYTES):
+            self._add(piece)
+
+    def platform(self, event: str) -> None:
+        """A line of Lambda's own (a timeout's report): kept however much the function wrote."""
         self.end_line()
         self.events.append(event)
 
     def end_line(self) -> None:
         if self._partial:
-            self.events.append(self._partial)
-            self._partial = ""
+            partial, self._partial, self._partial_bytes = "".join(self._partial), [], 0
+            self._add(partial)
 
     def take(self) -> list[str]:
         """Every event so far (a last line without its newline too)."""
         self.end_line()
         return self.events
+
+    def _cut_partial(self) -> None:
+        """The line being written is past an event's size: its full events go, the rest stays."""
+        *pieces, rest = cut("".join(self._partial), EVENT_BYTES)
+        self._partial, self._partial_bytes = [rest], _size(rest)
+        for piece in pieces:
+            self._add(piece)
+
+    def _add(self, event: str) -> None:
+        if self._full:
+            return
+        self._kept += _size(event) + _EVENT_OVERHEAD
+        if self._kept > KEPT_BYTES:
+            self._full = True
+            self._partial, self._partial_bytes = [], 0
+            self.events.append(DROPPED)
+            return
+        self.events.append(event)
 
 
 class _ThreadRoutedStream(io.TextIOBase):

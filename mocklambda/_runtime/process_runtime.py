@@ -44,9 +44,12 @@ from .platform_reports import (
 from .python_process import as_on_lambda
 from .runtime_api import Invocation, Reply, RuntimeApi
 from .sandbox import CodeBundle
+from .strays import kill_carrying
 
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit for the init phase of on-demand functions
 KILL_GRACE_SECONDS = 2.0
+READ_SIZE = 65536
+READ_BOUND = 16 * READ_SIZE  # read under the lock at once: more than a pipe holds (64 KiB on Linux)
 # what a process gets for credentials: never the test's own; with AWS_ENDPOINT_URL, the mock's endpoint
 # (the three Lambda sets, as test_introspection_invoke records them)
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
@@ -117,9 +120,14 @@ class _Output:
                 self._read_available()
 
     def _read_available(self) -> None:
-        while not self._eof:
+        """What the pipe holds, up to ``READ_BOUND``: the lock is let go then, even while a process
+        writes without end (``settle`` still gets all it wrote before it answered: the pipe holds
+        less than that, and the writer waits on it)."""
+        for _ in range(READ_BOUND // READ_SIZE):
+            if self._eof:
+                return
             try:
-                data = os.read(self._fd, 65536)
+                data = os.read(self._fd, READ_SIZE)
             except BlockingIOError:
                 return
             except OSError:
@@ -157,7 +165,8 @@ class _Run:
         """The first ``init_events`` events (all, when None: it never asked for an event) were the
         init phase's output, logged before START."""
         if self.cold and self.init_ms is None:
-            self.sink.end_line()
+            if init_events is None:
+                self.sink.end_line()  # (else the mark ended the init's line: what follows is the handler's)
             count = len(self.sink.events) if init_events is None else init_events
             self.init_events, self.sink.events[:] = self.sink.events[:count], self.sink.events[count:]
             self.init_ms = (time.monotonic() - self.started) * 1000
@@ -204,7 +213,7 @@ class ProcessEnvironment:
                 self.alive = False
                 sink = LogSink()
                 if problem.log is not None:
-                    sink.record(problem.log)
+                    sink.platform(problem.log)
                 return self._result(request, _Run(sink, cold, function.timeout), problem.error)
         run = _Run(self._output.begin(), cold, function.timeout)
         self.api.submit(Invocation(
@@ -250,7 +259,7 @@ class ProcessEnvironment:
         self.kill()
         self._output.settle()
         error, event = timed_out(request.request_id, self.function.timeout)
-        run.sink.record(event)
+        run.sink.platform(event)
         return self._result(request, run, error)
 
     def _start(self, request_id: str) -> CannotLaunch | None:
@@ -318,14 +327,18 @@ class ProcessEnvironment:
                                self.log_stream)
 
     def kill(self) -> None:
-        """The whole process group: what the bootstrap started goes with it."""
+        """The whole process group: what the bootstrap started goes with it; and every process that
+        left the group but still carries this environment's ``AWS_LAMBDA_RUNTIME_API`` (``strays``),
+        also once the bootstrap itself has exited."""
         process = self.process
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(KILL_GRACE_SECONDS)
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(KILL_GRACE_SECONDS)
+        kill_carrying(f"AWS_LAMBDA_RUNTIME_API={self.api.address}")
 
     def close(self) -> None:
         self.alive = False
