@@ -250,6 +250,18 @@ def test_the_sdk_lambda_bundles_is_not_here_and_a_warning_says_so(lambda_mock, l
     assert json.loads(response["Payload"].read())["errorType"] == "Runtime.ImportModuleError"
 
 
+def test_memory_beyond_memory_size_is_runtime_out_of_memory(lambda_mock, lambda_client, create_node):
+    """The same watch as for every process runtime (tests/test_process_everywhere.py): spec 9.6."""
+    create_node("hungry", "exports.handler = async () => { const held = [];"
+                " for (let i = 0; i < 40; i++) held.push(Buffer.alloc(10 * 1024 * 1024, 1)); return held.length; };",
+                MemorySize=128, Timeout=20)
+    response = lambda_client.invoke(FunctionName="hungry", LogType="Tail")
+    error = json.loads(response["Payload"].read())
+    assert (error["errorType"], error["errorMessage"].split(" Error: ")[1]) == (
+        "Runtime.OutOfMemory", "Runtime exited with error: signal: killed")
+    assert "Max Memory Used: 128 MB" in tail(response)
+
+
 def test_a_handler_error_is_logged_and_leaves_the_process_warm(lambda_mock, lambda_client, create_node):
     create_node("fails", STATEFUL)
     response = lambda_client.invoke(FunctionName="fails", Payload=b'{"fail": "bad input"}', LogType="Tail")
