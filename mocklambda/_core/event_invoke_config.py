@@ -169,6 +169,10 @@ class EventInvokeConfigStore:
         self._configs[(name, qualifier)] = config
         return config
 
+    def has_any(self, name: str) -> bool:
+        """Whether any qualifier of the function has a config."""
+        return any(function == name for function, _ in self._configs)
+
     def get(self, name: str, qualifier: str, qualified_arn: str) -> EventInvokeConfig:
         config = self._configs.get((name, qualifier))
         if config is None:

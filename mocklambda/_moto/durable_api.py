@@ -8,6 +8,8 @@ method by its name (``get_durable_execution`` ...), with the ARN label already d
 from __future__ import annotations
 
 import json
+import re
+import uuid
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import unquote
@@ -36,10 +38,25 @@ PATHS = (r"{0}/2025-12-01/durable-executions/(?P<rest>.+)$",
 # --- DurableConfig on the function (moto keeps none) -----------------------------------------------
 
 
-def check_config(body: dict[str, Any]) -> None:
-    """CreateFunction / UpdateFunctionConfiguration: a DurableConfig out of range is refused."""
-    if body.get("DurableConfig") is not None:
+def check_config(body: dict[str, Any], durable_now: bool = False, async_settings: str | None = None) -> None:
+    """CreateFunction / UpdateFunctionConfiguration: a DurableConfig out of range is refused, and so
+    is a durable function with the asynchronous-invocation settings mocklambda does not apply to one
+    (``durable_now``: the function is durable already; ``async_settings``: which it has already)."""
+    durable = body.get("DurableConfig") is not None
+    if durable:
         durable_config.check(body["DurableConfig"])
+    dead_letter = body.get("DeadLetterConfig")
+    if (durable or durable_now) and isinstance(dead_letter, dict) and dead_letter.get("TargetArn"):
+        raise refused_for_durable("DeadLetterConfig")
+    if durable and async_settings:
+        raise refused_for_durable(async_settings)
+
+
+def refused_for_durable(setting: str) -> aws_errors.AwsError:
+    """An asynchronous-invocation setting on a durable function: not applied here, so refused."""
+    return aws_errors.invalid_parameter(
+        f"mocklambda does not apply {setting} to durable functions: an Event invoke of one starts its execution, "
+        "which is not retried, sent to destinations or to a dead-letter queue here (README: Durable functions)")
 
 
 def keep_config(configs: dict[str, dict[str, Any]], name: str, body: dict[str, Any]) -> None:
@@ -65,10 +82,18 @@ def invoke(fn: LambdaFunction, config: dict[str, Any], ref: invoke_request.Funct
         raise aws_errors.invalid_parameter("mocklambda does not support the $LATEST.PUBLISHED qualifier (Q8)")
     if kind == "DryRun":
         return 204, {"status": "204"}, ""
+    if str(headers.get("X-Amz-Log-Type") or "None") != "None":
+        raise aws_errors.invalid_parameter("mocklambda does not support LogType=Tail on an Invoke of a durable "
+                                           "function (README: Durable functions)")
+    for header, what in NOT_APPLIED:
+        if headers.get(header):
+            raise aws_errors.invalid_parameter(f"mocklambda does not support {what} on an Invoke of a durable "
+                                               "function (README: Durable functions)")
     service = _service()
     function = snapshot(fn)
     execution = service.start(function, body, headers.get(NAME_HEADER), config)
-    answer_headers = {EXECUTION_ARN_HEADER: execution.arn, "X-Amz-Executed-Version": str(fn.version)}
+    answer_headers = {EXECUTION_ARN_HEADER: execution.arn, "X-Amz-Executed-Version": str(fn.version),
+                      "x-amzn-RequestId": str(uuid.uuid4())}
     if kind == "Event":
         return 202, {"status": "202", **answer_headers}, ""
     limit = min(invoke_request_limit(), float(function.timeout), float(config["ExecutionTimeout"]))
@@ -85,6 +110,11 @@ def invoke(fn: LambdaFunction, config: dict[str, Any], ref: invoke_request.Funct
         if found.get("StackTrace"):
             error["stackTrace"] = found["StackTrace"]
     return 200, answer_headers, json.dumps(error).encode()
+
+
+NOT_APPLIED = (("X-Amz-Client-Context", "ClientContext"), ("X-Amz-Tenant-Id", "TenantId"))
+"""Invoke settings a durable invocation does not carry here: refused, never dropped. ``LogType=Tail``
+is refused apart (``Tail`` only: ``None`` is the default)."""
 
 
 def invoke_request_limit() -> float:
@@ -144,7 +174,10 @@ class DurableResponses:
         value = self._query("MaxItems")
         if value is None or value == "":
             return None
-        number = int(value)
+        try:
+            number = int(value)
+        except ValueError:
+            raise aws_errors.invalid_content(f"MaxItems must be a number: {value!r}") from None
         if not 0 <= number <= 1000:
             raise aws_errors.validation("maxItems", value, "Member must have value less than or equal to 1000")
         return number or None
@@ -190,25 +223,29 @@ class DurableResponses:
         if not isinstance(updates, list):
             raise aws_errors.invalid_parameter("Updates must be a list of OperationUpdate")
         answer = _service().checkpoint(self._label("DurableExecutionArn"), str(body.get("CheckpointToken") or ""),
-                                       updates, body.get("ClientToken"))
+                                       updates, _client_token(body))
         return 200, JSON_200, json.dumps(answer)
 
     @answers_aws_errors
     def stop_durable_execution(self) -> Response:
         service = _service()
-        error = self._json() or None
+        error = _error_object(self._json()) or None
         stopped = service.stop(self._label("DurableExecutionArn"), error)
         return 200, JSON_200, json.dumps({"StopTimestamp": epoch_seconds(stopped)})
 
     @answers_aws_errors
     def send_durable_execution_callback_success(self) -> Response:
-        result = self._raw_body().decode("utf-8", "replace")
+        raw = self._raw_body()
+        if len(raw) > CALLBACK_RESULT_LIMIT:
+            raise aws_errors.validation("result", "***",
+                                        f"Member must have length less than or equal to {CALLBACK_RESULT_LIMIT}")
+        result = raw.decode("utf-8", "replace")
         _service().callback(self._label("CallbackId"), "success", result=result)
         return 200, JSON_200, "{}"
 
     @answers_aws_errors
     def send_durable_execution_callback_failure(self) -> Response:
-        _service().callback(self._label("CallbackId"), "failure", error=self._json())
+        _service().callback(self._label("CallbackId"), "failure", error=_error_object(self._json()))
         return 200, JSON_200, "{}"
 
     @answers_aws_errors
@@ -250,23 +287,54 @@ class DurableResponses:
     def pause_durable_execution(self) -> Response:
         body = self._json()
         timeout_paused = body.get("ExecutionTimeoutPaused", True)
-        _service().pause(self._label("DurableExecutionArn"), _reason(body), timeout_paused is not False,
-                         body.get("ClientToken"))
+        if not isinstance(timeout_paused, bool):
+            raise aws_errors.invalid_content("ExecutionTimeoutPaused must be a boolean")
+        _service().pause(self._label("DurableExecutionArn"), _reason(body), timeout_paused, _client_token(body))
         return 202, JSON_202, "{}"
 
     @answers_aws_errors
     def resume_durable_execution(self) -> Response:
         body = self._json()
-        _service().resume(self._label("DurableExecutionArn"), _reason(body), body.get("ClientToken"))
+        _service().resume(self._label("DurableExecutionArn"), _reason(body), _client_token(body))
         return 202, JSON_202, "{}"
 
 
+CALLBACK_RESULT_LIMIT = 1_048_576  # the model's cap on SendDurableExecutionCallbackSuccess's Result
+_CLIENT_TOKEN = re.compile(r"[\x21-\x7E]{1,64}")
+_ERROR_STRINGS = ("ErrorMessage", "ErrorType", "ErrorData")
+
+
 def _reason(body: dict[str, Any]) -> str | None:
-    """Pause / Resume ``Reason``: at most 1024 characters (botocore checks no maximum)."""
+    """Pause / Resume ``Reason``: a string of at most 1024 characters (botocore checks no maximum)."""
     reason = body.get("Reason")
-    if reason is not None and len(str(reason)) > 1024:
+    if reason is not None and not isinstance(reason, str):
+        raise aws_errors.invalid_content("Reason must be a string")
+    if reason is not None and len(reason) > 1024:
         raise aws_errors.validation("reason", "***", "Member must have length less than or equal to 1024")
-    return None if reason is None else str(reason)
+    return reason
+
+
+def _client_token(body: dict[str, Any]) -> str | None:
+    """``ClientToken`` as the model has it: 1-64 printable ASCII characters, no space."""
+    token = body.get("ClientToken")
+    if token is None:
+        return None
+    if not isinstance(token, str) or not _CLIENT_TOKEN.fullmatch(token):
+        raise aws_errors.validation("clientToken", str(token)[:64],
+                                    "Member must satisfy regular expression pattern: [\\x21-\\x7E]+")
+    return token
+
+
+def _error_object(body: dict[str, Any]) -> dict[str, Any]:
+    """An ``ErrorObject`` body (Stop, callback failure): string members, ``StackTrace`` a list of
+    strings; anything else is a body AWS cannot read, never stored."""
+    for key in _ERROR_STRINGS:
+        if key in body and not isinstance(body[key], str):
+            raise aws_errors.invalid_content(f"{key} must be a string")
+    trace = body.get("StackTrace")
+    if trace is not None and not (isinstance(trace, list) and all(isinstance(line, str) for line in trace)):
+        raise aws_errors.invalid_content("StackTrace must be a list of strings")
+    return body
 
 
 def _timestamp(value: str | None) -> datetime | None:

@@ -5,6 +5,7 @@ keeps wrongly (recursion config, event invoke configs). Also the urls module mot
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import uuid
@@ -154,14 +155,24 @@ class AsyncLambdaResponse(durable_api.DurableResponses, LambdaResponse):
 
     def _check_configuration_update(self) -> None:
         deployment.check_configuration(self.json_body)
-        durable_api.check_config(self.json_body)
+        try:
+            fn = self.backend.get_function(unquote(self.path.rsplit("/", 2)[-2]), None)
+        except UnknownFunctionException:
+            durable_api.check_config(self.json_body)
+            return  # moto answers AWS's 404
+        durable_api.check_config(self.json_body, durable_api.config_of(fn) is not None, self._async_settings(fn))
         change = self.json_body.get("LoggingConfig")
         if isinstance(change, dict):  # levels for a function that stays Text are refused
-            try:
-                fn = self.backend.get_function(unquote(self.path.rsplit("/", 2)[-2]), None)
-            except UnknownFunctionException:
-                return  # moto answers AWS's 404
             logging_config.updated(logging_settings(fn), change)
+
+    def _async_settings(self, fn: Any) -> str | None:
+        """The asynchronous-invocation settings the function has (a durable one may not)."""
+        backend = self._async_backend()
+        if backend.dead_letter_targets.get(fn.function_name):
+            return "DeadLetterConfig"
+        if backend.event_invoke_configs.has_any(fn.function_name):
+            return "an EventInvokeConfig"
+        return None
 
     def update_function_code(self) -> Any:
         return self._checked_first(
@@ -288,6 +299,9 @@ class AsyncLambdaResponse(durable_api.DurableResponses, LambdaResponse):
             return 204, {"status": "204"}, ""
         if operation != "list":
             body = request_body.parse(self._raw_body(), request_body.EVENT_INVOKE_CONFIG)
+            with contextlib.suppress(UnknownFunctionException):  # a missing function: AWS's 404 below
+                if durable_api.config_of(backend.get_function(ref.name)) is not None:
+                    raise durable_api.refused_for_durable("an EventInvokeConfig")
             config = backend.save_event_invoke_config(operation, ref, qualified_arn, body)
             return 200, JSON_200, json.dumps(config.to_json())
         try:

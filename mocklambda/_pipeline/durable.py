@@ -283,6 +283,7 @@ class DurableEngine:
                 execution.finish("FAILED", self._clock.now(), error={
                     "ErrorType": "ResourceNotFoundException",
                     "ErrorMessage": f"Function not found: {entry.function_arn}:{execution.parts.version}"})
+                self._settle(entry)  # its caller, its metrics, its retention: as for any end
                 return
             injected = self._faults.next(function.name)
             if injected is not None:  # the invocation does not run; the execution tries again (Q3)
@@ -303,13 +304,15 @@ class DurableEngine:
                 error = {"ErrorType": result.error_type or "Unhandled", "ErrorMessage": result.error_message or ""}
             else:
                 output = result.payload
-        except MockLambdaError:
+        except MockLambdaError as misuse:  # the test author's, for the test to see; the invocation failed
+            error = {"ErrorType": "MockLambdaError", "ErrorMessage": str(misuse)}
             raise
         except Exception as fault:  # a fault of ours: the invocation failed, the execution retries it
             error = _our_fault(fault)
-        with self._lock:
-            execution.end_invocation(self._clock.now(), request_id, output, error)
-            self._settle(entry)
+        finally:  # whatever happened, the invocation is over: never an execution left running for ever
+            with self._lock:
+                execution.end_invocation(self._clock.now(), request_id, output, error)
+                self._settle(entry)
 
     # -- looking ------------------------------------------------------------------------------
 
