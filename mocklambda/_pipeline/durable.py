@@ -159,6 +159,7 @@ class DurableEngine:
     def checkpoint(self, arn: str, token: str, updates: list[Any], client_token: str | None) -> dict[str, Any]:
         with self._lock:
             entry = self._entry_for_token(arn)
+            self._inject(entry, "CheckpointDurableExecution")
             answer = entry.execution.checkpoint(token, updates, client_token, self._clock.now(),
                                                 self._resolver(entry.execution))
             dispatches, entry.execution.dispatches = entry.execution.dispatches, []
@@ -169,7 +170,18 @@ class DurableEngine:
 
     def state(self, arn: str, token: str, marker: str | None, max_items: int | None) -> dict[str, Any]:
         with self._lock:
-            return self._entry_for_token(arn).execution.state_page(token, marker, max_items)
+            entry = self._entry_for_token(arn)
+            self._inject(entry, "GetDurableExecutionState")
+            return entry.execution.state_page(token, marker, max_items)
+
+    def _inject(self, entry: _Entry, call: str) -> None:
+        """A fault the test asked for on the SDK's own calls: AWS's 429 or 500, which the SDK
+        treats as retryable (its invocation fails and Lambda invokes it again)."""
+        fault = self._faults.next(entry.function.name, call)
+        if fault == "throttle":
+            raise aws_errors.throttled("CallerRateLimitExceeded")
+        if fault == "system_error":
+            raise aws_errors.AwsError(500, "ServiceException", f"mocklambda: an injected service error on {call}")
 
     def _entry_for_token(self, arn: str) -> _Entry:
         entry = self._entries.get(arn)
