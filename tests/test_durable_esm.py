@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import error_of, make_queue, metric_total
+from tests.helpers import error_of, make_queue, metric_total, metric_value
 from tests.test_durable_functions import durable_function, event_types, needs_sdk
 from tests.test_golden_snapshots import recorded
 
@@ -161,7 +161,8 @@ def test_an_execution_longer_than_15_minutes_times_out_and_the_mapping_retries_i
     for run in runs:
         assert (run["EndTimestamp"] - run["StartTimestamp"]).total_seconds() == pytest.approx(900)
     assert event_types(lambda_client, runs[0]["DurableExecutionArn"])[-1] == "ExecutionTimedOut"
-    assert metric_total(lambda_mock, "DurableExecutionTimedOut", "settler") == 2
+    assert metric_value("AWS/Lambda", "DurableExecutionTimedOut", {"FunctionName": "settler"},
+                        runs[0]["EndTimestamp"]) == 2
 
 
 @needs_sdk
@@ -181,3 +182,38 @@ def test_a_mapping_naming_a_durable_function_unqualified_is_refused(lambda_mock,
     assert error_of(caught)[:2] == (400, "InvalidParameterValueException")
     updated = lambda_client.update_event_source_mapping(UUID=mapping["UUID"], FunctionName="settler:$LATEST")
     assert updated["FunctionArn"].endswith(":function:settler:$LATEST")
+
+
+PARTIAL = """
+import json
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+@durable_execution
+def handler(event, context: DurableContext):
+    context.wait(Duration.from_seconds(30), name="settle")
+    return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]
+                                  if json.loads(r["body"]).get("bad")]}
+"""
+
+
+@needs_sdk
+@pytest.mark.lambda_mock(mode="manual")
+def test_a_succeeded_executions_batch_item_failures_keep_those_messages(lambda_mock, lambda_client, sqs,
+                                                                       durable_function):
+    """The execution's result is the batch's response: ReportBatchItemFailures applies to it."""
+    durable_function("settler", PARTIAL)
+    url, arn = make_queue(sqs, "orders", VisibilityTimeout="60")
+    lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="settler:$LATEST", BatchSize=10,
+                                              FunctionResponseTypes=["ReportBatchItemFailures"])
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "good", "MessageBody": json.dumps({"bad": False})},
+                                                  {"Id": "bad", "MessageBody": json.dumps({"bad": True})}])
+    lambda_mock.clock.advance(0)
+    assert [run["Status"] for run in executions(lambda_client, "settler")] == ["SUCCEEDED"]
+    assert left_in(sqs, url) == 1
+    lambda_mock.clock.advance(60)  # the failed item shows again: a new execution for it alone
+    runs = executions(lambda_client, "settler")
+    assert len(runs) == 2
+    (record,) = json.loads(lambda_client.get_durable_execution(
+        DurableExecutionArn=runs[1]["DurableExecutionArn"])["InputPayload"])["Records"]
+    assert json.loads(record["body"]) == {"bad": True}
