@@ -64,7 +64,7 @@ def _keep(esm: EventSourceMapping, settings: Mapping[str, Any], function_arn: st
     esm.last_modified = round(time.time(), 3)
 
 
-DURABLE_UNQUALIFIED = ("You cannot invoke a durable function using an unqualified ARN.")  # D8: name a version or alias
+DURABLE_UNQUALIFIED = "You cannot invoke a durable function using an unqualified ARN."  # D8: name a version or alias
 
 
 # --- the checks moto cannot make ---------------------------------------------------------------------
