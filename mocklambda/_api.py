@@ -246,15 +246,18 @@ class LambdaMock:
 
     # -- faults on demand ----------------------------------------------------------------------
 
-    def inject_throttles(self, function_name: str, times: int = 1) -> None:
+    def inject_throttles(self, function_name: str, times: int = 1, call: str = "Invoke") -> None:
         """The next ``times`` attempts of the function are throttled (429): the events go back to
-        the queue with backoff from 1 s to 5 min, without using a retry (spec 2.5)."""
-        self._faults.add(function_name, "throttle", times)
+        the queue with backoff from 1 s to 5 min, without using a retry (spec 2.5). ``call``
+        ``"CheckpointDurableExecution"`` or ``"GetDurableExecutionState"``: the next ``times`` of
+        those calls a durable function's SDK makes answer 429 instead."""
+        self._faults.add(function_name, "throttle", times, call)
 
-    def inject_system_errors(self, function_name: str, times: int = 1) -> None:
+    def inject_system_errors(self, function_name: str, times: int = 1, call: str = "Invoke") -> None:
         """The next ``times`` attempts fail with a Lambda service error (5xx): retried like
-        throttles, bounded by the event age, without using a retry (spec 2.5)."""
-        self._faults.add(function_name, "system_error", times)
+        throttles, bounded by the event age, without using a retry (spec 2.5). ``call`` as for
+        ``inject_throttles``: the SDK's calls answer 500 ``ServiceException``."""
+        self._faults.add(function_name, "system_error", times, call)
 
     # -- internals -----------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ import json
 from datetime import timedelta
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -422,20 +421,3 @@ def test_an_injected_fault_holds_a_durable_invocation_back_and_it_is_tried_again
         assert history(lambda_client, arn)[1]["EventTimestamp"] - history(lambda_client, arn)[0][
             "EventTimestamp"] == timedelta(seconds=30)
         assert metric_total(lam, "Throttles", "hourly") == (6 if inject == "inject_throttles" else 0)
-
-
-@needs_sdk
-def test_an_event_source_mapping_into_a_durable_function_is_refused_loudly(lambda_mock, lambda_client, chain):
-    chain()
-    queue_arn = boto3.client("sqs", region_name="us-east-1").get_queue_attributes(
-        QueueUrl=boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="q")["QueueUrl"],
-        AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    with pytest.raises(ClientError) as caught:
-        lambda_client.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="caller")
-    status, code, message = error_of(caught)
-    assert (status, code) == (400, "InvalidParameterValueException")
-    assert "does not run event source mappings into durable functions" in message
-    mapping = lambda_client.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="plain")
-    with pytest.raises(ClientError) as caught:
-        lambda_client.update_event_source_mapping(UUID=mapping["UUID"], FunctionName="echo")
-    assert error_of(caught)[:2] == (400, "InvalidParameterValueException")

@@ -196,6 +196,25 @@ class EventQueue:
             finally:
                 self._running = False
 
+    def run_until(self, done: Callable[[], bool], until: float) -> None:
+        """Run due items in order, moving the clock, until ``done()`` or none is due by ``until``;
+        from inside a run too (a stream or SQS batch waiting for a durable execution runs the
+        items that come due meanwhile itself, as its synchronous invoke waits on AWS)."""
+        with self._run_lock:
+            nested = self._running and self._runner == threading.get_ident()
+            if not nested:
+                self._running, self._runner = True, threading.get_ident()
+            try:
+                with nullcontext() if nested else self._around_run():
+                    while not done():
+                        item = self.pop_due(until)
+                        if item is None:
+                            return
+                        self.process(item)
+            finally:
+                if not nested:
+                    self._running = False
+
     def run_until_idle(self) -> None:
         while True:
             with self._run_lock:  # another thread's run may hold popped events: wait for it to end

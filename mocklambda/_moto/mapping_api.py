@@ -64,8 +64,7 @@ def _keep(esm: EventSourceMapping, settings: Mapping[str, Any], function_arn: st
     esm.last_modified = round(time.time(), 3)
 
 
-DURABLE_NOT_YET = ("mocklambda does not run event source mappings into durable functions yet (AWS invokes them "
-                   "synchronously, for at most 15 minutes): see the README's 'Durable functions' section")
+DURABLE_UNQUALIFIED = "You cannot invoke a durable function using an unqualified ARN."  # D8: name a version or alias
 
 
 # --- the checks moto cannot make ---------------------------------------------------------------------
@@ -84,8 +83,8 @@ def _function_arn(backend: LambdaBackend, name: Any) -> tuple[FunctionRef, str]:
         fn = backend.get_function(ref.name, ref.qualifier)
     except UnknownFunctionException:
         raise config.function_missing() from None
-    if getattr(backend, "durable_configs", {}).get(fn.function_name) is not None:
-        raise aws_errors.invalid_parameter(DURABLE_NOT_YET)
+    if ref.qualifier is None and getattr(backend, "durable_configs", {}).get(fn.function_name) is not None:
+        raise aws_errors.invalid_parameter(DURABLE_UNQUALIFIED)
     return ref, unqualified_arn(fn) + (f":{ref.qualifier}" if ref.qualifier else "")
 
 

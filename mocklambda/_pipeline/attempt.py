@@ -17,10 +17,13 @@ from .._model import ExecutionResult, FunctionSnapshot, InvocationRequest, Queue
 from .._ports import FunctionDirectory
 from .._runtime.executor import Runtime
 from .._runtime.threads import current_chain
+from ..errors import MockLambdaError
 from .concurrency import Concurrency
 from .telemetry import Telemetry
 
 Fault = Literal["throttle", "system_error"]
+INVOKE = "Invoke"
+FAULTABLE_CALLS = (INVOKE, "CheckpointDurableExecution", "GetDurableExecutionState")
 Handler = Callable[[Any, Any], Any]
 
 
@@ -44,16 +47,19 @@ class Bindings:
 
 
 class Faults:
-    """Throttles and service errors the test asked for, per function name, used in order."""
+    """Throttles and service errors the test asked for, per function name and the call they hit
+    (an invocation, or one of the durable SDK's calls), used in order."""
 
     def __init__(self) -> None:
-        self._queued: dict[str, deque[Fault]] = defaultdict(deque)
+        self._queued: dict[tuple[str, str], deque[Fault]] = defaultdict(deque)
 
-    def add(self, function_name: str, fault: Fault, times: int) -> None:
-        self._queued[function_name].extend([fault] * times)
+    def add(self, function_name: str, fault: Fault, times: int, call: str = INVOKE) -> None:
+        if call not in FAULTABLE_CALLS:
+            raise MockLambdaError(f"mocklambda injects faults into {', '.join(FAULTABLE_CALLS)}, not {call!r}")
+        self._queued[(function_name, call)].extend([fault] * times)
 
-    def next(self, function_name: str) -> Fault | None:
-        faults = self._queued.get(function_name)
+    def next(self, function_name: str, call: str = INVOKE) -> Fault | None:
+        faults = self._queued.get((function_name, call))
         return faults.popleft() if faults else None
 
 

@@ -22,7 +22,7 @@ from .._core.clock import Clock
 from .._core.durable import arns, chained, tokens
 from .._core.durable.execution import DurableExecution, Wakeup, conflict
 from .._core.event_queue import EventQueue
-from .._model import DurableExecutionView, DurableOperation, FunctionSnapshot, InvocationRequest
+from .._model import DurableExecutionView, DurableOperation, ExecutionResult, FunctionSnapshot, InvocationRequest
 from .._ports import FunctionDirectory
 from .._runtime.threads import in_handler
 from ..errors import MockLambdaError
@@ -32,6 +32,7 @@ from .telemetry import Telemetry
 END_METRICS = {"SUCCEEDED": "DurableExecutionSucceeded", "FAILED": "DurableExecutionFailed",
                "TIMED_OUT": "DurableExecutionTimedOut", "STOPPED": "DurableExecutionStopped"}  # D11
 SYNC_LIMIT_SECONDS = 900  # a synchronous invocation waits at most 15 minutes for its execution (D1)
+ESM_TIMEOUT = "The durable execution ran longer than the 15 minutes an event source mapping waits (D3)"
 ALREADY_STARTED = ("The durable execution with the specified name has already been started. Each durable "
                    "execution name must be unique within the function. Execution: {}")
 
@@ -113,15 +114,30 @@ class DurableEngine:
                 "mocklambda cannot invoke a durable function synchronously from handler code yet: "
                 "use InvocationType='Event'")
         deadline = self._clock.offset() + limit_seconds
-        while not execution.terminal:
-            due = self._queue.next_due(include_background=True)
-            if due is None or due > deadline:
-                break
-            self._queue.run_due(max(due, self._clock.offset()))
+        self._queue.run_until(lambda: execution.terminal, deadline)
         if not execution.terminal:  # the caller waited the whole limit (virtual time)
-            self._queue.run_due(deadline)
+            self._queue.run_until(lambda: False, deadline)
             self._clock.jump_to(deadline)
         return execution.terminal
+
+    def run_for_mapping(self, function: FunctionSnapshot, request: InvocationRequest) -> ExecutionResult:
+        """An event source mapping's batch: a new execution each time, retries included (D4),
+        waited for to its end; past 15 minutes it times out and fails, and the mapping gets a
+        timeout error to handle by its retry settings (D3)."""
+        config = self._directory.durable_config(function)
+        assert config is not None
+        execution = self.start(function, request.payload, None, config)
+        if not self.run_to_end(execution, SYNC_LIMIT_SECONDS):
+            with self._lock:
+                entry = self._entries[execution.arn]
+                execution.finish("TIMED_OUT", self._clock.now(), error={
+                    "ErrorType": "Execution.Timeout", "ErrorMessage": ESM_TIMEOUT})
+                self._settle(entry)
+            return _result(None, {"ErrorType": "Sandbox.Timedout",
+                                           "ErrorMessage": f"Task timed out after {SYNC_LIMIT_SECONDS:.2f} seconds"})
+        if execution.status == "SUCCEEDED":
+            return _result((execution.result or "null").encode(), None)
+        return _result(None, execution.error or {"ErrorType": execution.status, "ErrorMessage": ""})
 
     # -- the API ------------------------------------------------------------------------------
 
@@ -143,6 +159,7 @@ class DurableEngine:
     def checkpoint(self, arn: str, token: str, updates: list[Any], client_token: str | None) -> dict[str, Any]:
         with self._lock:
             entry = self._entry_for_token(arn)
+            self._inject(entry, "CheckpointDurableExecution")
             answer = entry.execution.checkpoint(token, updates, client_token, self._clock.now(),
                                                 self._resolver(entry.execution))
             dispatches, entry.execution.dispatches = entry.execution.dispatches, []
@@ -153,7 +170,18 @@ class DurableEngine:
 
     def state(self, arn: str, token: str, marker: str | None, max_items: int | None) -> dict[str, Any]:
         with self._lock:
-            return self._entry_for_token(arn).execution.state_page(token, marker, max_items)
+            entry = self._entry_for_token(arn)
+            self._inject(entry, "GetDurableExecutionState")
+            return entry.execution.state_page(token, marker, max_items)
+
+    def _inject(self, entry: _Entry, call: str) -> None:
+        """A fault the test asked for on the SDK's own calls: AWS's 429 or 500, which the SDK
+        treats as retryable (its invocation fails and Lambda invokes it again)."""
+        fault = self._faults.next(entry.function.name, call)
+        if fault == "throttle":
+            raise aws_errors.throttled("CallerRateLimitExceeded")
+        if fault == "system_error":
+            raise aws_errors.AwsError(500, "ServiceException", f"mocklambda: an injected service error on {call}")
 
     def _entry_for_token(self, arn: str) -> _Entry:
         entry = self._entries.get(arn)
@@ -407,6 +435,14 @@ class DurableEngine:
                 return
             entry.execution.complete_chained(caller[1], status, result, error, self._clock.now())
             self._settle(entry)
+
+
+def _result(output: bytes | None, error: dict[str, Any] | None) -> ExecutionResult:
+    """What the mapping sees of an execution: its result, or its error as a function error."""
+    if error is None:
+        return ExecutionResult(output or b"null", None, None, "", "")
+    body = {"errorMessage": error.get("ErrorMessage", ""), "errorType": error.get("ErrorType", "Unhandled")}
+    return ExecutionResult(json.dumps(body).encode(), body["errorType"], body["errorMessage"], "", "")
 
 
 def _not_found(invoked_arn: str | None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from .._core.clock import Clock
 from .._core.durable.timeline import render as render_durable
 from .._core.event_queue import EventQueue
 from .._core.timeline import render
-from .._model import Chain, ExecutionResult, FunctionSnapshot, Invocation, QueuedEvent
+from .._model import Chain, ExecutionResult, FunctionSnapshot, Invocation, InvocationRequest, QueuedEvent
 from .._ports import FunctionDirectory, ScheduleSource, Sinks, SqsMapping, StreamSource
 from .._runtime.executor import Runtime
 from .._runtime.isolation import Isolation
@@ -60,13 +60,21 @@ class Pipeline:
         self.acceptor = Acceptor(self.queue, directory, self.telemetry, duplicate_rate, seed)
         self._finisher = Finisher(self.clock, directory, sinks, self.acceptor, self.telemetry,
                                   self.runtime.leave_handlers)
-        self.sqs_poller = SqsPoller(self.queue, directory, dispatcher.run_now, self.telemetry, clients)
-        self.stream_poller = StreamPoller(self.queue, directory, streams, dispatcher.run_now, self.telemetry, sinks,
+        self._directory = directory
+        self.sqs_poller = SqsPoller(self.queue, directory, self._run_mapped, self.telemetry, clients)
+        self.stream_poller = StreamPoller(self.queue, directory, streams, self._run_mapped, self.telemetry, sinks,
                                           faults)
         self.scheduled_rules = ScheduledRules(self.queue, schedules)
         self.realtime = RealtimeRunner(self.queue) if realtime else None
         self.durable = DurableEngine(self.clock, self.queue, dispatcher, directory, self.telemetry, faults, realtime)
         self._started = False
+
+    def _run_mapped(self, function: FunctionSnapshot, request: InvocationRequest,
+                    inline: bool = False) -> ExecutionResult:
+        """A mapping's batch: one invocation, or for a durable function a whole execution (D3)."""
+        if self._directory.durable_config(function) is not None:
+            return self.durable.run_for_mapping(function, request)
+        return self._dispatcher.run_now(function, request, inline)
 
     # -- lifecycle ---------------------------------------------------------------------------
 

@@ -195,6 +195,45 @@ def test_run_due_stops_at_until_and_moves_the_clock_only_to_each_items_time() ->
     assert scripted.queue.next_due() == 180 and scripted.queue.pending() == [event]
 
 
+def test_run_until_stops_as_soon_as_done_and_never_runs_past_until() -> None:
+    scripted = ScriptedQueue()
+    for due in (10, 20, 30):
+        scripted.queue.call_at(due, note(scripted, f"t{due}"), f"t{due}")
+    scripted.queue.run_until(lambda: ("t20", 20) in scripted.calls, 100)
+    assert scripted.calls == [("t10", 10), ("t20", 20)] and scripted.clock.offset() == 20
+    scripted.queue.run_until(lambda: False, 25)
+    assert scripted.calls[-1] == ("t20", 20) and scripted.queue.next_due() == 30
+
+
+def test_run_until_inside_a_run_runs_what_comes_due_meanwhile_in_order() -> None:
+    """A mapping's batch waiting for a durable execution runs the queue from inside its own timer
+    (``run_due`` re-entered would return at once)."""
+    scripted = ScriptedQueue()
+    scripted.queue.call_at(50, note(scripted, "later"), "later")
+    scripted.queue.call_at(5, note(scripted, "meanwhile"), "meanwhile")
+
+    def batch() -> None:
+        scripted.calls.append(("batch", scripted.clock.offset()))
+        scripted.queue.run_until(lambda: ("meanwhile", 5) in scripted.calls, 900)
+        scripted.calls.append(("batch done", scripted.clock.offset()))
+
+    scripted.queue.call_at(0, batch, "batch")
+    scripted.queue.run_due(0)
+    assert scripted.calls == [("batch", 0), ("meanwhile", 5), ("batch done", 5)]
+    scripted.queue.run_until_idle()
+    assert scripted.calls[-1] == ("later", 50)
+
+
+@given(st.lists(st.integers(0, 100), max_size=12), st.integers(0, 100))
+def test_run_until_runs_exactly_the_items_due_by_until_in_due_order(dues: list[int], until: int) -> None:
+    scripted = ScriptedQueue()
+    for index, due in enumerate(dues):
+        scripted.queue.call_at(due, note(scripted, str(index)), str(index))
+    scripted.queue.run_until(lambda: False, until)
+    ran = [offset for _, offset in scripted.calls]
+    assert ran == sorted(due for due in dues if due <= until)
+
+
 def test_an_attempt_that_raises_is_retried_and_nothing_is_lost() -> None:
     scripted = ScriptedQueue()
     event = scripted.submit("e", ("crash", "crash"), then="ok")
