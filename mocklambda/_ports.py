@@ -179,6 +179,9 @@ class DurableService(Protocol):
     def start(self, function: FunctionSnapshot, payload: bytes, name: str | None,
               config: dict[str, Any]) -> DurableExecution: ...
 
+    def check_supported(self) -> None:
+        """Raise AWS's 400 naming what is missing when this mock cannot run durable functions (realtime)."""
+
     def run_to_end(self, execution: DurableExecution, limit_seconds: float) -> bool:
         """A synchronous invocation's wait (virtual time); True if the execution ended."""
 

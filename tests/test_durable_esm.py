@@ -166,6 +166,21 @@ def test_an_execution_longer_than_15_minutes_times_out_and_the_mapping_retries_i
 
 
 @needs_sdk
+@pytest.mark.lambda_mock(mode="realtime")
+def test_a_mapping_into_a_durable_function_is_refused_in_realtime_mode(lambda_mock, lambda_client, sqs,
+                                                                         durable_function):
+    """Durable functions run on the virtual clock only: a realtime mock refuses the mapping when it is
+    made, rather than accepting it and failing each batch."""
+    durable_function("settler", WAITS)
+    _, arn = make_queue(sqs, "orders")
+    with pytest.raises(ClientError) as caught:
+        lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="settler:$LATEST")
+    status, code, message = error_of(caught)
+    assert (status, code) == (400, "InvalidParameterValueException") and "mode='realtime'" in message
+    assert lambda_client.list_event_source_mappings()["EventSourceMappings"] == []
+
+
+@needs_sdk
 def test_a_mapping_naming_a_durable_function_unqualified_is_refused(lambda_mock, lambda_client, sqs,
                                                                     durable_function, create_function):
     """D8: a durable function is invoked only through a qualified ARN; the mapping must name one."""

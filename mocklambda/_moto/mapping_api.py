@@ -83,8 +83,12 @@ def _function_arn(backend: LambdaBackend, name: Any) -> tuple[FunctionRef, str]:
         fn = backend.get_function(ref.name, ref.qualifier)
     except UnknownFunctionException:
         raise config.function_missing() from None
-    if ref.qualifier is None and getattr(backend, "durable_configs", {}).get(fn.function_name) is not None:
-        raise aws_errors.invalid_parameter(DURABLE_UNQUALIFIED)
+    if getattr(backend, "durable_configs", {}).get(fn.function_name) is not None:
+        if ref.qualifier is None:
+            raise aws_errors.invalid_parameter(DURABLE_UNQUALIFIED)
+        intake = active.current()
+        if intake is not None:  # a realtime mock runs no durable function: refused here, not warned per batch
+            intake.durable.check_supported()
     return ref, unqualified_arn(fn) + (f":{ref.qualifier}" if ref.qualifier else "")
 
 

@@ -65,13 +65,16 @@ class DurableEngine:
 
     # -- starting ---------------------------------------------------------------------------
 
+    def check_supported(self) -> None:
+        if self._realtime:
+            raise aws_errors.invalid_parameter("mocklambda runs durable functions in mode='auto' or 'manual' "
+                                               "only (the virtual clock); mode='realtime' does not support them yet")
+
     def start(self, function: FunctionSnapshot, payload: bytes, name: str | None,
               config: dict[str, Any]) -> DurableExecution:
         """A new execution (its first invocation queued at once), or the existing one of that
         name when the payload is the same (D6, Q1); AWS's 409 when it is not."""
-        if self._realtime:
-            raise aws_errors.invalid_parameter("mocklambda runs durable functions in mode='auto' or 'manual' "
-                                               "only (the virtual clock); mode='realtime' does not support them yet")
+        self.check_supported()
         text = payload.decode("utf-8") if payload else "{}"
         with self._lock:
             if name is not None:
