@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextvars
 import importlib
+import linecache
 import re
 import sysconfig
 import traceback
@@ -41,6 +42,11 @@ def runtime_error(error_type: str, message: str, request_id: str, stack: list[st
 RUNTIMES_WITHOUT_REQUEST_ID = frozenset({"python3.8", "python3.7", "python3.6", "python2.7"})
 _HOST_STDLIB = sysconfig.get_paths()["stdlib"]
 _OURS = str(Path(__file__).resolve().parents[1])  # mocklambda's own frames never show
+
+
+def _frames(tb: Any) -> traceback.StackSummary:
+    """A traceback's frames, their source lines read when first asked for (``.line``)."""
+    return traceback.StackSummary.extract(traceback.walk_tb(tb), lookup_lines=False)
 
 
 # wherever the temporary directory is (TMPDIR may change after import): the path up to the unpacked root
@@ -109,11 +115,16 @@ class Container:
         ``^^^`` lines, with the paths the files have on Lambda (the standard library's under
         ``/var/lang/lib/pythonX.Y`` for the function's Runtime)."""
         lib = f"/var/lang/lib/{(self.function.runtime or 'python3')[:10]}"
+        shown = [frame for frame in _frames(tb)[skip:] if not frame.filename.startswith(_OURS)]
+        # a file of the extracted package never changes under its path (new code is a new
+        # directory): only the others are checked for edits, as traceback.extract_tb checks all
+        package = str(self.bundle.root) if self.bundle is not None else None
+        for filename in {frame.filename for frame in shown}:
+            if package is None or not filename.startswith(package):
+                linecache.checkcache(filename)
         frames = []
-        for frame in traceback.extract_tb(tb)[skip:]:
+        for frame in shown:
             filename = frame.filename
-            if filename.startswith(_OURS):
-                continue
             if filename.startswith(_HOST_STDLIB):
                 filename = lib + filename[len(_HOST_STDLIB):]
             frames.append((self.aws_path(filename), frame.lineno, frame.name, frame.line))

@@ -26,6 +26,11 @@ _set_handler, _get_handler = signal.signal, signal.getsignal
 _SIGNAL: int | None = getattr(signal, "SIGRTMAX", None)
 _MAIN = threading.main_thread().ident
 REPEAT_SECONDS = 0.1
+# With no deadline to watch the thread still wakes this often, rather than sleeping until arm()
+# wakes it: a function's timeout is at least 1 s, so a deadline armed while it sleeps is not
+# earlier than its wake-up, and a run of attempts costs no thread switch each (arm() still wakes
+# it for an earlier deadline).
+IDLE_SECONDS = 1.0
 
 
 class Interrupted(BaseException):
@@ -147,8 +152,8 @@ class Watchdog:
                     elif self._current is deadline:  # it finished in time
                         self._current = None
                     continue
-                self._sleeping_until = deadline.at if deadline is not None else float("inf")
-                self._wakeup.wait(None if deadline is None else deadline.at - now)
+                self._sleeping_until = deadline.at if deadline is not None else now + IDLE_SECONDS
+                self._wakeup.wait(self._sleeping_until - now)
                 self._sleeping_until = float("inf")
 
     def _interrupt(self, deadline: Deadline) -> None:
