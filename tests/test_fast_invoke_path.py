@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from conftest import make_zip
 
 import mocklambda._moto.stubber as stubber
 from mocklambda._moto.responses import AsyncLambdaResponse
@@ -106,3 +107,30 @@ def test_name_and_qualifier_syntax_is_checked_on_both_paths(routing, lambda_mock
     status, error, message = answer(lambda_client, FunctionName="my.function", InvocationType=invocation_type)
     assert (status, error["code"]) == (404, "ResourceNotFoundException")  # '.' is valid in Invoke's names
     assert message.endswith(":function:my.function:$LATEST")
+
+
+def test_what_an_invoke_named_is_read_again_after_any_change(routing, lambda_mock, lambda_client, create_function):
+    """The function an Invoke names is kept between Invokes (the hot path), and read again once
+    anything may have changed it: a new version behind an alias, a deletion, moto's reset."""
+    import requests
+
+    create_function("kept", HANDLER)
+    version = lambda_client.publish_version(FunctionName="kept")["Version"]
+    lambda_client.create_alias(FunctionName="kept", Name="live", FunctionVersion=version)
+    _, response, _ = answer(lambda_client, FunctionName="kept", Qualifier="live", Payload=b"{}")
+    assert response["ExecutedVersion"] == version
+    lambda_client.update_function_code(FunctionName="kept", ZipFile=make_zip({"handler.py": HANDLER + "\n# v2\n"}))
+    newer = lambda_client.publish_version(FunctionName="kept")["Version"]
+    lambda_client.update_alias(FunctionName="kept", Name="live", FunctionVersion=newer)
+    _, response, _ = answer(lambda_client, FunctionName="kept", Qualifier="live", Payload=b"{}")
+    assert response["ExecutedVersion"] == newer  # the alias's new version, not the remembered one
+
+    lambda_client.delete_function(FunctionName="kept")
+    status, error, _ = answer(lambda_client, FunctionName="kept", InvocationType="Event", Payload=b"{}")
+    assert (status, error["code"]) == (404, "ResourceNotFoundException")  # spec 1.18
+
+    create_function("reset", HANDLER)
+    assert answer(lambda_client, FunctionName="reset", InvocationType="Event", Payload=b"{}")[0] == 202
+    requests.post("http://motoapi.amazonaws.com/moto-api/reset")  # moto's reset: every function is gone
+    status, error, _ = answer(lambda_client, FunctionName="reset", InvocationType="Event", Payload=b"{}")
+    assert (status, error["code"]) == (404, "ResourceNotFoundException")

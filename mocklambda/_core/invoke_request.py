@@ -70,7 +70,10 @@ def check_payload(body: bytes, limit: int, operation: str) -> None:
         )
     try:
         with json_nesting_room(text):
-            json.loads(text, parse_constant=_refuse_constant)
+            if text.startswith("\ufeff"):  # json.loads's own refusal of a byte order mark
+                json.loads(text, parse_constant=_refuse_constant)
+            else:  # one decoder for every request: json.loads makes a new one per call
+                _STRICT_DECODER.decode(text)
     except _NonStandardToken as exc:
         raise aws_errors.invalid_content(
             "Could not parse request body into json: Could not parse payload into json: "
@@ -117,6 +120,9 @@ class _NonStandardToken(ValueError):
 def _refuse_constant(token: str) -> None:
     """NaN and Infinity are not JSON; Jackson, which AWS uses, refuses them."""
     raise _NonStandardToken(token)
+
+
+_STRICT_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
 def _jackson_detail(text: str, pos: int) -> str:

@@ -53,6 +53,11 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
     def _url_module(self) -> Any:
         return sys.modules[f"{__package__}.responses"]
 
+    @invalidates_caches
+    def reset(self) -> None:
+        """moto's reset (its reset API, ``mock_aws`` restarting): every function is gone."""
+        super().reset()
+
     def invoke(self, function_name: str, qualifier: str | None, body: Any, headers: Any,
                response_headers: Any) -> str | bytes | None:
         """moto's internal callers (SQS event source mappings, SecretsManager rotation, ...)."""

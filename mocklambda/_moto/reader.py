@@ -30,6 +30,7 @@ _generation = 0  # moves whenever a Lambda request other than Invoke is served
 _snapshots: dict[int, tuple[int, LambdaFunction, FunctionSnapshot]] = {}
 _configs: dict[tuple[str, str, str, str], tuple[int, AsyncConfig]] = {}
 _current: dict[str, FunctionSnapshot | None] = {}  # invoked ARN -> what it runs now (this generation)
+_resolved: dict[tuple[str | None, ...], Any] = {}  # an Invoke's request -> what it names (this generation)
 
 
 def configuration_may_change() -> None:
@@ -38,12 +39,30 @@ def configuration_may_change() -> None:
     _generation += 1
     _snapshots.clear()
     _current.clear()
+    _resolved.clear()
 
 
 def forget_all() -> None:
     _configs.clear()
     _snapshots.clear()
     _current.clear()
+    _resolved.clear()
+
+
+def generation() -> int:
+    return _generation
+
+
+def remembered(key: tuple[str | None, ...]) -> Any:
+    """What ``remember`` kept for ``key`` in this generation, or None."""
+    return _resolved.get(key)
+
+
+def remember(key: tuple[str | None, ...], value: Any, since: int) -> None:
+    """Keep ``value`` (what a request resolved to, read from moto since generation ``since``)
+    until a Lambda request other than Invoke may change it."""
+    if since == _generation:
+        _resolved[key] = value
 
 
 def backend_for(account_id: str, region: str) -> LambdaBackend:

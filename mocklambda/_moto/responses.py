@@ -10,7 +10,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 from urllib.parse import unquote, urlsplit
 
 from moto.awslambda.exceptions import UnknownFunctionException
@@ -26,8 +26,9 @@ from .._core.event_invoke_config import (
 )
 from .._core.mapping_metrics import check_metrics_config
 from .._core.recursion import ALLOW, TERMINATE
+from .._core.request_ids import new_request_id
 from .._model import tail
-from . import active, deployment, durable_api, mapping_api
+from . import active, deployment, durable_api, mapping_api, reader
 from .answers import JSON_200, JSON_202, Response, answers_aws_errors
 from .backend import AsyncLambdaBackend
 from .reader import (
@@ -97,21 +98,18 @@ class AsyncLambdaResponse(durable_api.DurableResponses, LambdaResponse):
         intake = active.current()
         assert intake is not None
         kind = invoke_request.invocation_type(self.headers)
-        ref = invoke_request.parse_function_ref(self._function_segment("/invocations"),
-                                                self.querystring.get("Qualifier", [None])[0])
-        fn = resolve(self.backend, ref, self.region, self.current_account, self.partition)
+        ref, fn, durable = self._invoked()
         body = self._raw_body()
         limit = invoke_request.ASYNC_LIMIT if kind == "Event" else invoke_request.SYNC_LIMIT
         invoke_request.check_payload(body, limit, kind)
         client_context = invoke_request.parse_client_context(self.headers.get("X-Amz-Client-Context"))
-        durable = durable_api.config_of(fn)
         if durable is not None:
             return durable_api.invoke(fn, durable, ref, kind, body, self.headers)
         if kind == "DryRun":
             return 204, {"status": "204"}, ""  # spec 1.5: validated, nothing runs
         if kind == "Event":
             return 202, {"status": "202", "x-amzn-RequestId": _accept_event(fn, ref, body)}, ""
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         invoked_arn = unqualified_arn(fn) + (f":{ref.qualifier}" if ref.qualifier else "")
         result = intake.invoke_sync(snapshot(fn), request_id, body, invoked_arn, client_context)
         headers = {
@@ -125,6 +123,21 @@ class AsyncLambdaResponse(durable_api.DurableResponses, LambdaResponse):
         if self.headers.get("X-Amz-Log-Type") == "Tail":
             headers["X-Amz-Log-Result"] = base64.b64encode(tail(result.log).encode("utf-8")).decode("ascii")
         return 200, headers, result.payload
+
+    def _invoked(self) -> _Invoked:
+        """The function version an Invoke names, with AWS's errors; what a request resolved to is
+        kept until a Lambda request other than Invoke is served (one Invoke after another is the
+        hot path: resolving costs more than queueing the event)."""
+        qualifier = self.querystring.get("Qualifier", [None])[0]
+        key = (self.path, qualifier, self.region, self.current_account, self.partition)
+        found: _Invoked | None = reader.remembered(key)
+        if found is None:
+            since = reader.generation()  # read before moto is: a change meanwhile makes it stale
+            ref = invoke_request.parse_function_ref(self._function_segment("/invocations"), qualifier)
+            fn = resolve(self.backend, ref, self.region, self.current_account, self.partition)
+            found = _Invoked(ref, fn, durable_api.config_of(fn))
+            reader.remember(key, found, since)
+        return found
 
     def invoke_async(self) -> Any:
         """The deprecated InvokeAsync API (spec 1.27): same queue, 256 KB limit."""
@@ -370,6 +383,12 @@ class AsyncLambdaResponse(durable_api.DurableResponses, LambdaResponse):
         if ours is not None:
             headers["x-amzn-requestid"] = ours
         return headers, body
+
+
+class _Invoked(NamedTuple):
+    ref: invoke_request.FunctionRef
+    fn: Any  # moto's LambdaFunction
+    durable: dict[str, Any] | None  # its DurableConfig (issue 16)
 
 
 def _accept_event(fn: Any, ref: invoke_request.FunctionRef, body: bytes) -> str:

@@ -4,10 +4,10 @@ AWS service (SNS, S3, EventBridge, schedules) or from a Lambda destination (spec
 from __future__ import annotations
 
 import random
-import uuid
 
 from .._core.event_queue import EventQueue
 from .._core.recursion import admit
+from .._core.request_ids import new_request_id
 from .._model import Chain, FunctionSnapshot, InvocationRequest, QueuedEvent
 from .._ports import FunctionDirectory
 from .telemetry import Telemetry
@@ -28,7 +28,7 @@ class Acceptor:
         event that would be a recursive loop's next invocation is queued too, and stopped when its
         attempt comes (spec 7.2)."""
         chain, admitted = admit(function.arn, parent, lambda: self._directory.recursion_config(function))
-        request = InvocationRequest(request_id or str(uuid.uuid4()), payload, invoked_arn, chain=chain)
+        request = InvocationRequest(request_id or new_request_id(), payload, invoked_arn, chain=chain)
         event = self._queue.submit(function, request)
         event.stopped_as_recursive = not admitted
         self._telemetry.count(function, "AsyncEventsReceived", 1, self._queue.clock.now(), invoked_arn=invoked_arn)
