@@ -59,7 +59,7 @@ def test_the_calendar_orders_by_due_time_then_by_acceptance() -> None:
     calendar = Calendar()
     pushes = [(5.0, "a"), (1.0, "b"), (5.0, "c"), (0.0, "d"), (1.0, "e"), (5.0, "f")]
     for sequence, (due, name) in enumerate(pushes):
-        calendar.push(due, sequence, Timer(lambda: None, name))
+        calendar.push(due, Timer(lambda: None, name, sequence=sequence))
     expected = [(0.0, "d"), (1.0, "b"), (1.0, "e"), (5.0, "a"), (5.0, "c"), (5.0, "f")]
     assert [(due, description_of(item)) for due, item in calendar.entries()] == expected
     assert (calendar.next_time(), calendar.head()) == (0.0, (0.0, 3))
@@ -70,10 +70,10 @@ def test_the_calendar_orders_by_due_time_then_by_acceptance() -> None:
 def test_many_items_due_at_one_instant_keep_their_order_across_pops_and_pushes() -> None:
     calendar = Calendar()
     for sequence in range(1000):
-        calendar.push(7.0, sequence, Timer(lambda: None, str(sequence)))
+        calendar.push(7.0, Timer(lambda: None, str(sequence), sequence=sequence))
     first = [description_of(calendar.pop()[1]) for _ in range(10)]
-    calendar.push(7.0, 1000, Timer(lambda: None, "late"))  # joins the end of the same instant
-    calendar.push(3.0, 1001, Timer(lambda: None, "earlier"))
+    calendar.push(7.0, Timer(lambda: None, "late", sequence=1000))  # joins the end of the same instant
+    calendar.push(3.0, Timer(lambda: None, "earlier", sequence=1001))
     rest = drain(calendar)
     assert first == [str(n) for n in range(10)]
     assert rest[0] == (3.0, "earlier")
@@ -82,9 +82,9 @@ def test_many_items_due_at_one_instant_keep_their_order_across_pops_and_pushes()
 
 def test_a_time_emptied_by_pops_can_be_used_again() -> None:
     calendar = Calendar()
-    calendar.push(1.0, 0, Timer(lambda: None, "a"))
+    calendar.push(1.0, Timer(lambda: None, "a", sequence=0))
     assert drain(calendar) == [(1.0, "a")]
-    calendar.push(1.0, 1, Timer(lambda: None, "b"))
+    calendar.push(1.0, Timer(lambda: None, "b", sequence=1))
     assert calendar.head() == (1.0, 1)
     assert drain(calendar) == [(1.0, "b")]
 
@@ -480,11 +480,11 @@ def test_items_due_at_one_instant_run_in_acceptance_order_whenever_they_were_pus
     """Issue 13 item 14 (README: by due time, then by acceptance): a retry pushed early and an
     event accepted before it but pushed later, both due at one instant."""
     calendar = Calendar()
-    calendar.push(63.0, 5, "retry of the event accepted fifth")  # type: ignore[arg-type]
-    calendar.push(63.0, 2, "event accepted second, requeued later")  # type: ignore[arg-type]
-    calendar.push(63.0, 9, "ninth")  # type: ignore[arg-type]
-    calendar.push(63.0, 1, "first")  # type: ignore[arg-type]
-    assert [calendar.pop()[1] for _ in range(4)] == [
+    calendar.push(63.0, Timer(lambda: None, "retry of the event accepted fifth", sequence=5))
+    calendar.push(63.0, Timer(lambda: None, "event accepted second, requeued later", sequence=2))
+    calendar.push(63.0, Timer(lambda: None, "ninth", sequence=9))
+    calendar.push(63.0, Timer(lambda: None, "first", sequence=1))
+    assert [description_of(calendar.pop()[1]) for _ in range(4)] == [
         "first", "event accepted second, requeued later", "retry of the event accepted fifth", "ninth"]
 
 
@@ -494,9 +494,31 @@ def test_the_calendar_pops_by_due_time_then_sequence(pushes: list[tuple[float, i
     equal keys in push order."""
     calendar = Calendar()
     for index, (due, sequence) in enumerate(pushes):
-        calendar.push(due, sequence, index)  # type: ignore[arg-type]
+        calendar.push(due, Timer(lambda: None, str(index), sequence=sequence))
     popped = []
     while calendar:
-        popped.append(calendar.pop())
+        due, item = calendar.pop()
+        popped.append((due, int(description_of(item))))
     expected = sorted(((due, sequence, index) for index, (due, sequence) in enumerate(pushes)))
     assert popped == [(due, index) for due, _, index in expected]
+
+
+@given(st.lists(st.tuples(st.sampled_from([0.0, 1.0, 63.0]), st.integers(0, 50)), max_size=40),
+       st.sampled_from([0.0, 1.0, 63.0, 100.0]))
+def test_pop_due_is_pop_of_what_is_due(pushes: list[tuple[float, int]], until: float) -> None:
+    """Property: ``pop_due(until)`` pops exactly what ``pop`` would while the head is due, then None."""
+    calendars = Calendar(), Calendar()
+    for index, (due, sequence) in enumerate(pushes):
+        for calendar in calendars:
+            calendar.push(due, Timer(lambda: None, str(index), sequence=sequence))
+    fast, slow = calendars
+    expected = []
+    while slow and slow.next_time() <= until:
+        expected.append(slow.pop())
+    popped = []
+    while (found := fast.pop_due(until)) is not None:
+        popped.append(found)
+    assert [(due, description_of(item)) for due, item in popped] == [
+        (due, description_of(item)) for due, item in expected]
+    assert [(due, description_of(item)) for due, item in fast.entries()] == [
+        (due, description_of(item)) for due, item in slow.entries()]
