@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, NamedTuple
+from typing import Any, Generic, Literal, NamedTuple, TypeVar, cast, overload
 
 AttemptKind = Literal["run", "throttle", "system_error"]
 Status = Literal["queued", "succeeded", "failed"]
@@ -420,23 +420,80 @@ class AttemptRecord:
                        result=None if self.payload is None else decoded(self.payload), kind=self.kind)
 
 
-@dataclass(eq=False, slots=True)
-class QueuedEvent:
-    """One accepted asynchronous event (mutable; tests see frozen ``Invocation`` copies)."""
+class _Progress:
+    """What an event has come to: its retries so far and its end. Made when the first of these is
+    set, so that a queued event that has not been tried carries none of it."""
 
-    function: FunctionSnapshot
-    request: InvocationRequest
-    enqueued_at: float
-    attempts: tuple[AttemptRecord, ...] = ()  # a tuple: most events have one attempt, none while queued
-    condition: str | None = None
-    finished_at: float | None = None
-    delivered_to: tuple[str, ...] = ()
-    delivery_errors: tuple[str, ...] = ()
-    function_errors: int = 0
-    throttles: int = 0
-    last_result: ExecutionResult | None = None
-    stopped_as_recursive: bool = False
-    sequence: int = 0  # acceptance order: what orders items due at one instant
+    __slots__ = ("condition", "finished_at", "delivered_to", "delivery_errors", "function_errors", "throttles",
+                 "last_result", "stopped_as_recursive")
+
+    def __init__(self) -> None:
+        self.condition: str | None = None
+        self.finished_at: float | None = None
+        self.delivered_to: tuple[str, ...] = ()
+        self.delivery_errors: tuple[str, ...] = ()
+        self.function_errors = 0
+        self.throttles = 0
+        self.last_result: ExecutionResult | None = None
+        self.stopped_as_recursive = False
+
+
+_NOT_YET = _Progress()  # every event's progress until one of its fields is set (never written to)
+_T = TypeVar("_T")
+
+
+class _OnProgress(Generic[_T]):
+    """A field of ``QueuedEvent`` kept in its ``_Progress``."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, event: None, owner: type) -> _OnProgress[_T]: ...
+
+    @overload
+    def __get__(self, event: QueuedEvent, owner: type) -> _T: ...
+
+    def __get__(self, event: QueuedEvent | None, owner: type) -> _T | _OnProgress[_T]:
+        if event is None:
+            return self
+        return cast(_T, getattr(event._progress, self._name))
+
+    def __set__(self, event: QueuedEvent, value: _T) -> None:
+        progress = event._progress
+        if progress is _NOT_YET:
+            progress = event._progress = _Progress()
+        setattr(progress, self._name, value)
+
+
+class QueuedEvent:
+    """One accepted asynchronous event (mutable; tests see frozen ``Invocation`` copies). Kept
+    small while it waits (thousands may be queued): what follows from its attempts lives in a
+    ``_Progress`` made when the first of it is set."""
+
+    __slots__ = ("function", "request", "enqueued_at", "attempts", "sequence", "_progress")
+
+    condition = _OnProgress[str | None]()
+    finished_at = _OnProgress[float | None]()
+    delivered_to = _OnProgress[tuple[str, ...]]()
+    delivery_errors = _OnProgress[tuple[str, ...]]()
+    function_errors = _OnProgress[int]()
+    throttles = _OnProgress[int]()
+    last_result = _OnProgress[ExecutionResult | None]()
+    stopped_as_recursive = _OnProgress[bool]()
+
+    def __init__(self, function: FunctionSnapshot, request: InvocationRequest, enqueued_at: float,
+                 sequence: int = 0) -> None:
+        self.function = function
+        self.request = request
+        self.enqueued_at = enqueued_at
+        self.attempts: tuple[AttemptRecord, ...] = ()  # a tuple: most events have one attempt, none while queued
+        self.sequence = sequence  # acceptance order: what orders items due at one instant
+        self._progress = _NOT_YET
+
+    def __repr__(self) -> str:
+        return (f"QueuedEvent({self.request.request_id!r}, {self.request.invoked_arn!r}, "
+                f"attempts={len(self.attempts)}, condition={self.condition!r})")
 
     @property
     def request_id(self) -> str:

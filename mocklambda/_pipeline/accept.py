@@ -30,9 +30,11 @@ class Acceptor:
         chain, admitted = admit(function.arn, parent, lambda: self._directory.recursion_config(function))
         request = InvocationRequest(request_id or new_request_id(), payload, invoked_arn, chain=chain)
         event = self._queue.submit(function, request)
-        event.stopped_as_recursive = not admitted
+        if not admitted:  # (set only then: a queued event's progress is made when first set)
+            event.stopped_as_recursive = True
         self._telemetry.count(function, "AsyncEventsReceived", 1, self._queue.clock.now(), invoked_arn=invoked_arn)
         if self._duplicate_rate and self._random.random() < self._duplicate_rate:
             duplicate = self._queue.submit(function, request)  # at-least-once: delivered twice (spec 2.8)
-            duplicate.stopped_as_recursive = event.stopped_as_recursive  # the same event: stopped too
+            if not admitted:
+                duplicate.stopped_as_recursive = True  # the same event: stopped too
         return event
