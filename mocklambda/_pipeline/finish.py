@@ -37,7 +37,7 @@ class Finisher:
         config = self._directory.async_config(event.function, event.request.invoked_arn)
         target = config.on_success if succeeded else config.on_failure
         dlq = None if succeeded else config.dead_letter
-        if any(arn and Arn.parse(arn).service != "sqs" for arn in (target, dlq)):
+        if (target or dlq) and any(arn and Arn.parse(arn).service != "sqs" for arn in (target, dlq)):
             # moto's SNS, EventBridge, S3 may reach HTTP endpoints or make clients, which read the
             # environment: the test's, not the last handler's (into SQS goes straight to the queue)
             self._leave_handlers()

@@ -197,8 +197,10 @@ class _SinkHandler(logging.Handler):
 
     def use(self, log_format: logging.Formatter | None, level: int) -> None:
         """The function's LogFormat JSON (its formatter) and ApplicationLogLevel; None, 0: Text."""
-        self.setFormatter(log_format or self.text_format)
-        self.setLevel(level)
+        formatter = log_format or self.text_format
+        if formatter is not self.formatter or level != self.level:  # most invocations: as the last one
+            self.setFormatter(formatter)
+            self.setLevel(level)
 
     def emit(self, record: logging.LogRecord) -> None:
         sink = self.sink
