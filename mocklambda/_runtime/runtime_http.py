@@ -23,9 +23,9 @@ from email.utils import formatdate
 _DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
 REFUSAL_DRAIN_SECONDS = 0.5  # Go's rstAvoidanceDelay
 MAX_HEADER_BYTES = (1 << 20) + 4096  # Go's DefaultMaxHeaderBytes, with the slack its reader allows
-REASONS = {100: "Continue", 200: "OK", 202: "Accepted", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
            405: "Method Not Allowed", 413: "Request Entity Too Large", 431: "Request Header Fields Too Large",
-           500: "Internal Server Error", 505: "HTTP Version Not Supported"}
+           505: "HTTP Version Not Supported"}
 
 Answer = tuple[int, dict[str, str], bytes]
 
