@@ -251,9 +251,9 @@ class HttpServer:
                 if request is None:
                     return
                 answer = self._handler(connection, request)
-                if answer is None:  # answered later, from another thread: the client's next request (or
-                    continue        # its end of the connection, after an answer that closed ours) is read meanwhile
-                if not connection.send(answer, request) or request.close:
+                # None: answered later, from another thread; this one reads on meanwhile (the client's
+                # next request, or the end of the connection after an answer that closed our side)
+                if answer is not None and (not connection.send(answer, request) or request.close):
                     return
         except (OSError, ValueError):  # a runtime that went away mid-request (killed at a timeout, or at stop)
             return

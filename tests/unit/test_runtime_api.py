@@ -4,6 +4,7 @@ of errors. Status codes and bodies are those of AWS's Runtime Interface Emulator
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import json
 import re
@@ -267,3 +268,28 @@ def test_a_runtime_that_asks_and_reads_nothing_does_not_hold_the_invoker(api):
         started = time.monotonic()
         api.submit(invocation(payload=b"x" * (32 * 1024 * 1024), timeout=0.3))
         assert 0.3 <= time.monotonic() - started < 3
+
+
+def test_next_answers_alike_whether_the_invocation_or_the_runtime_came_first(api):
+    """The two paths of /next: asked before the invocation (parked, answered by ``submit`` on the
+    invoking thread) or after it (answered on the connection's thread): the same status, headers
+    and body, deadline and date aside."""
+    given = invocation(client_context='{"custom": {"a": 1}}', cognito_identity='{"id": "x"}')
+    client, reader = parked(api)
+    with client:
+        api.submit(given)
+        early = raw_answer(reader)
+        raw_request(client, "POST", "/2018-06-01/runtime/invocation/req-1/response", b"1")
+        raw_answer(reader)
+        api.submit(dataclasses.replace(given, request_id="req-2"))
+        raw_request(client, "GET", NEXT)
+        late = raw_answer(reader)
+
+    def shown(answer: tuple[int, dict[str, str], bytes]) -> tuple[int, list[str], dict[str, str], bytes]:
+        status, headers, body = answer
+        same = {k: v for k, v in headers.items() if k not in ("Date", "Lambda-Runtime-Deadline-Ms",
+                                                               "Lambda-Runtime-Aws-Request-Id")}
+        return status, list(headers), same, body
+
+    assert shown(early) == shown(late)
+    assert (early[1]["Lambda-Runtime-Aws-Request-Id"], late[1]["Lambda-Runtime-Aws-Request-Id"]) == ("req-1", "req-2")

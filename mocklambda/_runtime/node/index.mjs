@@ -232,7 +232,7 @@ function finish(body) {
   chunks = [];
   received = 0;
   if (close) {
-    socket.destroy();
+    socket?.destroy();
     socket = null;
   }
   requests.shift().resolve({ headers, body });
