@@ -17,7 +17,16 @@ import pytest
 
 from mocklambda import MockLambdaWarning
 from tests.helpers import FN_ARN, invoke_json, make_queue, receive, send_event
-from tests.test_golden_snapshots import COMMON, COMMON_TEST, _snapshot_file, as_recorded, assert_shape, recorded
+from tests.test_golden_snapshots import (
+    COMMON,
+    COMMON_TEST,
+    LAMBDA,
+    LAMBDA_TEST,
+    _snapshot_file,
+    as_recorded,
+    assert_shape,
+    recorded,
+)
 from tests.test_logs import log_events, tail
 
 FUNCTIONS = Path(__file__).with_name("node_functions")
@@ -176,6 +185,22 @@ def test_one_warm_process_keeps_module_state_between_invocations(lambda_mock, la
     results = [json.loads(r["Payload"].read()) for r in (first, second)]
     assert [r["count"] for r in results] == [1, 2] and results[0]["pid"] == results[1]["pid"]
     assert "Init Duration: " in tail(first) and "Init Duration: " not in tail(second)  # spec 1.9
+
+
+def test_large_and_multibyte_payloads_cross_the_runtime_api_whole(lambda_mock, lambda_client, create_node):
+    """The runtime's own HTTP client (``index.mjs``) frames by bytes: a 5 MB event of multi-byte
+    characters comes back as sent, and a result over 6 MB is Function.ResponseSizeTooLarge, as
+    recorded (TestLambdaBaseFeatures::test_lambda_too_large_response, spec 1.14); the process goes on."""
+    golden = recorded(LAMBDA, LAMBDA_TEST + "TestLambdaBaseFeatures::test_lambda_too_large_response")
+    create_node("sizes", "exports.handler = async (event) => event.size ? 'x'.repeat(event.size) : event;")
+    event = {"text": "é€😀 " * 500_000, "n": 1}
+    payload = json.dumps(event, ensure_ascii=False).encode()
+    assert len(payload) > 5_000_000
+    response = lambda_client.invoke(FunctionName="sizes", Payload=payload)
+    assert "FunctionError" not in response and json.loads(response["Payload"].read()) == event
+    response = lambda_client.invoke(FunctionName="sizes", Payload=b'{"size": 6291600}')
+    assert_shape([(as_recorded(response), golden["invoke_result"])])
+    assert invoke_json(lambda_client, "sizes", {"size": 3}) == "xxx"
 
 
 def test_console_lines_are_in_lambdas_text_format(lambda_mock, lambda_client, create_node):

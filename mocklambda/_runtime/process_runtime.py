@@ -25,7 +25,6 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from .._model import ExecutionResult, FunctionSnapshot, InvocationRequest, LogFrame
@@ -310,9 +309,8 @@ class ProcessEnvironment:
         function = self.function
         duration_ms = max((time.monotonic() - (run.taken_at or run.started)) * 1000, 0.01)
         self._output.end()
-        pid = self.process.pid if self.process is not None else None
         killed = self._memory is not None and self._memory.exceeded  # it used all it had
-        peak_mb = function.memory_size if killed else _peak_mb(pid, function.memory_size)
+        peak_mb = function.memory_size if killed else _peak_mb(self._memory, function.memory_size)
         log = LogFrame(request.request_id, function.version, run.sink.take(), duration_ms, function.memory_size,
                        peak_mb, (run.init_ms or 0.0) if run.cold else None,
                        run.init_events, init_start_line(function) if run.cold else None, function.logging.platform_json)
@@ -375,16 +373,10 @@ def _named(reply: Reply) -> tuple[str, str]:
     return reply.error_type or "Runtime.Unknown", reply.body.decode("utf-8", errors="replace")
 
 
-def _peak_mb(pid: int | None, memory_size: int) -> int:
+def _peak_mb(memory: MemoryLimit | None, memory_size: int) -> int:
     """``Max Memory Used``: the process's peak resident size (``VmHWM``), capped at the function's memory."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text() if pid is not None else ""
-    except OSError:
-        status = ""
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(min(memory_size, max(int(line.split()[1]) // 1024, 1)))
-    return 1
+    kb = memory.peak_kb() if memory is not None else None
+    return 1 if kb is None else int(min(memory_size, max(kb // 1024, 1)))
 
 
 class ProcessEnvironments:

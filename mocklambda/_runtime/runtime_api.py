@@ -14,19 +14,20 @@ runtime did from ``events``: ``("next", None)`` when the runtime took the invoca
 
 from __future__ import annotations
 
-import contextlib
 import json
 import queue
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
+from .runtime_http import Answer, Connection, HttpServer, Request
+
 VERSION = "/2018-06-01"
+NEXT = VERSION + "/runtime/invocation/next"
+INIT_ERROR = VERSION + "/runtime/init/error"
 MAX_PAYLOAD = 6 * 1024 * 1024 + 100  # RIE's interop.MaxPayloadSize: a response over it is refused (413)
 _INVOCATION = re.compile(r"^/2018-06-01/runtime/invocation/([^/]+)/(response|error)$")
 _VALID_ERROR_TYPE = re.compile(r"(Runtime|Function)\.[A-Z][a-zA-Z]+")  # RIE's check: unanchored, as there
@@ -64,7 +65,12 @@ def valid_error_type(header: str | None) -> str:
 
 
 class RuntimeApi:
-    """The API of one execution environment: one invocation at a time, as on Lambda."""
+    """The API of one execution environment: one invocation at a time, as on Lambda.
+
+    A ``/next`` that finds no invocation is parked: its connection's thread goes back to reading,
+    and ``submit`` answers it on the invoking thread itself, so that handing an event to a waiting
+    runtime wakes no thread of ours. Answers on one connection keep their order: a request that
+    follows a parked ``/next`` on it waits until that one is answered."""
 
     def __init__(self, on_first_next: Callable[[], None] | None = None) -> None:
         self._on_first_next = on_first_next  # the init phase ends: what the process wrote so far was its init's
@@ -73,49 +79,82 @@ class RuntimeApi:
         self._state = "Started"  # RIE's runtime state names, as its 403 messages show them
         self._pending: Invocation | None = None
         self._current: Invocation | None = None
+        self._parked: list[tuple[Connection, Request]] = []  # /next requests waiting for an invocation, oldest first
+        self._answering: set[Connection] = set()  # parked ones taken by ``submit``, until it has written
         self._closed = False
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.api = self
-        self.address = f"127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._serve, name=f"mocklambda-runtime-api-{self.address}",
-                                        daemon=True)
-        self._thread.start()
+        self._server = HttpServer(self._route, "mocklambda-runtime-api", on_close=self._gone)
+        self.address = f"127.0.0.1:{self._server.port}"
 
     def submit(self, invocation: Invocation) -> None:
-        """The next invocation: a waiting ``/next`` returns it."""
+        """The next invocation: a waiting ``/next`` returns it (answered here when one is parked)."""
         with self._cond:
-            self._pending = invocation
-            self._cond.notify_all()
+            if not self._parked:
+                self._pending = invocation
+                return
+            connection, request = self._parked.pop(0)
+            self._answering.add(connection)
+            answer = self._hand_over(invocation)
+        self.events.put(("next", None))
+        # a runtime that asked and then reads nothing: the invocation times out, as it would on Lambda
+        connection.send(answer, request, timeout=invocation.timeout)
+        with self._cond:
+            self._answering.discard(connection)
+            self._cond.notify_all()  # (a thread waits here only when its connection sent more meanwhile)
 
     def close(self) -> None:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        with contextlib.suppress(OSError):
-            self._server.socket.shutdown(socket.SHUT_RDWR)  # wakes the accept loop
-        self._thread.join(1.0)
-        self._server.server_close()
+        self._server.close()
 
-    def _serve(self) -> None:
-        while not self._closed:
-            self._server.handle_request()
+    # --- the endpoints (called on the server's connection threads) ----------------------------------------
 
-    # --- the endpoints (called on the server's request threads) ------------------------------------------
+    def _route(self, connection: Connection, request: Request) -> Answer | None:
+        self._answered(connection)
+        path = request.path
+        if request.method == "GET" and path == NEXT:
+            return self.next_invocation(connection, request)
+        if request.method == "POST":
+            error_type = request.headers.get("lambda-runtime-function-error-type")
+            match = _INVOCATION.match(path)
+            if match:
+                return self.invocation_reply(match[1], match[2], request.body, error_type)
+            if path == INIT_ERROR:
+                return self.init_error(request.body, error_type)
+        return _route_miss(path)
 
-    def next_invocation(self) -> tuple[int, dict[str, str], bytes]:
+    def _answered(self, connection: Connection) -> None:
+        """Wait until the connection's parked ``/next`` (if any) has its answer written."""
+        with self._cond:
+            while (connection in self._answering or any(parked is connection for parked, _ in self._parked)) \
+                    and not self._closed:
+                self._cond.wait()
+
+    def _gone(self, connection: Connection) -> None:
+        """A connection closed: a ``/next`` parked on it can no longer take an invocation."""
+        with self._cond:
+            self._parked = [entry for entry in self._parked if entry[0] is not connection]
+
+    def next_invocation(self, connection: Connection, request: Request) -> Answer | None:
+        """The pending invocation, at once; else None: the connection is parked until ``submit``."""
         with self._cond:
             if self._state == "InitError":
                 return self._forbidden("Ready")
             if self._state == "Started" and self._on_first_next is not None:
                 self._on_first_next()
             self._state = "Ready" if self._state != "Running" else self._state
-            while self._pending is None and not self._closed:
-                self._cond.wait()
-            if self._closed or self._pending is None:
-                return 500, {}, b""
+            if self._pending is None:
+                if not self._closed:
+                    self._parked.append((connection, request))
+                return None
             invocation, self._pending = self._pending, None
-            self._current, self._state = invocation, "Running"
+            answer = self._hand_over(invocation)
         self.events.put(("next", None))
+        return answer
+
+    def _hand_over(self, invocation: Invocation) -> Answer:
+        """The invocation becomes the current one (under the lock); ``/next``'s answer for it."""
+        self._current, self._state = invocation, "Running"
         deadline_ms = int((time.time() + invocation.timeout) * 1000)
         headers = {
             "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
@@ -129,8 +168,7 @@ class RuntimeApi:
         headers["Content-Type"] = "application/json"
         return 200, headers, invocation.payload
 
-    def invocation_reply(self, request_id: str, kind: str, body: bytes, error_type: str | None,
-                         ) -> tuple[int, dict[str, str], bytes]:
+    def invocation_reply(self, request_id: str, kind: str, body: bytes, error_type: str | None) -> Answer:
         target = "InvocationResponse" if kind == "response" else "InvocationErrorResponse"
         with self._cond:
             if self._current is None or request_id != self._current.request_id:
@@ -144,108 +182,33 @@ class RuntimeApi:
                                "errorType": "RequestEntityTooLarge"})
         reply = Reply("response", body) if kind == "response" else Reply("error", body, valid_error_type(error_type))
         self.events.put(("reply", reply))
-        return _accepted()
+        return _ACCEPTED
 
-    def init_error(self, body: bytes, error_type: str | None) -> tuple[int, dict[str, str], bytes]:
+    def init_error(self, body: bytes, error_type: str | None) -> Answer:
         with self._cond:
             if self._state != "Started":
                 return self._forbidden("InitError")
             self._state = "InitError"
         self.events.put(("reply", Reply("init_error", body, valid_error_type(error_type))))
-        return _accepted()
+        return _ACCEPTED
 
-    def _forbidden(self, target: str) -> tuple[int, dict[str, str], bytes]:
+    def _forbidden(self, target: str) -> Answer:
         message = f"State transition from {self._state} to {target} failed for runtime. " \
                   "Error: State transition is not allowed"
         return _json(403, {"errorMessage": message, "errorType": "InvalidStateTransition"})
 
 
-def _json(status: int, body: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+def _route_miss(path: str) -> Answer:
+    """As chi answers: 405 with no body for a known path, else ``404 page not found``."""
+    if path in (NEXT, INIT_ERROR) or _INVOCATION.match(path) is not None:
+        return 405, {}, b""
+    return 404, {"Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff"}, \
+        b"404 page not found\n"
+
+
+def _json(status: int, body: dict[str, Any]) -> Answer:
     """As Go's json.Encoder writes it: compact, one trailing newline."""
     return status, {"Content-Type": "application/json"}, (json.dumps(body, separators=(",", ":")) + "\n").encode()
 
 
-def _accepted() -> tuple[int, dict[str, str], bytes]:
-    return _json(202, {"status": "OK"})
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    api: RuntimeApi
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A runtime that went away mid-request (killed at a timeout, or at the mock's stop) is no news."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # runtimes keep their connection open between invocations
-    # headers and body go out in two writes: with Nagle's algorithm the body waits for the client's
-    # delayed ACK (40 ms), on each request of a kept-alive connection (awslambdaric's C client keeps one)
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def setup(self) -> None:
-        """No Nagle delay: an answer's headers and body are separate writes, and a client that
-        delays its ACK (Node's does) would otherwise hold each exchange for 40 ms."""
-        super().setup()
-        with contextlib.suppress(OSError):
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        if self.path == VERSION + "/runtime/invocation/next":
-            self._send(*self.server.api.next_invocation())
-        else:
-            self._route_miss()
-
-    def do_POST(self) -> None:  # noqa: N802
-        body = self._body()
-        error_type = self.headers.get("Lambda-Runtime-Function-Error-Type")
-        match = _INVOCATION.match(self.path)
-        if match:
-            self._send(*self.server.api.invocation_reply(match[1], match[2], body, error_type))
-        elif self.path == VERSION + "/runtime/init/error":
-            self._send(*self.server.api.init_error(body, error_type))
-        else:
-            self._route_miss()
-
-    def do_PUT(self) -> None:  # noqa: N802
-        self._body()
-        self._route_miss()
-
-    do_DELETE = do_PATCH = do_PUT  # noqa: N815
-
-    def _route_miss(self) -> None:
-        """As chi answers: 405 with no body for a known path, else ``404 page not found``."""
-        known = self.path == VERSION + "/runtime/invocation/next" or self.path == VERSION + "/runtime/init/error" \
-            or _INVOCATION.match(self.path) is not None
-        if known:
-            self._send(405, {}, b"")
-        else:
-            self._send(404, {"Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff"},
-                       b"404 page not found\n")
-
-    def _body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks: list[bytes] = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass  # trailers
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
-        """Quiet: the runtime's requests are not the test's output."""
+_ACCEPTED = _json(202, {"status": "OK"})

@@ -119,3 +119,44 @@ def test_a_process_within_its_limit_is_left_alone_and_the_watch_ends_with_it():
     assert not watch.exceeded
     assert resident_mb(process.pid) is None  # reaped: nothing left to read
     process.stdout.close()  # type: ignore[union-attr]
+
+
+def _hwm_by_path(pid: int) -> int | None:
+    """``VmHWM`` read the plain way: the file opened by path each time."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next((int(line.split()[1]) for line in status if line.startswith("VmHWM:")), None)
+    except OSError:
+        return None
+
+
+def test_the_peak_read_through_the_kept_file_is_the_one_read_by_path():
+    """``Max Memory Used`` comes from ``/proc/<pid>/status`` held open (one pread per invocation):
+    it follows the process as its peak grows, equal to a fresh read by path, and is None once the
+    process has exited (a zombie has no memory) or been reaped."""
+    process = subprocess.Popen([sys.executable, "-c", "import sys\nheld = []\nfor line in sys.stdin:\n"
+                                "    held.append(bytearray(int(line) * 1024 * 1024))\n"
+                                "    held[-1][::4096] = b'x' * len(held[-1][::4096])\n    print(flush=True)\n"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
+    assert process.stdin is not None and process.stdout is not None
+    watch = MemoryLimit(process, 1024)
+    try:
+        peaks = []
+        for megabytes in (1, 40, 80):
+            process.stdin.write(f"{megabytes}\n".encode())
+            process.stdin.flush()
+            process.stdout.readline()
+            peaks.append(watch.peak_kb())
+            assert peaks[-1] == _hwm_by_path(process.pid)
+        assert peaks[0] < peaks[1] < peaks[2]  # type: ignore[operator]
+        process.stdin.close()
+        deadline = time.monotonic() + 10
+        while alive(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert watch.peak_kb() is None is _hwm_by_path(process.pid)  # exited, not yet reaped
+        process.wait(10)
+        assert watch.peak_kb() is None
+    finally:
+        watch.close()
+        process.kill()
+        process.stdout.close()

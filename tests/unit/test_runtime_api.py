@@ -4,12 +4,16 @@ of errors. Status codes and bodies are those of AWS's Runtime Interface Emulator
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import json
 import re
 import signal
+import socket
 import threading
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -173,3 +177,119 @@ def test_a_signal_and_a_clean_exit_are_worded_as_recorded():
     assert exit_reason(0) == "Runtime exited without providing a reason"  # test_lambda_runtime_exit
     assert exit_reason(-signal.SIGKILL) == "Runtime exited with error: signal: killed"  # spec 9.6
     assert exit_reason(-signal.SIGSEGV) == "Runtime exited with error: signal: segmentation fault"
+
+
+def raw_request(client: socket.socket, method: str, path: str, body: bytes = b"", close: bool = False) -> None:
+    extra = b"Connection: close\r\n" if close else b""
+    client.sendall(f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n".encode() + extra
+                   + b"\r\n" + body)
+
+
+def raw_answer(reader: Any) -> tuple[int, dict[str, str], bytes]:
+    status = int(reader.readline().split()[1])
+    headers = {}
+    while (line := reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        headers[name] = value.strip()
+    return status, headers, reader.read(int(headers["Content-Length"]))
+
+
+def parked(api: RuntimeApi, close: bool = False) -> tuple[socket.socket, Any]:
+    """A runtime's connection whose /next waits: no invocation yet."""
+    host, port = api.address.split(":")
+    client = socket.create_connection((host, int(port)), timeout=5)
+    raw_request(client, "GET", NEXT, close=close)
+    deadline = time.monotonic() + 5
+    while not api._parked and time.monotonic() < deadline:
+        time.sleep(0.001)
+    return client, client.makefile("rb")
+
+
+def test_a_waiting_next_is_answered_on_submit_and_the_connection_goes_on(api):
+    """The invoking thread answers the parked /next itself; the runtime posts its answer on the same
+    kept-alive connection, as AWS's clients do, and asks for the next event there again."""
+    client, reader = parked(api)
+    with client:
+        api.submit(invocation())
+        assert api.events.get(timeout=5) == ("next", None)
+        status, headers, body = raw_answer(reader)
+        assert (status, body, headers["Lambda-Runtime-Aws-Request-Id"]) == (200, b'{"a": 1}', "req-1")
+        assert "Connection" not in headers
+        raw_request(client, "POST", "/2018-06-01/runtime/invocation/req-1/response", b'"ok"')
+        assert raw_answer(reader)[::2] == (202, b'{"status":"OK"}\n')
+        assert api.events.get(timeout=5) == ("reply", Reply("response", b'"ok"'))
+        raw_request(client, "GET", NEXT)
+        api.submit(invocation("req-2"))
+        assert raw_answer(reader)[1]["Lambda-Runtime-Aws-Request-Id"] == "req-2"
+
+
+def test_a_waiting_next_that_asked_to_close_gets_its_answer_then_the_end(api):
+    """urllib's way (``Connection: close``): the answer says so, and the connection ends after it."""
+    client, reader = parked(api, close=True)
+    with client:
+        api.submit(invocation())
+        status, headers, body = raw_answer(reader)
+        assert (status, headers["Connection"], body) == (200, "close", b'{"a": 1}')
+        assert reader.read() == b""  # our end is closed
+
+
+def test_a_request_behind_a_waiting_next_is_answered_after_it(api):
+    """Answers on one connection keep the order of its requests, even when a client sends the next
+    one before the first is answered."""
+    client, reader = parked(api)
+    with client:
+        raw_request(client, "GET", "/2018-06-01/runtime/nowhere")
+        time.sleep(0.1)
+        api.submit(invocation())
+        assert raw_answer(reader)[0] == 200
+        assert raw_answer(reader)[::2] == (404, b"404 page not found\n")
+
+
+def test_a_waiting_next_whose_connection_closed_takes_no_invocation(api):
+    client, reader = parked(api)
+    reader.close()
+    client.close()
+    deadline = time.monotonic() + 5
+    while api._parked and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert take(api, invocation())[0] == 200  # a runtime that asks again gets it
+
+
+def test_a_runtime_that_asks_and_reads_nothing_does_not_hold_the_invoker(api):
+    """A parked /next whose client never reads: ``submit`` gives up writing at the invocation's
+    deadline, so the invocation times out as on Lambda instead of hanging."""
+    host, port = api.address.split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as client:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        raw_request(client, "GET", NEXT)
+        deadline = time.monotonic() + 5
+        while not api._parked and time.monotonic() < deadline:
+            time.sleep(0.001)
+        started = time.monotonic()
+        api.submit(invocation(payload=b"x" * (32 * 1024 * 1024), timeout=0.3))
+        assert 0.3 <= time.monotonic() - started < 3
+
+
+def test_next_answers_alike_whether_the_invocation_or_the_runtime_came_first(api):
+    """The two paths of /next: asked before the invocation (parked, answered by ``submit`` on the
+    invoking thread) or after it (answered on the connection's thread): the same status, headers
+    and body, deadline and date aside."""
+    given = invocation(client_context='{"custom": {"a": 1}}', cognito_identity='{"id": "x"}')
+    client, reader = parked(api)
+    with client:
+        api.submit(given)
+        early = raw_answer(reader)
+        raw_request(client, "POST", "/2018-06-01/runtime/invocation/req-1/response", b"1")
+        raw_answer(reader)
+        api.submit(dataclasses.replace(given, request_id="req-2"))
+        raw_request(client, "GET", NEXT)
+        late = raw_answer(reader)
+
+    def shown(answer: tuple[int, dict[str, str], bytes]) -> tuple[int, list[str], dict[str, str], bytes]:
+        status, headers, body = answer
+        same = {k: v for k, v in headers.items() if k not in ("Date", "Lambda-Runtime-Deadline-Ms",
+                                                               "Lambda-Runtime-Aws-Request-Id")}
+        return status, list(headers), same, body
+
+    assert shown(early) == shown(late)
+    assert (early[1]["Lambda-Runtime-Aws-Request-Id"], late[1]["Lambda-Runtime-Aws-Request-Id"]) == ("req-1", "req-2")
