@@ -10,7 +10,7 @@ holds), ``kinesis_streams``, ``dynamodb_streams`` and ``streams`` (stream record
 read them), ``sinks`` (where outcomes land), ``cloudwatch`` (metrics read as AWS reads them),
 ``cloudformation`` (the Lambda resources of stacks), ``lifecycle`` (mock_aws itself), ``http_app``
 and ``endpoint`` (moto's server app over HTTP, for serve and for functions that run as processes),
-``compat`` (version shims).
+``compat`` (version shims), ``sdk_client`` (the durable SDK's own client, answered in-process).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from .lifecycle import (
 )
 from .patches import Patch
 from .reader import MotoFunctions
+from .sdk_client import SdkClient
 from .sinks import MotoSinks
 from .streams import MotoStreams
 
@@ -95,6 +96,7 @@ __all__ = [
     "MotoSchedules",
     "MotoSinks",
     "MotoStreams",
+    "SdkClient",
     "active",
     "check_not_server_mode",
     "install",

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from moto import settings as moto_settings
 from moto.core.models import botocore_stubber
 
 from . import active
+from .answers import Response
 from .patches import Patch
 from .responses import AsyncLambdaResponse, with_our_request_id
 
@@ -20,11 +24,18 @@ _INVOKE_URL = re.compile(r"^https?://lambda\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?
 _ACCESS_KEY = re.compile(r"Credential=([^/,\s]+)/")
 
 
+_answered = threading.local()  # this thread's next request, answered already (``answer_next``)
+
+
 def _settle_then_process(request: Any) -> Any:
     """Settle auto-mode events first, unless the caller is a handler (its events wait until its
     attempt is over); then answer an Invoke ourselves, or let moto."""
     intake = active.current()
     if intake is not None:
+        answered = getattr(_answered, "next", None)
+        if answered is not None and answered[0] == _path(request.url):
+            _answered.next = None
+            return answered[1]
         intake.before_api_call(request.url)
         if botocore_stubber.enabled:
             answer = _fast_invoke(request)
@@ -33,9 +44,21 @@ def _settle_then_process(request: Any) -> Any:
     return type(botocore_stubber).process_request(botocore_stubber, request)
 
 
-def _authorizing() -> bool:
+def authorizing() -> bool:
     """moto checks IAM permissions (``set_initial_no_auth_action_count``): let it route."""
     return bool(float("inf") != moto_settings.INITIAL_NO_AUTH_ACTION_COUNT)
+
+
+@contextmanager
+def answer_next(url: str, answer: Response) -> Iterator[None]:
+    """Within the block, this thread's next request to ``url`` gets ``answer`` (worked out
+    already, ``sdk_client``) for moto's; the requests after it, botocore's retries, go the usual
+    way."""
+    _answered.next = (_path(url), answer)
+    try:
+        yield
+    finally:
+        _answered.next = None
 
 
 class _DecodedHeaders:
@@ -62,13 +85,17 @@ class _DecodedHeaders:
         return name in self._raw
 
 
+def _path(url: str) -> str:
+    return unquote(urlsplit(url).path)
+
+
 def _fast_invoke(request: Any) -> Any:
     """Answer Invoke without moto's request routing (which costs more than the invocation):
     the same ``AsyncLambdaResponse`` code, given the attributes its ``setup_class`` would set.
     Only while moto's IAM authorization is off, since that would be skipped; anything else goes
     the usual way."""
     url = request.url
-    if request.method != "POST" or "/invocations" not in url or _authorizing():
+    if request.method != "POST" or "/invocations" not in url or authorizing():
         return None
     parts = urlsplit(url)
     match = _INVOKE_URL.match(f"{parts.scheme}://{parts.netloc}{parts.path}")
