@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from moto import settings as moto_settings
 from moto.core.models import botocore_stubber
 
 from . import active
-from .answers import Response
 from .patches import Patch
 from .responses import AsyncLambdaResponse, with_our_request_id
 
@@ -24,18 +20,11 @@ _INVOKE_URL = re.compile(r"^https?://lambda\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?
 _ACCESS_KEY = re.compile(r"Credential=([^/,\s]+)/")
 
 
-_answered = threading.local()  # this thread's next request, answered already (``answer_next``)
-
-
 def _settle_then_process(request: Any) -> Any:
     """Settle auto-mode events first, unless the caller is a handler (its events wait until its
     attempt is over); then answer an Invoke ourselves, or let moto."""
     intake = active.current()
     if intake is not None:
-        answered = getattr(_answered, "next", None)
-        if answered is not None and answered[0] == _path(request.url):
-            _answered.next = None
-            return answered[1]
         intake.before_api_call(request.url)
         if botocore_stubber.enabled:
             answer = _fast_invoke(request)
@@ -47,18 +36,6 @@ def _settle_then_process(request: Any) -> Any:
 def authorizing() -> bool:
     """moto checks IAM permissions (``set_initial_no_auth_action_count``): let it route."""
     return bool(float("inf") != moto_settings.INITIAL_NO_AUTH_ACTION_COUNT)
-
-
-@contextmanager
-def answer_next(url: str, answer: Response) -> Iterator[None]:
-    """Within the block, this thread's next request to ``url`` gets ``answer`` (worked out
-    already, ``sdk_client``) for moto's; the requests after it, botocore's retries, go the usual
-    way."""
-    _answered.next = (_path(url), answer)
-    try:
-        yield
-    finally:
-        _answered.next = None
 
 
 class _DecodedHeaders:
@@ -83,10 +60,6 @@ class _DecodedHeaders:
 
     def __contains__(self, name: object) -> bool:
         return name in self._raw
-
-
-def _path(url: str) -> str:
-    return unquote(urlsplit(url).path)
 
 
 def _fast_invoke(request: Any) -> Any:

@@ -3,7 +3,7 @@ test's own ``aws_durable_execution_sdk_python``, whose boto3 client is cached on
 §3.2). Each mock starts and ends with it cleared, so no client of an earlier mock (its region,
 its credentials, its endpoint) is reused.
 
-While a mock runs, two patches of the SDK (undone when the last mock stops) take wall-clock waits
+While a mock runs, three patches of the SDK (undone when the last mock stops) take wall-clock waits
 and the transport of its calls out of what an invocation costs, and change nothing it does
 (issue 17):
 
@@ -13,6 +13,12 @@ and the transport of its calls out of what an invocation costs, and change nothi
   which the thread takes from its queue and drops, and then sees the signal. (Lowering the poll
   constant instead would also shorten how long a batch waits for more operations: a behaviour
   change.)
+- ``ExecutionState._read_timeout``: a batch that holds a synchronous checkpoint waits
+  ``_BLOCKED_CALLER_WAIT_SECONDS`` (1 ms) for operations from other threads before it is sent.
+  When no thread the handler started is running but the checkpoint thread and one other (the
+  caller blocked on this batch), and no refresh is pending, nothing can arrive meanwhile: the
+  batch is sent at once, the same batch the wait would have sent. With more threads (a map's or
+  a parallel's branches, the handler's own) the wait stays.
 - ``LambdaClient.initialize_client`` hands the SDK its cached boto3 client wrapped by the mock's
   ``wrap`` (its two calls answered in-process: ``_moto.sdk_client``).
 
@@ -28,6 +34,8 @@ import sys
 import threading
 from collections.abc import Callable
 from typing import Any
+
+from . import threads
 
 SDK = "aws_durable_execution_sdk_python"
 SDK_CLIENT_MODULE = f"{SDK}.lambda_service"
@@ -79,10 +87,11 @@ def prepare() -> None:
         if not _installed:
             return
         execution_state = getattr(state, "ExecutionState", None)
-        if state is not None and id(execution_state) not in _patched and _wakes_on_stop(state):
+        if state is not None and id(execution_state) not in _patched and _batcher_as_known(state):
             _patched.add(id(execution_state))
             _replace(execution_state, "stop_checkpointing", _stop_and_wake(vars(execution_state)["stop_checkpointing"],
                                                                             state._Signal.REFRESH_WAKE))
+            _replace(execution_state, "_read_timeout", _sent_at_once_alone(vars(execution_state)["_read_timeout"]))
         client_class = getattr(service, "LambdaClient", None)
         if id(client_class) not in _patched and isinstance(vars(client_class or object).get("initialize_client"),
                                                            classmethod):
@@ -90,12 +99,14 @@ def prepare() -> None:
             _replace(client_class, "initialize_client", _wrapping(vars(client_class)["initialize_client"]))
 
 
-def _wakes_on_stop(state: Any) -> bool:
-    """The SDK 3.x checkpoint thread: a queue it waits on, a stop method, a wake item it drops."""
+def _batcher_as_known(state: Any) -> bool:
+    """The SDK 3.x checkpoint thread: a queue it waits on, a stop method, a wake item it drops,
+    the read timeout of a batch."""
     signal = getattr(state, "_Signal", None)
     execution_state = getattr(state, "ExecutionState", None)
     return (signal is not None and hasattr(signal, "REFRESH_WAKE") and execution_state is not None
-            and "stop_checkpointing" in vars(execution_state) and hasattr(state, "_STOP_SIGNAL_POLL_SECONDS"))
+            and "stop_checkpointing" in vars(execution_state) and "_read_timeout" in vars(execution_state)
+            and hasattr(state, "_STOP_SIGNAL_POLL_SECONDS") and hasattr(state, "_BLOCKED_CALLER_WAIT_SECONDS"))
 
 
 def _replace(owner: Any, name: str, replacement: Any) -> None:
@@ -111,6 +122,23 @@ def _stop_and_wake(stop: Callable[[Any], None], wake: Any) -> Callable[[Any], No
             queue.put(wake)
 
     return stop_checkpointing
+
+
+def _sent_at_once_alone(read_timeout: Callable[..., float]) -> Callable[..., float]:
+    def _read_timeout(self: Any, batch: Any, now: float, deadline: float) -> float:
+        timeout = read_timeout(self, batch, now, deadline)
+        return 0.0 if timeout > 0 and _nothing_can_join(self, batch) else timeout
+
+    return _read_timeout
+
+
+def _nothing_can_join(state: Any, batch: Any) -> bool:
+    """The batch's caller is blocked on it, no refresh is pending, and the handler runs no thread
+    but that caller and the checkpoint thread (this one)."""
+    if not getattr(batch, "has_blocked_caller", False) or getattr(state, "_pending_refreshes", True):
+        return False
+    running = threads.threads_of_this_invocation()
+    return running is not None and running <= 2
 
 
 def _wrapping(original: classmethod[Any, Any, Any]) -> classmethod[Any, Any, Any]:
