@@ -93,7 +93,7 @@ class LambdaMock:
         threads.install()
         process_state.install()
         durable_sdk.forget_sdk_client()
-        durable_sdk.install(_moto.SdkClient)
+        durable_sdk.install(_moto.wrap_sdk_client)
         _moto.active.push(self._pipeline)
         started_recently.append(self)
         self._started = True

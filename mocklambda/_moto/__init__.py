@@ -16,6 +16,7 @@ and ``endpoint`` (moto's server app over HTTP, for serve and for functions that 
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from . import (
     active,
@@ -43,7 +44,6 @@ from .lifecycle import (
 )
 from .patches import Patch
 from .reader import MotoFunctions
-from .sdk_client import SdkClient
 from .sinks import MotoSinks
 from .streams import MotoStreams
 
@@ -61,6 +61,14 @@ PATCHES: tuple[Patch, ...] = (
 
 _lock = threading.Lock()
 _installed = 0
+
+
+def wrap_sdk_client(client: Any) -> Any:
+    """The durable SDK's boto3 client with its two calls answered in-process (``sdk_client``,
+    imported when a durable function first runs: most tests never need it)."""
+    from .sdk_client import SdkClient
+
+    return SdkClient(client)
 
 
 def install() -> None:
@@ -96,7 +104,6 @@ __all__ = [
     "MotoSchedules",
     "MotoSinks",
     "MotoStreams",
-    "SdkClient",
     "active",
     "check_not_server_mode",
     "install",
@@ -106,5 +113,6 @@ __all__ = [
     "start_moto",
     "uninstall",
     "undo_mock_aws_patch",
+    "wrap_sdk_client",
     "wsgi_app",
 ]
