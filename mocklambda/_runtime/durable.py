@@ -89,12 +89,13 @@ def prepare() -> None:
         execution_state = getattr(state, "ExecutionState", None)
         if state is not None and id(execution_state) not in _patched and _batcher_as_known(state):
             _patched.add(id(execution_state))
-            _replace(execution_state, "stop_checkpointing", _stop_and_wake(vars(execution_state)["stop_checkpointing"],
-                                                                            state._Signal.REFRESH_WAKE))
-            _replace(execution_state, "_read_timeout", _sent_at_once_alone(vars(execution_state)["_read_timeout"]))
+            own = vars(execution_state)
+            _replace(execution_state, "stop_checkpointing",
+                     _stop_and_wake(own["stop_checkpointing"], state._Signal.REFRESH_WAKE))
+            _replace(execution_state, "_read_timeout", _sent_at_once_alone(own["_read_timeout"]))
         client_class = getattr(service, "LambdaClient", None)
-        if id(client_class) not in _patched and isinstance(vars(client_class or object).get("initialize_client"),
-                                                           classmethod):
+        if client_class is not None and id(client_class) not in _patched \
+                and isinstance(vars(client_class).get("initialize_client"), classmethod):
             _patched.add(id(client_class))
             _replace(client_class, "initialize_client", _wrapping(vars(client_class)["initialize_client"]))
 
