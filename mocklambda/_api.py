@@ -17,8 +17,8 @@ from ._core.clock import Clock
 from ._model import DurableExecutionView, Invocation
 from ._pipeline.attempt import Bindings, Faults
 from ._pipeline.pipeline import Pipeline
+from ._runtime import durable as durable_sdk
 from ._runtime import process_state, threads
-from ._runtime.durable import forget_sdk_client
 from ._runtime.isolation import Isolation
 from ._runtime.isolation import IsolationMode as IsolationMode  # the option's values, for server.serve
 from .errors import MockLambdaError as MockLambdaError  # also for server.serve
@@ -92,7 +92,8 @@ class LambdaMock:
         _moto.install()
         threads.install()
         process_state.install()
-        forget_sdk_client()
+        durable_sdk.forget_sdk_client()
+        durable_sdk.install(_moto.wrap_sdk_client)
         _moto.active.push(self._pipeline)
         started_recently.append(self)
         self._started = True
@@ -126,7 +127,8 @@ class LambdaMock:
                 _moto.uninstall()
                 threads.uninstall()
                 process_state.uninstall()
-                forget_sdk_client()
+                durable_sdk.uninstall()
+                durable_sdk.forget_sdk_client()
                 self._started = False
             if self._stop_moto is not None:
                 stop_moto, self._stop_moto = self._stop_moto, None

@@ -10,12 +10,13 @@ holds), ``kinesis_streams``, ``dynamodb_streams`` and ``streams`` (stream record
 read them), ``sinks`` (where outcomes land), ``cloudwatch`` (metrics read as AWS reads them),
 ``cloudformation`` (the Lambda resources of stacks), ``lifecycle`` (mock_aws itself), ``http_app``
 and ``endpoint`` (moto's server app over HTTP, for serve and for functions that run as processes),
-``compat`` (version shims).
+``compat`` (version shims), ``sdk_client`` (the durable SDK's own client, answered in-process).
 """
 
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from . import (
     active,
@@ -62,6 +63,14 @@ _lock = threading.Lock()
 _installed = 0
 
 
+def wrap_sdk_client(client: Any) -> Any:
+    """The durable SDK's boto3 client with its two calls answered in-process (``sdk_client``,
+    imported when a durable function first runs: most tests never need it)."""
+    from .sdk_client import SdkClient
+
+    return SdkClient(client)
+
+
 def install() -> None:
     """Route moto's Lambda traffic through ``AsyncLambdaBackend`` and the hooks."""
     global _installed
@@ -104,5 +113,6 @@ __all__ = [
     "start_moto",
     "uninstall",
     "undo_mock_aws_patch",
+    "wrap_sdk_client",
     "wsgi_app",
 ]

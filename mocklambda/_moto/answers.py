@@ -21,11 +21,16 @@ def answers_aws_errors(method: R) -> R:
 
     @functools.wraps(method)
     def answer(self: Any, *args: Any) -> Response:
-        try:
-            return method(self, *args)
-        except aws_errors.AwsError as error:
-            return error.response()
-        except Exception as error:
-            return aws_errors.internal_error(error).response()
+        return answer_of(method, self, *args)
 
     return answer  # type: ignore[return-value]
+
+
+def answer_of(call: Callable[..., Response], *args: Any) -> Response:
+    """``call(*args)``'s answer, or the error response it raised (``answers_aws_errors``'s rule)."""
+    try:
+        return call(*args)
+    except aws_errors.AwsError as error:
+        return error.response()
+    except Exception as error:
+        return aws_errors.internal_error(error).response()

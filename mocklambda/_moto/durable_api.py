@@ -171,16 +171,7 @@ class DurableResponses:
         return default if value is None else value.lower() == "true"
 
     def _max_items(self) -> int | None:
-        value = self._query("MaxItems")
-        if value is None or value == "":
-            return None
-        try:
-            number = int(value)
-        except ValueError:
-            raise aws_errors.invalid_content(f"MaxItems must be a number: {value!r}") from None
-        if not 0 <= number <= 1000:
-            raise aws_errors.validation("maxItems", value, "Member must have value less than or equal to 1000")
-        return number or None
+        return max_items(self._query("MaxItems"))
 
     def _json(self) -> dict[str, Any]:
         raw = self._raw_body()
@@ -212,19 +203,12 @@ class DurableResponses:
 
     @answers_aws_errors
     def get_durable_execution_state(self) -> Response:
-        token = self._query("CheckpointToken") or ""
-        page = _service().state(self._label("DurableExecutionArn"), token, self._query("Marker"), self._max_items())
-        return 200, JSON_200, json.dumps(page)
+        return state_answer(self._label("DurableExecutionArn"), self._query("CheckpointToken"), self._query("Marker"),
+                            self._query("MaxItems"))
 
     @answers_aws_errors
     def checkpoint_durable_execution(self) -> Response:
-        body = self._json()
-        updates = body.get("Updates") or []
-        if not isinstance(updates, list):
-            raise aws_errors.invalid_parameter("Updates must be a list of OperationUpdate")
-        answer = _service().checkpoint(self._label("DurableExecutionArn"), str(body.get("CheckpointToken") or ""),
-                                       updates, _client_token(body))
-        return 200, JSON_200, json.dumps(answer)
+        return checkpoint_answer(self._label("DurableExecutionArn"), self._json())
 
     @answers_aws_errors
     def stop_durable_execution(self) -> Response:
@@ -297,6 +281,36 @@ class DurableResponses:
         body = self._json()
         _service().resume(self._label("DurableExecutionArn"), _reason(body), _client_token(body))
         return 202, JSON_202, "{}"
+
+
+def state_answer(arn: str, token: str | None, marker: str | None, items: str | None) -> Response:
+    """GetDurableExecutionState, from its URI label and query string (the SDK's in-process calls
+    too, ``sdk_client``)."""
+    page = _service().state(arn, token or "", marker, max_items(items))
+    return 200, JSON_200, json.dumps(page)
+
+
+def checkpoint_answer(arn: str, body: dict[str, Any]) -> Response:
+    """CheckpointDurableExecution, from its URI label and JSON body (the SDK's in-process calls
+    too, ``sdk_client``)."""
+    updates = body.get("Updates") or []
+    if not isinstance(updates, list):
+        raise aws_errors.invalid_parameter("Updates must be a list of OperationUpdate")
+    answer = _service().checkpoint(arn, str(body.get("CheckpointToken") or ""), updates, _client_token(body))
+    return 200, JSON_200, json.dumps(answer)
+
+
+def max_items(value: str | None) -> int | None:
+    """``MaxItems`` as the query string carries it: 0 to 1000 (0 or none: the default)."""
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise aws_errors.invalid_content(f"MaxItems must be a number: {value!r}") from None
+    if not 0 <= number <= 1000:
+        raise aws_errors.validation("maxItems", value, "Member must have value less than or equal to 1000")
+    return number or None
 
 
 CALLBACK_RESULT_LIMIT = 1_048_576  # the model's cap on SendDurableExecutionCallbackSuccess's Result

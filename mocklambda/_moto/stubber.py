@@ -33,7 +33,7 @@ def _settle_then_process(request: Any) -> Any:
     return type(botocore_stubber).process_request(botocore_stubber, request)
 
 
-def _authorizing() -> bool:
+def authorizing() -> bool:
     """moto checks IAM permissions (``set_initial_no_auth_action_count``): let it route."""
     return bool(float("inf") != moto_settings.INITIAL_NO_AUTH_ACTION_COUNT)
 
@@ -68,7 +68,7 @@ def _fast_invoke(request: Any) -> Any:
     Only while moto's IAM authorization is off, since that would be skipped; anything else goes
     the usual way."""
     url = request.url
-    if request.method != "POST" or "/invocations" not in url or _authorizing():
+    if request.method != "POST" or "/invocations" not in url or authorizing():
         return None
     parts = urlsplit(url)
     match = _INVOKE_URL.match(f"{parts.scheme}://{parts.netloc}{parts.path}")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .._model import FunctionSnapshot
+from . import durable
 from .environment import reserved_variables, trace_id
 from .sandbox import CodeBundle, ModuleSpace
 
@@ -155,6 +156,7 @@ class Container:
                                    stack) from None
         except Exception as exc:  # an exception raised by the module's own top-level code
             raise self._init_error(type(exc).__name__, str(exc), self.stack(exc.__traceback__, skip=1)) from None
+        durable.prepare()  # the durable SDK, if the module brought it in
         try:
             handler_fn: Handler = getattr(module, function_name)
             return handler_fn

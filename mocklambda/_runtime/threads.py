@@ -26,6 +26,8 @@ _install_lock = threading.Lock()
 _install_count = 0
 _original_start = threading.Thread.start
 _started_by_handlers: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+_ours: weakref.WeakSet[threading.Thread] = weakref.WeakSet()  # mocklambda's own threads
+_running: dict[threading.Thread, int] = {}  # a thread handler code started, until it ends -> its root
 _roots: dict[int, int] = {}  # a running thread that handler code started -> the handler thread it descends from
 
 
@@ -45,6 +47,24 @@ def handler_root(ident: int) -> int:
     of the function writes is the function's log (the durable SDK's plugin hooks print from
     its own threads)."""
     return _roots.get(ident, ident)
+
+
+def ours(thread: threading.Thread) -> threading.Thread:
+    """A thread of mocklambda's own (a watchdog, a worker): never one of the handler's, wherever
+    it is started from."""
+    _ours.add(thread)
+    return thread
+
+
+def threads_of_this_invocation() -> int | None:
+    """How many threads handler code started and that have not ended are in this thread's
+    invocation tree (this one included, mocklambda's own not); None when handler code did not
+    start this one. A thread counts from before its ``start()`` returns to its starter."""
+    root = _running.get(threading.current_thread())
+    if root is None:
+        return None
+    own = set(_ours)
+    return sum(1 for thread, other in list(_running.items()) if other == root and thread not in own)
 
 
 def become_handler_thread(chain: Chain | None) -> None:
@@ -84,8 +104,16 @@ def _start_inheriting(thread: threading.Thread) -> None:
                     run()
             finally:
                 _roots.pop(ident, None)
+                _running.pop(thread, None)
 
         thread.run = run_as_part_of_the_handler  # type: ignore[method-assign]
+        _running[thread] = root
+        try:
+            _original_start(thread)
+        except BaseException:
+            _running.pop(thread, None)
+            raise
+        return
     _original_start(thread)
 
 

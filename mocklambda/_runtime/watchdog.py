@@ -19,6 +19,8 @@ import signal
 import threading
 import time
 
+from .threads import ours
+
 # bound at import: handler code gets patched versions of these (see process_state)
 _set_handler, _get_handler = signal.signal, signal.getsignal
 
@@ -79,7 +81,7 @@ class Watchdog:
         self._current = deadline
         if self._thread is None:
             self._closing = False
-            self._thread = threading.Thread(target=self._loop, name="mocklambda-watchdog", daemon=True)
+            self._thread = ours(threading.Thread(target=self._loop, name="mocklambda-watchdog", daemon=True))
             self._thread.start()
         elif deadline.at < self._sleeping_until:
             with self._wakeup:

@@ -13,7 +13,7 @@ from .capture import ThreadCapture
 from .container import Container
 from .environment import lambda_environment, working_directory
 from .interrupts import noting_ctrl_c
-from .threads import exclusive
+from .threads import exclusive, ours
 
 
 class InlineBatch:
@@ -66,7 +66,7 @@ class Worker:
 
     def __init__(self) -> None:
         self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self.thread = threading.Thread(target=self._loop, name="mocklambda-handler", daemon=True)
+        self.thread = ours(threading.Thread(target=self._loop, name="mocklambda-handler", daemon=True))
         self.thread.start()
 
     def run(self, job: Callable[[], None]) -> None:

@@ -3,6 +3,7 @@ the operations' state machines and an execution's transitions, with ``now`` give
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -143,6 +144,44 @@ def test_each_checkpoint_consumes_its_token():
     execution.end_invocation(T0, "r1", b'{"Status": "PENDING"}', None)
     with pytest.raises(AwsError, match="Invalid checkpoint token"):  # the invocation is over
         execution.checkpoint(third["CheckpointToken"], [], None, T0)
+
+
+def test_a_token_is_recognised_however_it_is_spelled():
+    """The token handed out is recognised by its text; another spelling of the same token (its
+    JSON spaced out) is decoded and accepted as before, and a consumed one is refused."""
+    execution = new_execution()
+    first = execution.begin_invocation()["CheckpointToken"]
+    respelled = base64.b64encode(json.dumps(json.loads(base64.b64decode(first))).encode()).decode()
+    assert respelled != first and tokens.decode_checkpoint(respelled) == tokens.decode_checkpoint(first)
+    second = execution.checkpoint(respelled, [step("START")], None, T0)["CheckpointToken"]
+    for stale in (first, respelled):
+        with pytest.raises(AwsError, match="Invalid checkpoint token"):
+            execution.checkpoint(stale, [], None, T0)
+    assert execution.checkpoint(second, [], None, T0)["CheckpointToken"] != second
+
+
+@given(st.lists(st.sampled_from(["step", "wait", "due", "nothing"]), max_size=12))
+def test_a_checkpoint_answers_every_operation_changed_since_the_handler_last_heard(actions):
+    """NewExecutionState (spec §3.4): the operations changed since the invocation began or since
+    the last answer, in start order, whatever changed them (a checkpoint, a wait coming due)."""
+    execution = new_execution()
+    token = execution.begin_invocation()["CheckpointToken"]
+    heard = execution._changes
+    now = T0
+    for number, action in enumerate(actions):
+        if action == "due":
+            now += timedelta(seconds=5)
+            execution.complete_due(now)
+            continue
+        updates = {"step": [step("START", f"s{number}"), step("SUCCEED", f"s{number}", Payload="1")],
+                   "wait": [{"Id": f"w{number}", "Type": "WAIT", "Action": "START", "WaitOptions": {"WaitSeconds": 1}}],
+                   "nothing": []}[action]
+        expected = [op.id for op in sorted(execution.operations.values(), key=lambda op: op.sequence)
+                    if op.changed > heard]
+        answer = execution.checkpoint(token, updates, None, now)
+        expected += [update["Id"] for update in updates if update["Id"] not in expected][:1]
+        assert [op["Id"] for op in answer["NewExecutionState"]["Operations"]] == expected
+        token, heard = answer["CheckpointToken"], execution._changes
 
 
 def test_a_refused_update_changes_nothing():

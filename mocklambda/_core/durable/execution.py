@@ -75,6 +75,8 @@ class DurableExecution:
         self.operations: dict[str, Operation] = {}
         self._changes = 0
         self._seen = 0  # the change counter the running invocation has seen up to
+        self._changed_since_seen: dict[str, Operation] = {}  # the operations changed since (by id)
+        self._issued: tuple[tokens.CheckpointToken, str] | None = None  # the token handed out last, encoded
         self.invocations = 0
         self.running = False
         self.token: tokens.CheckpointToken | None = None
@@ -188,13 +190,14 @@ class DurableExecution:
         self.retry_invocation_at = None
         self.token = tokens.CheckpointToken(self.parts.execution_id, self.invocations, 0)
         self._seen = self._changes
+        self._changed_since_seen.clear()
         self._last_checkpoint = None
         self._interrupted = False
         ordered = [op.to_api(epoch_ms) for op in self._ordered()]
         state: dict[str, Any] = {"Operations": ordered[:ENVELOPE_PAGE]}
         if len(ordered) > ENVELOPE_PAGE:
             state["NextMarker"] = page_of(ordered, "Operations", None, ENVELOPE_PAGE)["NextMarker"]
-        return {"DurableExecutionArn": self.arn, "CheckpointToken": self.token.encode(),
+        return {"DurableExecutionArn": self.arn, "CheckpointToken": self._issue(self.token),
                 "InitialExecutionState": state}
 
     def invocation_refused(self, now: datetime) -> None:
@@ -204,10 +207,19 @@ class DurableExecution:
         self.retry_invocation_at = now + timedelta(seconds=INVOCATION_RETRY_SECONDS)
 
     def _check_token(self, text: str) -> tokens.CheckpointToken:
-        token = tokens.decode_checkpoint(text)
+        issued = self._issued
+        if issued is not None and text == issued[1] and issued[0] == self.token:  # decoding it gives the same
+            token: tokens.CheckpointToken | None = issued[0]
+        else:
+            token = tokens.decode_checkpoint(text)
         if token is None or token != self.token or not self.running or self.terminal:
             raise aws_errors.invalid_parameter(INVALID_TOKEN)
         return token
+
+    def _issue(self, token: tokens.CheckpointToken) -> str:
+        text = token.encode()
+        self._issued = (token, text)
+        return text
 
     def state_page(self, token_text: str, marker: str | None, max_items: int | None) -> dict[str, Any]:
         """GetDurableExecutionState: the operations, in start order, for the running invocation."""
@@ -259,7 +271,7 @@ class DurableExecution:
             self._become_paused(now)
         elif completion is None:
             self.token = token.next()
-            answer["CheckpointToken"] = self.token.encode()
+            answer["CheckpointToken"] = self._issue(self.token)
         else:
             self._completion = completion
             self.token = None  # the execution is complete: no more checkpoints
@@ -459,12 +471,15 @@ class DurableExecution:
     def _changed(self, op: Operation) -> None:
         self._changes += 1
         op.changed = self._changes
+        self._changed_since_seen[op.id] = op
         if not self.running and op.type != "EXECUTION":
             self.wants_invocation = True  # completions while no invocation runs: the next one sees them
 
     def _unseen(self) -> list[dict[str, Any]]:
-        unseen = [op.to_api(epoch_seconds) for op in self._ordered() if op.changed > self._seen]
+        changed = sorted(self._changed_since_seen.values(), key=lambda op: op.sequence)
+        unseen = [op.to_api(epoch_seconds) for op in changed if op.changed > self._seen]
         self._seen = self._changes
+        self._changed_since_seen.clear()
         return unseen
 
     def _event(self, event_type: str, op: Operation, at: datetime, details: dict[str, Any]) -> None:
