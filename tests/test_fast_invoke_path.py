@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import make_zip
 
 import mocklambda._moto.stubber as stubber
+from conftest import make_zip
 from mocklambda._moto.responses import AsyncLambdaResponse
 
 HANDLER = """
