@@ -129,6 +129,22 @@ def test_what_an_invoke_named_is_read_again_after_any_change(routing, lambda_moc
     status, error, _ = answer(lambda_client, FunctionName="kept", InvocationType="Event", Payload=b"{}")
     assert (status, error["code"]) == (404, "ResourceNotFoundException")  # spec 1.18
 
+    # changes made straight on moto's backend (a test, CloudFormation, moto's own callers) count too
+    from moto.awslambda.utils import get_backend
+
+    create_function("direct", HANDLER)
+    first = lambda_client.publish_version(FunctionName="direct")["Version"]
+    lambda_client.update_function_code(FunctionName="direct", ZipFile=make_zip({"handler.py": HANDLER + "\n# v2\n"}))
+    second = lambda_client.publish_version(FunctionName="direct")["Version"]
+    lambda_client.create_alias(FunctionName="direct", Name="live", FunctionVersion=first)
+    assert answer(lambda_client, FunctionName="direct", Qualifier="live", Payload=b"{}")[1]["ExecutedVersion"] == first
+    backend = get_backend("123456789012", "us-east-1")
+    backend.update_alias("live", "direct", second, "", None)
+    assert answer(lambda_client, FunctionName="direct", Qualifier="live", Payload=b"{}")[1]["ExecutedVersion"] == second
+    backend.delete_alias("live", "direct")
+    status, error, _ = answer(lambda_client, FunctionName="direct", Qualifier="live", Payload=b"{}")
+    assert (status, error["code"]) == (404, "ResourceNotFoundException")
+
     create_function("reset", HANDLER)
     assert answer(lambda_client, FunctionName="reset", InvocationType="Event", Payload=b"{}")[0] == 202
     requests.post("http://motoapi.amazonaws.com/moto-api/reset")  # moto's reset: every function is gone

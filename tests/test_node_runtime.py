@@ -516,3 +516,27 @@ def test_without_node_on_path_the_invocation_says_what_to_install(lambda_mock, l
     send_event(lambda_client, "nonode", {})
     lambda_mock.run_until_idle()
     assert lambda_mock.invocations()[-1].attempts[0].error_type == "MockLambda.NodeNotFound"
+
+
+CALLS_NODE = """
+import boto3, json
+def handler(event, context):
+    answer = boto3.client("lambda", region_name="us-east-1").invoke(
+        FunctionName="stateful", Payload=json.dumps({"sleep": 2, "n": "interrupted"}))
+    return json.loads(answer["Payload"].read())
+"""
+
+
+def test_an_invoke_cut_short_by_its_callers_timeout_is_never_the_next_ones_answer(
+        lambda_mock, lambda_client, create_node, create_function):
+    """A Python handler (Timeout 1 s) invokes a Node function that takes 2 s: the caller times out
+    mid-invoke. The Node environment still runs that invocation, so it must not serve the next one
+    (issue 17 review: the next invocations got the previous one's answer)."""
+    create_node("stateful", STATEFUL, Timeout=10)
+    create_function("caller", CALLS_NODE, Timeout=1)
+    assert invoke_json(lambda_client, "stateful", {"n": 0})["count"] == 1  # warm
+    timed_out = lambda_client.invoke(FunctionName="caller", Payload=b"{}")
+    assert json.loads(timed_out["Payload"].read())["errorType"] == "Sandbox.Timedout"
+    for n in (2, 3):
+        answer = invoke_json(lambda_client, "stateful", {"n": n})
+        assert answer["event"] == {"n": n}  # its own answer, not the one before

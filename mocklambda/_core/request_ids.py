@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import random
 
 _random = random.Random()  # its own generator: a test that seeds ``random`` sees no draws of ours
+if hasattr(os, "register_at_fork"):  # a forked child must not repeat its parent's ids
+    os.register_at_fork(after_in_child=_random.seed)
 _VERSION_4 = 0x4000 << 64  # the version nibble of a UUID's third group
 _VARIANT = 0x8000 << 48  # RFC 4122's variant bits, the fourth group's first
 _CLEARED = ~((0xF000 << 64) | (0xC000 << 48))

@@ -109,6 +109,10 @@ class AsyncLambdaBackend(LambdaSimpleBackend):
     # Changes made straight on the backend (CloudFormation, tests) reach cached configurations too.
     put_function_concurrency = invalidates_caches(LambdaSimpleBackend.put_function_concurrency)
     delete_function_concurrency = invalidates_caches(LambdaSimpleBackend.delete_function_concurrency)
+    create_alias = invalidates_caches(LambdaSimpleBackend.create_alias)
+    update_alias = invalidates_caches(LambdaSimpleBackend.update_alias)
+    delete_alias = invalidates_caches(LambdaSimpleBackend.delete_alias)
+    publish_version = invalidates_caches(LambdaSimpleBackend.publish_version)
 
     @invalidates_caches
     def create_function(self, body: dict[str, Any]) -> LambdaFunction:

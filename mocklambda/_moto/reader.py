@@ -43,6 +43,8 @@ def configuration_may_change() -> None:
 
 
 def forget_all() -> None:
+    global _generation
+    _generation += 1
     _configs.clear()
     _snapshots.clear()
     _current.clear()
@@ -55,14 +57,14 @@ def generation() -> int:
 
 def remembered(key: tuple[str | None, ...]) -> Any:
     """What ``remember`` kept for ``key`` in this generation, or None."""
-    return _resolved.get(key)
+    kept = _resolved.get(key)
+    return kept[1] if kept is not None and kept[0] == _generation else None
 
 
 def remember(key: tuple[str | None, ...], value: Any, since: int) -> None:
     """Keep ``value`` (what a request resolved to, read from moto since generation ``since``)
     until a Lambda request other than Invoke may change it."""
-    if since == _generation:
-        _resolved[key] = value
+    _resolved[key] = (since, value)  # a change meanwhile moved the generation: never read
 
 
 def backend_for(account_id: str, region: str) -> LambdaBackend:

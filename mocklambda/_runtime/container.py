@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextvars
 import importlib
+import itertools
 import linecache
 import re
+import sys
 import sysconfig
 import traceback
 import uuid
@@ -45,9 +47,16 @@ _HOST_STDLIB = sysconfig.get_paths()["stdlib"]
 _OURS = str(Path(__file__).resolve().parents[1])  # mocklambda's own frames never show
 
 
-def _frames(tb: Any) -> traceback.StackSummary:
-    """A traceback's frames, their source lines read when first asked for (``.line``)."""
-    return traceback.StackSummary.extract(traceback.walk_tb(tb), lookup_lines=False)
+def _frames(tb: Any) -> list[traceback.FrameSummary]:
+    """A traceback's frames as ``traceback.extract_tb`` summarises them (``sys.tracebacklimit``
+    too), without its check of every file for edits: their lines are read when first asked for."""
+    limit = getattr(sys, "tracebacklimit", None)
+    frames = []
+    for frame, lineno in itertools.islice(traceback.walk_tb(tb), None if limit is None else max(limit, 0)):
+        code = frame.f_code
+        linecache.lazycache(code.co_filename, frame.f_globals)
+        frames.append(traceback.FrameSummary(code.co_filename, lineno, code.co_name, lookup_line=False))
+    return frames
 
 
 # wherever the temporary directory is (TMPDIR may change after import): the path up to the unpacked root

@@ -397,6 +397,9 @@ class ProcessEnvironments:
                 return environment.invoke(request)
             except DiedIdle:
                 continue
+            except BaseException:  # interrupted mid-invocation (the caller's own timeout, Ctrl-C): the
+                environment.alive = False  # runtime still runs it, and its answer must not be the next one's
+                raise
             finally:
                 self._give_back(function, environment)
 

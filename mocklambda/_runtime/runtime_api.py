@@ -95,11 +95,12 @@ class RuntimeApi:
             self._answering.add(connection)
             answer = self._hand_over(invocation)
         self.events.put(("next", None))
-        # a runtime that asked and then reads nothing: the invocation times out, as it would on Lambda
-        connection.send(answer, request, timeout=invocation.timeout)
-        with self._cond:
-            self._answering.discard(connection)
-            self._cond.notify_all()  # (a thread waits here only when its connection sent more meanwhile)
+        try:  # a runtime that asked and then reads nothing: the invocation times out, as it would on Lambda
+            connection.send(answer, request, timeout=invocation.timeout)
+        finally:  # also when the invoking thread is interrupted meanwhile (its own handler's timeout)
+            with self._cond:
+                self._answering.discard(connection)
+                self._cond.notify_all()  # (a thread waits here only when its connection sent more meanwhile)
 
     def close(self) -> None:
         with self._cond:

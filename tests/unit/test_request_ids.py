@@ -55,3 +55,21 @@ def test_seeding_the_random_module_does_not_change_our_ids() -> None:
     random.seed(7)
     request_ids.new_request_id()
     assert [random.random() for _ in range(3)] == draws  # the test's own sequence is untouched
+
+
+def test_a_forked_child_does_not_repeat_its_parents_ids() -> None:
+    import os
+
+    if not hasattr(os, "fork"):
+        return
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next id, to the parent
+        os.write(write_end, request_ids.new_request_id().encode())
+        os._exit(0)
+    os.close(write_end)
+    parents = request_ids.new_request_id()
+    os.waitpid(pid, 0)
+    childs = os.read(read_end, 100).decode()
+    os.close(read_end)
+    assert uuid.UUID(childs).version == 4 and childs != parents
