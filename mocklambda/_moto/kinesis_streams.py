@@ -9,10 +9,11 @@ from typing import Any
 
 from moto.kinesis.models import Stream, kinesis_backends
 
-from .._core.kinesis_events import kinesis_record
+from .._core.kinesis_events import arrival_seconds, kinesis_record
 from .._model import Arn, StreamRecord
 from . import active
 from .patches import Patch
+from .reader import existing_backend
 
 
 def _put_record(stream: Any, partition_key: str, explicit_hash_key: str, data: str) -> tuple[str, str]:
@@ -32,8 +33,8 @@ def _put_record(stream: Any, partition_key: str, explicit_hash_key: str, data: s
 def _stream(source_arn: str) -> Any | None:
     arn = Arn.parse(source_arn)
     name = arn.resource.split("/", 1)[-1]
-    backend = kinesis_backends[arn.account][arn.region]
-    stream = backend.streams.get(name)
+    backend = existing_backend(kinesis_backends, arn.account, arn.region)
+    stream = None if backend is None else backend.streams.get(name)
     return stream if stream is not None and stream.arn == source_arn else None
 
 
@@ -54,20 +55,23 @@ class KinesisSource:
         if shard is None or not shard.records:
             return []
         records = shard.records  # sequence number -> record; moto numbers a shard's records 1, 2, ...
-        number = int(after) + 1 if after is not None else shard.get_min_sequence_number()
+        first = int(after) + 1 if after is not None else shard.get_min_sequence_number()
         region = Arn.parse(source_arn).region
         found: list[StreamRecord] = []
-        while len(found) < limit:
+        stamped, arrival, seconds = None, _EPOCH, 0.0  # records put at one instant share them
+        for number in range(first, first + limit):
             record = records.get(number)
             if record is None:
                 break
             sequence = str(record.sequence_number)
-            arrival = _aware(record.created_at_datetime)
+            if record.created_at_datetime != stamped:
+                stamped = record.created_at_datetime
+                arrival = _aware(stamped)
+                seconds = arrival_seconds(arrival)
             event = kinesis_record(data=record.data, partition_key=record.partition_key, sequence_number=sequence,
-                                   arrival=arrival, shard_id=shard_id, stream_arn=source_arn, region=region)
+                                   arrival=seconds, shard_id=shard_id, stream_arn=source_arn, region=region)
             # the record's share of the payload: its JSON (data is base64 already) is ~300 bytes beyond the data
-            found.append(StreamRecord(sequence, record.partition_key, arrival, len(record.data) + 300, event))
-            number += 1
+            found.append(StreamRecord(sequence, record.partition_key, arrival, len(record.data) + 300, event, True))
         return found
 
     def newest(self, source_arn: str, shard_id: str) -> str | None:
@@ -78,6 +82,9 @@ class KinesisSource:
     def retention_seconds(self, source_arn: str) -> float:
         stream = _stream(source_arn)
         return float((stream.retention_period_hours if stream is not None else 24) * 3600)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def _aware(at: datetime) -> datetime:
