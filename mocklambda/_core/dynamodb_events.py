@@ -21,17 +21,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
-from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 from .java_hashmap import iteration_order
+from .json_text import acyclic_dumps
 
 Image = dict[str, dict[str, Any]]  # attribute name -> AttributeValue ({"S": "x"}, {"M": {...}}, ...)
 
@@ -137,14 +136,10 @@ def item_key(keys: Image) -> str:
     """An item's key as canonical JSON, ``json.dumps(keys, sort_keys=True, separators=(",", ":"))``:
     records with equal keys are one item's changes, which Lambda keeps in order (also across a
     ParallelizationFactor's batches). Made for every record read, so by an encoder made once."""
-    if _key_encoder is None:  # pragma: no cover - CPython has the C encoder
-        return json.dumps(keys, sort_keys=True, separators=(",", ":"))
-    return "".join(_key_encoder(keys, 0))
+    return _key_text(keys)
 
 
-# json.dumps' C encoder with those settings, less the check for cycles (an image never has one)
-_key_encoder = None if c_make_encoder is None else c_make_encoder(
-    None, json.JSONEncoder().default, encode_basestring_ascii, None, ":", ",", True, False, True)
+_key_text = acyclic_dumps(sort_keys=True, separators=(",", ":"))
 
 
 # --- sizes (docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html) ---------------
