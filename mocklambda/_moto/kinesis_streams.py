@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from moto.kinesis.models import Stream, kinesis_backends
+from moto.kinesis.models import Shard, Stream, kinesis_backends
 
 from .._core.kinesis_events import arrival_seconds, kinesis_record
 from .._model import Arn, StreamRecord
@@ -92,5 +92,19 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
+def _first_number(shard: Any) -> int:
+    """moto's ``Shard.get_min_sequence_number``: the first key of the shard's records (kept in
+    order), without copying every key first."""
+    return next(iter(shard.records), 0)
+
+
+def _last_number(shard: Any) -> int:
+    """moto's ``Shard.get_max_sequence_number``: the last key, without copying every key first
+    (moto asks for it on every put: the n-th record cost O(n), a shard of n records O(n²))."""
+    return next(reversed(shard.records), 0)
+
+
 PUT_RECORD = Patch(Stream, "put_record", _put_record)
-PATCHES = (PUT_RECORD,)
+FIRST_NUMBER = Patch(Shard, "get_min_sequence_number", _first_number)
+LAST_NUMBER = Patch(Shard, "get_max_sequence_number", _last_number)
+PATCHES = (PUT_RECORD, FIRST_NUMBER, LAST_NUMBER)
