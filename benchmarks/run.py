@@ -304,6 +304,32 @@ def stream_drain_once(records: int) -> float:
         return time.perf_counter() - started
 
 
+def dynamodb_drain_once(records: int) -> float:
+    """Seconds for a DynamoDB Streams mapping (BatchSize 100) to carry ``records`` records, already
+    in the table's stream (one item written each, NEW_AND_OLD_IMAGES), through a trivial zip
+    handler: reading the shard, batching, events, invocations."""
+    from mocklambda import mock_lambda
+
+    with mock_lambda(mode="manual") as lam:
+        deploy("f", "def handler(event, context):\n    return None\n")
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        arn = dynamodb.create_table(
+            TableName="t", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )["TableDescription"]["LatestStreamArn"]
+        for start in range(0, records, 25):
+            dynamodb.batch_write_item(RequestItems={"t": [
+                {"PutRequest": {"Item": {"id": {"S": f"item-{n}"}, "n": {"N": str(n)}}}}
+                for n in range(start, min(records, start + 25))]})
+        boto3.client("lambda", region_name=REGION).create_event_source_mapping(
+            EventSourceArn=arn, FunctionName="f", StartingPosition="TRIM_HORIZON", BatchSize=100)
+        gc.collect()
+        started = time.perf_counter()
+        lam.run_until_idle()
+        return time.perf_counter() - started
+
+
 DURABLE_WORKFLOW = """
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
 from aws_durable_execution_sdk_python.config import Duration
@@ -413,6 +439,7 @@ def main() -> None:
     send_empty, send_full = bench_moto_sqs_send(1_000, 30)
     stream_records = 2_000 if args.quick else 20_000
     stream = statistics.median(stream_drain_once(stream_records) for _ in range(repeats))
+    dynamodb_stream = statistics.median(dynamodb_drain_once(stream_records) for _ in range(repeats))
     durable = bench_durable(repeats)
 
     rows = [
@@ -430,6 +457,8 @@ def main() -> None:
         ("memory per queued event (public Invoke, beyond payload)", f"{memory:,.0f} bytes", "", "≤ 300 bytes"),
         (f"Kinesis mapping: {stream_records:,} records, BatchSize 100, trivial handler", f"{stream_records / stream:,.0f} records/s",
          "", "≥ 50,000/s"),
+        (f"DynamoDB Streams mapping: {stream_records:,} records, BatchSize 100, trivial handler",
+         f"{stream_records / dynamodb_stream:,.0f} records/s", "", "≥ 50,000/s"),
         ("durable: 100 steps and 10 waits, replayed to the end (sync Invoke)",
          "n/a (Python 3.10)" if durable is None else f"{durable * 1e3:,.0f} ms", "", "≤ 50 ms"),
         ("moto alone: SQS SendMessage, queue of 1,000 vs empty", f"{send_full * 1e6:,.0f} µs",

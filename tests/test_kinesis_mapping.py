@@ -435,3 +435,31 @@ def test_a_partial_arn_names_the_function_and_a_future_timestamp_is_refused(lamb
         lambda_client.create_event_source_mapping(
             EventSourceArn=make_stream(kinesis, "other"), FunctionName="reader", StartingPosition="AT_TIMESTAMP",
             StartingPositionTimestamp=datetime(2100, 1, 1, tzinfo=timezone.utc))
+
+
+def test_a_long_shard_numbers_its_records_as_moto_does(lambda_mock, lambda_client, create_function, kinesis):
+    """moto finds a shard's first and last sequence numbers by copying all of them (on every put:
+    n puts cost O(n²)); mocklambda reads the ends of the ordered records instead (issue 17). The
+    numbers are moto's, and so is what GetRecords and a LATEST mapping see."""
+    from moto.kinesis.models import kinesis_backends
+
+    from mocklambda._moto.kinesis_streams import FIRST_NUMBER, LAST_NUMBER
+
+    arn = make_stream(kinesis)
+    shard = next(iter(kinesis_backends["123456789012"]["us-east-1"].streams["events"].shards.values()))
+    assert (FIRST_NUMBER.replacement(shard), LAST_NUMBER.replacement(shard)) == (0, 0) == (
+        FIRST_NUMBER.original(shard), LAST_NUMBER.original(shard))
+    put(kinesis, "events", *range(300))
+    assert (shard.get_min_sequence_number(), shard.get_max_sequence_number()) == (1, 300) == (
+        FIRST_NUMBER.original(shard), LAST_NUMBER.original(shard))
+    iterator = kinesis.get_shard_iterator(StreamName="events", ShardId="shardId-000000000000",
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    numbers = [r["SequenceNumber"] for r in kinesis.get_records(ShardIterator=iterator, Limit=1000)["Records"]]
+    assert numbers == [str(n) for n in range(1, 301)]
+    batches: list[dict[str, Any]] = []
+    create_function("reader", "def handler(e, c):\n    return None\n")
+    lambda_mock.handler("reader", lambda event, context: batches.append(event))
+    lambda_client.create_event_source_mapping(EventSourceArn=arn, FunctionName="reader", StartingPosition="LATEST")
+    put(kinesis, "events", "after")
+    lambda_mock.run_until_idle()
+    assert [r["kinesis"]["sequenceNumber"] for b in batches for r in b["Records"]] == ["301"]

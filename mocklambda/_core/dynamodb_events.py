@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from functools import cached_property
 from typing import Any
 
 from .java_hashmap import iteration_order
+from .json_text import acyclic_dumps
 
 Image = dict[str, dict[str, Any]]  # attribute name -> AttributeValue ({"S": "x"}, {"M": {...}}, ...)
 
@@ -56,6 +56,12 @@ class Change:
     @cached_property  # read for GetRecords, for each read of the shard and for each batch's size
     def size_bytes(self) -> int:
         return sum(item_size(image) for image in (self.keys, self.new_image, self.old_image) if image is not None)
+
+    @cached_property  # made once, for GetRecords and for each mapping's event
+    def ordered(self) -> tuple[Image, Image | None, Image | None]:
+        """``Keys``, ``NewImage`` and ``OldImage`` in the order DynamoDB Streams writes them."""
+        return (aws_order(self.keys), None if self.new_image is None else aws_order(self.new_image),
+                None if self.old_image is None else aws_order(self.old_image))
 
 
 def item_change(*, event_id: str, region: str, created: datetime, keys: Image, old: Image | None,
@@ -94,11 +100,12 @@ def lambda_record(change: Change, stream_arn: str) -> dict[str, Any]:
 
 
 def _record(change: Change, created: datetime | float) -> dict[str, Any]:
-    dynamodb: dict[str, Any] = {"ApproximateCreationDateTime": created, "Keys": aws_order(change.keys)}
-    if change.new_image is not None:
-        dynamodb["NewImage"] = aws_order(change.new_image)
-    if change.old_image is not None:
-        dynamodb["OldImage"] = aws_order(change.old_image)
+    keys, new_image, old_image = change.ordered
+    dynamodb: dict[str, Any] = {"ApproximateCreationDateTime": created, "Keys": keys}
+    if new_image is not None:
+        dynamodb["NewImage"] = new_image
+    if old_image is not None:
+        dynamodb["OldImage"] = old_image
     dynamodb.update(SequenceNumber=change.sequence_number, SizeBytes=change.size_bytes,
                     StreamViewType=change.view_type)
     return {"eventID": change.event_id, "eventName": change.event_name, "eventVersion": "1.1",
@@ -126,9 +133,13 @@ def creation_seconds(at: datetime) -> float:
 
 
 def item_key(keys: Image) -> str:
-    """An item's key as canonical JSON: records with equal keys are one item's changes, which
-    Lambda keeps in order (also across a ParallelizationFactor's batches)."""
-    return json.dumps(keys, sort_keys=True, separators=(",", ":"))
+    """An item's key as canonical JSON, ``json.dumps(keys, sort_keys=True, separators=(",", ":"))``:
+    records with equal keys are one item's changes, which Lambda keeps in order (also across a
+    ParallelizationFactor's batches). Made for every record read, so by an encoder made once."""
+    return _key_text(keys)
+
+
+_key_text = acyclic_dumps(sort_keys=True, separators=(",", ":"))
 
 
 # --- sizes (docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html) ---------------

@@ -11,6 +11,7 @@ mocklambda therefore reproduces (a choice: AWS documents no order).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 INITIAL_CAPACITY = 16
@@ -37,7 +38,12 @@ def iteration_order(names: Iterable[str]) -> list[str]:
     """The distinct ``names`` as a HashMap filled with them in ``String.compareTo`` order iterates
     them: by bucket, then in insertion order within a bucket (a resize keeps that order). A bucket
     of nine names in a table of 64 or more becomes a tree, whose order is not modelled."""
-    keys = sorted(set(names), key=lambda name: name.encode("utf-16-be", errors="surrogatepass"))
+    return list(_order(frozenset(names)))
+
+
+@functools.lru_cache(maxsize=4096)  # a stream's records mostly share a few sets of attribute names
+def _order(names: frozenset[str]) -> tuple[str, ...]:
+    keys = sorted(names, key=lambda name: name.encode("utf-16-be", errors="surrogatepass"))
     capacity = INITIAL_CAPACITY
     chains: dict[int, int] = {}  # bucket -> length of its chain
     for size, name in enumerate(keys, start=1):
@@ -50,7 +56,7 @@ def iteration_order(names: Iterable[str]) -> list[str]:
             capacity *= 2
             chains = _chains(keys[:size], capacity)
     position = {name: index for index, name in enumerate(keys)}
-    return sorted(keys, key=lambda name: (_bucket(name, capacity), position[name]))
+    return tuple(sorted(keys, key=lambda name: (_bucket(name, capacity), position[name])))
 
 
 def _bucket(name: str, capacity: int) -> int:

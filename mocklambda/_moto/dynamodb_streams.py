@@ -10,6 +10,7 @@ and tells the mock that the stream has new records; the poller reads them throug
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -114,9 +115,8 @@ class DynamoDBStreamSource:
             change = _change(item, shard.table)
             if oldest is not None and change.created < oldest:
                 continue
-            records.append(StreamRecord(sequence_number=change.sequence_number, partition_key=item_key(change.keys),
-                                        arrival=change.created, size=change.size_bytes,
-                                        event=lambda_record(change, source_arn)))
+            records.append(StreamRecord(change.sequence_number, item_key(change.keys), change.created,
+                                        change.size_bytes, lambda_record(change, source_arn)))
             if len(records) == limit:
                 break
         return records
@@ -148,14 +148,13 @@ def _shard(source_arn: str) -> StreamShard | None:
     return table.stream_shard
 
 
-def _after(shard: StreamShard, after: str | None) -> list[MotoStreamRecord]:
-    """The shard's records after sequence number ``after`` (all when None), oldest first."""
-    items = list(shard.items)
-    if after is None:
-        return items
-    start = int(after) - shard.starting_sequence_number + 1  # moto numbers records by their place
-    if 0 <= start <= len(items) and (start == 0 or _sequence(items[start - 1]) == int(after)):
-        return items[start:]
+def _after(shard: StreamShard, after: str | None) -> Iterable[MotoStreamRecord]:
+    """The shard's records after sequence number ``after`` (all when None), oldest first, as they
+    are now (found by place: a poll reads a few of a long shard)."""
+    items = shard.items
+    start = 0 if after is None else int(after) - shard.starting_sequence_number + 1  # moto numbers them by place
+    if after is None or (0 <= start <= len(items) and (start == 0 or _sequence(items[start - 1]) == int(after))):
+        return (items[index] for index in range(start, len(items)))
     return [item for item in items if _sequence(item) > int(after)]  # moto cleared the shard once (outside a mock)
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from moto.kinesis.models import Stream, kinesis_backends
+from moto.kinesis.models import Shard, Stream, kinesis_backends
 
-from .._core.kinesis_events import kinesis_record
+from .._core.kinesis_events import arrival_seconds, kinesis_record
 from .._model import Arn, StreamRecord
 from . import active
 from .patches import Patch
+from .reader import existing_backend
 
 
 def _put_record(stream: Any, partition_key: str, explicit_hash_key: str, data: str) -> tuple[str, str]:
@@ -32,8 +33,8 @@ def _put_record(stream: Any, partition_key: str, explicit_hash_key: str, data: s
 def _stream(source_arn: str) -> Any | None:
     arn = Arn.parse(source_arn)
     name = arn.resource.split("/", 1)[-1]
-    backend = kinesis_backends[arn.account][arn.region]
-    stream = backend.streams.get(name)
+    backend = existing_backend(kinesis_backends, arn.account, arn.region)
+    stream = None if backend is None else backend.streams.get(name)
     return stream if stream is not None and stream.arn == source_arn else None
 
 
@@ -54,20 +55,23 @@ class KinesisSource:
         if shard is None or not shard.records:
             return []
         records = shard.records  # sequence number -> record; moto numbers a shard's records 1, 2, ...
-        number = int(after) + 1 if after is not None else shard.get_min_sequence_number()
+        first = int(after) + 1 if after is not None else shard.get_min_sequence_number()
         region = Arn.parse(source_arn).region
         found: list[StreamRecord] = []
-        while len(found) < limit:
+        stamped, arrival, seconds = None, _EPOCH, 0.0  # records put at one instant share them
+        for number in range(first, first + limit):
             record = records.get(number)
             if record is None:
                 break
             sequence = str(record.sequence_number)
-            arrival = _aware(record.created_at_datetime)
+            if record.created_at_datetime != stamped:
+                stamped = record.created_at_datetime
+                arrival = _aware(stamped)
+                seconds = arrival_seconds(arrival)
             event = kinesis_record(data=record.data, partition_key=record.partition_key, sequence_number=sequence,
-                                   arrival=arrival, shard_id=shard_id, stream_arn=source_arn, region=region)
+                                   arrival=seconds, shard_id=shard_id, stream_arn=source_arn, region=region)
             # the record's share of the payload: its JSON (data is base64 already) is ~300 bytes beyond the data
-            found.append(StreamRecord(sequence, record.partition_key, arrival, len(record.data) + 300, event))
-            number += 1
+            found.append(StreamRecord(sequence, record.partition_key, arrival, len(record.data) + 300, event, True))
         return found
 
     def newest(self, source_arn: str, shard_id: str) -> str | None:
@@ -80,10 +84,27 @@ class KinesisSource:
         return float((stream.retention_period_hours if stream is not None else 24) * 3600)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 def _aware(at: datetime) -> datetime:
     """moto stamps naive UTC datetimes."""
     return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
+def _first_number(shard: Any) -> int:
+    """moto's ``Shard.get_min_sequence_number``: the first key of the shard's records (kept in
+    order), without copying every key first."""
+    return next(iter(shard.records), 0)
+
+
+def _last_number(shard: Any) -> int:
+    """moto's ``Shard.get_max_sequence_number``: the last key, without copying every key first
+    (moto asks for it on every put: the n-th record cost O(n), a shard of n records O(n²))."""
+    return next(reversed(shard.records), 0)
+
+
 PUT_RECORD = Patch(Stream, "put_record", _put_record)
-PATCHES = (PUT_RECORD,)
+FIRST_NUMBER = Patch(Shard, "get_min_sequence_number", _first_number)
+LAST_NUMBER = Patch(Shard, "get_max_sequence_number", _last_number)
+PATCHES = (PUT_RECORD, FIRST_NUMBER, LAST_NUMBER)

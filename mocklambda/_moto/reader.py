@@ -71,6 +71,14 @@ def backend_for(account_id: str, region: str) -> LambdaBackend:
     return get_backend(account_id, region)
 
 
+def existing_backend(backends: Any, account_id: str, region: str) -> Any | None:
+    """A service's backend for the account and Region if moto has made it, else None (then it
+    keeps nothing). Indexing a ``BackendDict`` makes them, scanning moto's list of every
+    service's backends each time: a stream's poll reads it several times."""
+    regions = dict.get(backends, account_id)
+    return None if regions is None else dict.get(regions, region)
+
+
 def unqualified_arn(fn: LambdaFunction) -> str:
     return f"arn:{fn.partition}:lambda:{fn.region}:{fn.account_id}:function:{fn.function_name}"
 

@@ -18,9 +18,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from .._core import event_filters
+from .._core import event_filters, stream_events
 from .._core.aws_errors import AwsError
 from .._core.event_queue import EventQueue
 from .._core.service_events import batch_item_failures
@@ -62,11 +61,6 @@ class _Mapping:
     again: bool = False  # another poll came due meanwhile: poll once more when this one ends
     result: str = ""  # the LastProcessingResult last written
     windows: dict[tuple[str, int], OpenWindow] = field(default_factory=dict)  # (shard, lane index): open
-
-
-def _events(records: list[StreamRecord], role: str) -> list[dict[str, Any]]:
-    return [record.event if "invokeIdentityArn" not in record.event
-            else {**record.event, "invokeIdentityArn": role} for record in records]
 
 
 def _lane_index(state: _Mapping, shard_id: str, lane: Lane) -> int:
@@ -171,7 +165,7 @@ class StreamPoller:
         open_window = state.windows.get(key)
         if open_window is None or not open_window.window.holds(records[0].arrival):
             open_window = state.windows[key] = OpenWindow(window_of(records[0].arrival, mapping.tumbling_window))
-        event = window_event(_events(records, role), open_window.window, open_window.state, shard_id,
+        event = window_event(stream_events.events(records, role), open_window.window, open_window.state, shard_id,
                              mapping.source_arn)
         return json.dumps(event).encode("utf-8")
 
@@ -431,9 +425,14 @@ class StreamPoller:
             lane.ready_at = now + retry_delay(1)
             self._watch.held_back(mapping, shard_id, kept.records, _FAULTS[fault], retry_delay(1))
             return
-        payload = (self._window_payload(mapping, state, shard_id, lane, kept, function.role)
-                   if mapping.tumbling_window else self._payload(kept.records, function.role))
-        request = InvocationRequest(str(uuid.uuid4()), payload, mapping.function_arn)
+        if mapping.tumbling_window:
+            request = InvocationRequest(str(uuid.uuid4()),
+                                        self._window_payload(mapping, state, shard_id, lane, kept, function.role),
+                                        mapping.function_arn)
+        else:
+            request = InvocationRequest(str(uuid.uuid4()), stream_events.batch_payload(kept.records, function.role),
+                                        mapping.function_arn,
+                                        event=stream_events.batch_event(kept.records, function.role))
         self._watch.invoking(mapping, function, kept.records)
         lane.busy = True
         try:
@@ -487,11 +486,6 @@ class StreamPoller:
         return [record for record in records if filters.keeps(record.event)]
 
     @staticmethod
-    def _payload(records: list[StreamRecord], role: str) -> bytes:
-        """The event: ``{"Records": [...]}``, each Kinesis record naming the function's role."""
-        return json.dumps({"Records": _events(records, role)}).encode("utf-8")
-
-    @staticmethod
     def _failed_from(mapping: StreamMapping, batch: Batch, result: ExecutionResult) -> int | None:
         """Where processing starts again: None when the batch succeeded, 0 when all of it
         failed, else the index of the lowest sequence number the handler reported."""
@@ -516,7 +510,7 @@ class StreamPoller:
         function_arn = mapping.function_arn  # unqualified unless the mapping names a version or alias
         record = failure_record(given_up, function_arn, mapping.source_arn, shard_id, at)
         function = self._directory.function_now(mapping.function_arn)
-        payload = self._payload(list(given_up.records), function.role if function is not None else "").decode()
+        payload = stream_events.batch_payload(given_up.records, function.role if function is not None else "").decode()
         s3_object = s3_failure_object(given_up, function_arn, mapping.source_arn, shard_id, at, payload)
         try:
             self._sinks.deliver_stream_failure(target, record, s3_failure_key(mapping.uuid, shard_id, at), s3_object,

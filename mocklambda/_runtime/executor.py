@@ -191,7 +191,7 @@ class Runtime:
                         request: InvocationRequest) -> ExecutionResult:
         outcome = _Outcome(threaded=False)
         context = self._context(container, function, request)
-        event = decode_event(request.payload)
+        event = decode_event(request.payload) if request.event is None else request.event()
         capture = batch.enter(container)
         set_python_environment_variable(b"_X_AMZN_TRACE_ID", trace_id())
         outcome.sink = capture.begin(request.request_id, *python_style(function.logging))
@@ -214,7 +214,7 @@ class Runtime:
         assert outcome.started is not None and outcome.done is not None
         cold = container.handler_fn is None
         context = self._context(container, function, request)
-        event = decode_event(request.payload)
+        event = decode_event(request.payload) if request.event is None else request.event()
         started = time.perf_counter()
         with lambda_environment(container.environment()), container.modules.active(), \
                 working_directory(container.task_root), \

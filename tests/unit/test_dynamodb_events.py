@@ -20,6 +20,7 @@ from mocklambda._core.dynamodb_events import (
     Change,
     as_base64,
     as_bytes,
+    aws_order,
     creation_seconds,
     item_change,
     item_key,
@@ -242,6 +243,32 @@ def test_an_items_key_is_one_text_whatever_the_order_of_its_attributes(keys: dic
     """Property: records of one item share a partition key for ordering, however moto ordered it."""
     assert item_key(keys) == item_key(dict(reversed(list(keys.items()))))
     assert json.loads(item_key(keys)) == keys
+
+
+@given(IMAGES)
+def test_an_items_key_is_json_dumps_sorted_and_compact(keys: dict[str, Any]) -> None:
+    """Property: the encoder made once (issue 17) writes what json.dumps writes with those settings."""
+    assert item_key(keys) == json.dumps(keys, sort_keys=True, separators=(",", ":"))
+
+
+@given(IMAGES, IMAGES, st.sampled_from(["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"]))
+def test_the_images_are_ordered_once_and_every_record_carries_that_order(old: dict[str, Any], new: dict[str, Any],
+                                                                          view_type: str) -> None:
+    """Property: GetRecords' record and each mapping's event share the images ordered once, as
+    ``aws_order`` orders them (issue 17), and building a record changes none of them."""
+    keys = {"id": {"S": "1"}}
+    change = item_change(event_id="e", region="eu-west-1", created=AT, keys=keys, old=old, new=new,
+                         sequence_number="1", view_type=view_type)
+    expected = [aws_order(image) if image is not None else None
+                for image in (change.keys, change.new_image, change.old_image)]
+    assert list(change.ordered) == expected
+    before = json.dumps(expected)
+    for record in (lambda_record(change, ARN), lambda_record(change, ARN), stream_record(change)):
+        dynamodb = record["dynamodb"]
+        assert [dynamodb.get(name) for name in ("Keys", "NewImage", "OldImage")] == expected
+        assert [list(dynamodb.get(name) or {}) for name in ("Keys", "NewImage", "OldImage")] == [
+            list(image or {}) for image in expected]  # the attributes' order too
+    assert json.dumps(list(change.ordered)) == before
 
 
 @given(st.integers(1, 10**37), st.integers(0, 5), st.integers(0, 5))

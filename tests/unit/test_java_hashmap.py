@@ -42,3 +42,14 @@ def test_the_order_is_a_permutation_whatever_order_names_come_in(names: list[str
     order = iteration_order(names)
     assert sorted(order) == sorted(set(names))
     assert iteration_order(reversed(names)) == order
+
+
+@given(st.lists(st.text(max_size=6), max_size=12))
+def test_each_call_returns_a_list_of_its_own(names: list[str]) -> None:
+    """The order of a set of names is worked out once (issue 17): a caller that changes the list
+    it got changes no later answer."""
+    order = iteration_order(names)
+    expected = list(order)
+    order.append("changed")
+    order.reverse()
+    assert iteration_order(names) == expected
