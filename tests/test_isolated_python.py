@@ -22,7 +22,7 @@ from tests.helpers import FN_ARN, invoke_json, make_queue, receive
 from tests.test_golden_snapshots import COMMON, COMMON_TEST, as_recorded, assert_shape, recorded
 from tests.test_logs import tail
 from tests.test_provided_runtime import alive
-from tests.test_server import deploy, server  # noqa: F401 - server is a fixture
+from tests.test_server import deploy, own_server  # noqa: F401 - own_server is a fixture
 
 ISOLATED = pytest.mark.lambda_mock(isolation="process")
 pytestmark = ISOLATED
@@ -235,9 +235,9 @@ def test_an_unknown_isolation_is_refused(lambda_mock):
         LambdaMock(isolation="thread")  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("server", [["--isolation", "process"]], indirect=True)
-def test_serve_runs_python_functions_isolated(server):  # noqa: F811 - the fixture
-    process, endpoint = server
+@pytest.mark.parametrize("own_server", [["--isolation", "process"]], indirect=True)
+def test_serve_runs_python_functions_isolated(own_server):  # noqa: F811 - the fixture
+    process, endpoint = own_server
     aws_lambda = deploy(endpoint, "exits", "import os\n\ndef handler(e, c):\n    os._exit(3) if e.get('exit') else None\n"
                         "    return os.getpid()\n")
     pid = json.loads(aws_lambda.invoke(FunctionName="exits")["Payload"].read())
