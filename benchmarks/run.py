@@ -296,12 +296,7 @@ def stream_drain_once(records: int) -> float:
         for start in range(0, records, 500):
             kinesis.put_records(StreamName="s", Records=[{"Data": b'{"n": 1}', "PartitionKey": str(n)}
                                                           for n in range(start, min(records, start + 500))])
-        boto3.client("lambda", region_name=REGION).create_event_source_mapping(
-            EventSourceArn=arn, FunctionName="f", StartingPosition="TRIM_HORIZON", BatchSize=100)
-        gc.collect()
-        started = time.perf_counter()
-        lam.run_until_idle()
-        return time.perf_counter() - started
+        return mapping_drain(lam, arn)
 
 
 def dynamodb_drain_once(records: int) -> float:
@@ -322,12 +317,18 @@ def dynamodb_drain_once(records: int) -> float:
             dynamodb.batch_write_item(RequestItems={"t": [
                 {"PutRequest": {"Item": {"id": {"S": f"item-{n}"}, "n": {"N": str(n)}}}}
                 for n in range(start, min(records, start + 25))]})
-        boto3.client("lambda", region_name=REGION).create_event_source_mapping(
-            EventSourceArn=arn, FunctionName="f", StartingPosition="TRIM_HORIZON", BatchSize=100)
-        gc.collect()
-        started = time.perf_counter()
-        lam.run_until_idle()
-        return time.perf_counter() - started
+        return mapping_drain(lam, arn)
+
+
+def mapping_drain(lam: Any, source_arn: str) -> float:
+    """Seconds for a new mapping of function ``f`` (BatchSize 100, from the oldest record) to carry
+    every record the stream holds, in manual mode."""
+    boto3.client("lambda", region_name=REGION).create_event_source_mapping(
+        EventSourceArn=source_arn, FunctionName="f", StartingPosition="TRIM_HORIZON", BatchSize=100)
+    gc.collect()
+    started = time.perf_counter()
+    lam.run_until_idle()
+    return time.perf_counter() - started
 
 
 DURABLE_WORKFLOW = """
