@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import io
-import sys
 import textwrap
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import boto3
-import botocore.session
 import pytest
 
 from tests.helpers import REGION
-
-# moto gives every mock a fresh default boto3 session, and each new session's loader parsed the
-# service models (JSON, about 0.1 s of CPU a client) again: half of the suite's time. One loader a
-# data path for the whole run is botocore's own per-session cache made process-wide: the models
-# are read-only data, so every client is built from exactly what it was built from before.
-botocore.session.create_loader = functools.cache(botocore.session.create_loader)
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_collection(session: pytest.Session) -> Iterator[None]:
-    """pytest rewrites each test module's asserts on import and keeps the result as bytecode in
-    ``__pycache__`` (git-ignored), unless ``PYTHONDONTWRITEBYTECODE`` is set, as on machines that
-    set it for everything: then every run and every xdist worker rewrote and compiled all of them
-    again (about 7 s of CPU a process). Written while collecting only: handler code, which runs in
-    tests, leaves no bytecode beside its package, as on Lambda."""
-    dont_write = sys.dont_write_bytecode
-    sys.dont_write_bytecode = False
-    try:
-        yield
-    finally:
-        sys.dont_write_bytecode = dont_write
 
 
 def make_zip(files: dict[str, str]) -> bytes:

@@ -51,13 +51,9 @@ def _invocation_json(invocation: Any) -> dict[str, Any]:
 class ControlApp(AwsApp):
     """WSGI middleware: ``/_mocklambda/...`` is ours, everything else is the AWS API."""
 
-    def __init__(self, aws_app: Callable[..., Iterable[bytes]], lam: Any, bound: str = "127.0.0.1",
-                 fresh: Callable[[], Any] | None = None) -> None:
-        """``fresh``: starts a new mock for ``POST reset`` (without it, reset is not offered)."""
+    def __init__(self, aws_app: Callable[..., Iterable[bytes]], lam: Any, bound: str = "127.0.0.1") -> None:
         super().__init__(aws_app, bound)
         self.lam = lam
-        self._fresh = fresh
-        self._resetting = threading.Lock()
 
     def route(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -90,23 +86,9 @@ class ControlApp(AwsApp):
             return "200 OK", {"idle": True}
         if action == "timeline" and method == "GET":
             return "200 OK", {"timeline": lam.timeline()}
-        if action == "reset" and method == "POST" and self._fresh is not None:
-            self._reset(self._fresh)
-            return "200 OK", {"reset": True}
-        actions = ["GET invocations[?function=]", "GET clock", "POST clock/advance", "POST run-until-idle",
-                   "GET timeline"] + (["POST reset"] if self._fresh is not None else [])
-        return "404 Not Found", {"error": f"no control action {method} {CONTROL_PREFIX}{action}", "actions": actions}
-
-    def _reset(self, fresh: Callable[[], Any]) -> None:
-        """The state of a server just started, in this one: the mock is stopped as a stopping
-        server stops it (what is queued runs to its outcome) and a new one, with moto's state
-        reset, takes its place; a test suite can share one server between its tests. If
-        settling the old mock fails, the new one is started all the same and the error answered."""
-        with self._resetting:
-            try:
-                self.lam.stop()
-            finally:
-                self.lam = fresh()
+        return "404 Not Found", {"error": f"no control action {method} {CONTROL_PREFIX}{action}",
+                                 "actions": ["GET invocations[?function=]", "GET clock", "POST clock/advance",
+                                             "POST run-until-idle", "GET timeline"]}
 
 
 def _encoded(body: Any) -> bytes:
@@ -152,11 +134,6 @@ class ControlClient:
     def timeline(self) -> str:
         return str(self._call("GET", "timeline")["timeline"])
 
-    def reset(self) -> None:
-        """Back to the state of a server just started: no functions, queues or other resources,
-        no invocations, the clock at its start. What was queued runs to its outcome first."""
-        self._call("POST", "reset")
-
 
 Client = ControlClient  # the name it was first published under
 __all__ = ["CONTROL_PREFIX", "Client", "ControlApp", "ControlClient", "host_allowed", "serve"]
@@ -174,20 +151,11 @@ def serve(host: str = "127.0.0.1", port: int = 5000, time_scale: float = 1.0,
     except MockLambdaError as error:  # awslambdaric missing: the fix, not a traceback
         raise SystemExit(f"mocklambda serve: {error}") from None
     lam.start()
-    app: ControlApp | None = None
     try:
-        loopback = ""  # the server's address, known once it is bound (below)
-
-        def fresh() -> LambdaMock:  # POST /_mocklambda/reset: a mock as this server started with
-            new = LambdaMock(mode="realtime", time_scale=time_scale, isolation=isolation).start()
-            new._serve_at(loopback)
-            return new
-
-        app = ControlApp(_moto.wsgi_app(), lam, bound=host, fresh=fresh)
+        app = ControlApp(_moto.wsgi_app(), lam, bound=host)
         server = make_server(host, port, app, idle_timeout)
         endpoint = f"http://{host}:{server.server_port}"
-        loopback = loopback_url(host, server.server_port)
-        lam._serve_at(loopback)  # functions run as processes call this server
+        lam._serve_at(loopback_url(host, server.server_port))  # functions run as processes call this server
         stop = threading.Event()
 
         def shut_down(signum: int, frame: Any) -> None:
@@ -201,13 +169,13 @@ def serve(host: str = "127.0.0.1", port: int = 5000, time_scale: float = 1.0,
         print(f"mocklambda serving the AWS API on {endpoint}", flush=True)
         print(f"  use it with: aws --endpoint-url {endpoint} ...  or  "
               f"boto3.client(..., endpoint_url=\"{endpoint}\")", flush=True)
-        print(f"  control API: {endpoint}{CONTROL_PREFIX}invocations, clock, clock/advance, run-until-idle, timeline, "
-              "reset", flush=True)
+        print(f"  control API: {endpoint}{CONTROL_PREFIX}invocations, clock, clock/advance, run-until-idle, timeline",
+              flush=True)
         if ready is not None:
             ready(endpoint)
         server.serve_forever()
     finally:
-        stopper = threading.Thread(target=(app.lam if app is not None else lam).stop, daemon=True)
+        stopper = threading.Thread(target=lam.stop, daemon=True)
         stopper.start()
         stopper.join(SHUTDOWN_GRACE_SECONDS)
         if stopper.is_alive():

@@ -10,9 +10,11 @@ import json
 import os
 import re
 import sys
+from pathlib import Path
 
 import pytest
 
+import mocklambda
 from conftest import make_zip
 from mocklambda import LambdaMock, MockLambdaError, mock_lambda
 from mocklambda.cli import main as cli_main
@@ -20,7 +22,7 @@ from tests.helpers import FN_ARN, invoke_json, make_queue, receive
 from tests.test_golden_snapshots import COMMON, COMMON_TEST, as_recorded, assert_shape, recorded
 from tests.test_logs import tail
 from tests.test_provided_runtime import alive
-from tests.test_server import deploy, own_server  # noqa: F401 - own_server is a fixture
+from tests.test_server import deploy, server  # noqa: F401 - server is a fixture
 
 ISOLATED = pytest.mark.lambda_mock(isolation="process")
 pytestmark = ISOLATED
@@ -233,9 +235,9 @@ def test_an_unknown_isolation_is_refused(lambda_mock):
         LambdaMock(isolation="thread")  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("own_server", [["--isolation", "process"]], indirect=True)
-def test_serve_runs_python_functions_isolated(own_server):  # noqa: F811 - the fixture
-    process, endpoint = own_server
+@pytest.mark.parametrize("server", [["--isolation", "process"]], indirect=True)
+def test_serve_runs_python_functions_isolated(server):  # noqa: F811 - the fixture
+    process, endpoint = server
     aws_lambda = deploy(endpoint, "exits", "import os\n\ndef handler(e, c):\n    os._exit(3) if e.get('exit') else None\n"
                         "    return os.getpid()\n")
     pid = json.loads(aws_lambda.invoke(FunctionName="exits")["Payload"].read())
@@ -245,7 +247,8 @@ def test_serve_runs_python_functions_isolated(own_server):  # noqa: F811 - the f
     assert process.poll() is None  # the server lives on
 
 
-def test_the_ini_option_isolates_the_fixtures_functions(pytester):
+def test_the_ini_option_isolates_the_fixtures_functions(pytester, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(Path(mocklambda.__file__).resolve().parents[1]))  # this checkout's plugin
     pytester.makeini("[pytest]\nmocklambda_isolation = process\n")
     pytester.makeconftest("pytest_plugins = []\n")
     pytester.makepyfile(test_ini="""
@@ -261,8 +264,7 @@ def test_isolated(lambda_mock):
                            Handler="handler.handler", Code={"ZipFile": buffer.getvalue()})
     assert int(client.invoke(FunctionName="f")["Payload"].read()) != os.getpid()
 """)
-    # in this process (this checkout's plugin); the function still runs in a process of its own
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:hypothesispytest")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly")
     result.assert_outcomes(passed=1)
 
 

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 pytest_plugins = ["pytester"]
 
-# Each inner pytest runs in this process (a subprocess would start and compile an interpreter for
-# each, and load the installed plugin rather than this checkout's); without the plugins an
-# inner moto suite has no use for, whose import or warnings would otherwise land in this run.
-INNER = ("-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:hypothesispytest")
-
 MOTO_STYLE_TEST = '''
 import io, json, zipfile
 import boto3
@@ -36,14 +31,14 @@ def test_invoke():
 
 def test_flag_makes_mock_aws_run_handlers(pytester):
     pytester.makepyfile(MOTO_STYLE_TEST)
-    result = pytester.runpytest_inprocess("--mocklambda", "-s", *INNER)
+    result = pytester.runpytest_subprocess("--mocklambda", "-s", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*RESULT {'ran': 'in-process'}*"])
 
 
 def test_without_the_flag_moto_behaves_as_before(pytester):
     pytester.makepyfile(MOTO_STYLE_TEST)
-    result = pytester.runpytest_inprocess("-s", *INNER)
+    result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider")
     # moto alone runs Event invokes inline and returns their output in the body (not AWS's b"")
     result.assert_outcomes(failed=1)
 
@@ -71,7 +66,7 @@ def test_create(runtime, code):
     print("REFUSED", refused.value.response["Error"]["Message"][:40])
     assert client.list_functions()["Functions"] == []
 ''')
-    result = pytester.runpytest_inprocess("--mocklambda", "-s", *INNER)
+    result = pytester.runpytest_subprocess("--mocklambda", "-s", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*REFUSED Value 3.11 at 'runtime' failed to satisf*",
                                  "*REFUSED Could not unzip uploaded file. Please c*"])
@@ -98,7 +93,7 @@ def test_order_pipeline(lambda_mock):
     assert lambda_mock.invocations()[0].condition == "Success"
 ''',
     )
-    result = pytester.runpytest_inprocess(*INNER)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "*mocklambda timeline*",

@@ -34,48 +34,20 @@ def aws_cli() -> str:
     return str(aws)
 
 
-def start_server(*options: str) -> tuple[subprocess.Popen, str]:
+@pytest.fixture
+def server(request):
+    extra = getattr(request, "param", [])
     process = subprocess.Popen(
-        [sys.executable, "-m", "mocklambda", "serve", "--port", "0", *options],
+        [sys.executable, "-m", "mocklambda", "serve", "--port", "0", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
     )
     line = process.stdout.readline()  # "mocklambda serving the AWS API on http://127.0.0.1:PORT"
     assert "serving the AWS API on" in line, line + process.stderr.read()
-    return process, line.rsplit(" ", 1)[1].strip()
-
-
-def stop_server(process: subprocess.Popen) -> None:
+    endpoint = line.rsplit(" ", 1)[1].strip()
+    yield process, endpoint
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def shared_server():
-    """One ``mocklambda serve`` for the module's tests (starting one costs more than most of them);
-    ``server`` resets it before each, or replaces it if a test ended it."""
-    running: list[tuple[subprocess.Popen, str]] = []
-    yield running
-    for process, _ in running:
-        stop_server(process)
-
-
-@pytest.fixture
-def own_server(request):
-    """A server of the test's own: started with ``request.param``'s options, or one the test ends."""
-    process, endpoint = start_server(*getattr(request, "param", []))
-    yield process, endpoint
-    stop_server(process)
-
-
-@pytest.fixture
-def server(shared_server):
-    """The module's server, in the state of one just started (``POST /_mocklambda/reset``)."""
-    if shared_server and shared_server[-1][0].poll() is None:
-        Client(shared_server[-1][1]).reset()
-    else:
-        shared_server.append(start_server())
-    return shared_server[-1]
 
 
 def deploy(endpoint: str, name: str, source: str) -> object:
@@ -150,34 +122,6 @@ def test_the_control_api_moves_the_clock_and_reports_attempts(server, tmp_path):
     assert invocation["condition"] == "RetriesExhausted"
     assert [a["error_type"] for a in invocation["attempts"]] == ["ValueError"] * 3
     assert "RetriesExhausted" in control.timeline()
-
-
-def test_reset_gives_the_state_of_a_server_just_started(server):
-    """POST /_mocklambda/reset (README 'Server mode'): the functions, queues, roles, events and
-    clock of the tests before are gone; the same process serves on at the same address."""
-    import boto3
-
-    process, endpoint = server
-    client = {"endpoint_url": endpoint, "region_name": "us-east-1"}
-    aws_lambda = deploy(endpoint, "fails", "def handler(e, c):\n    raise ValueError('always')\n")
-    sqs = boto3.client("sqs", **client)
-    sqs.create_queue(QueueName="left-over")
-    aws_lambda.invoke(FunctionName="fails", InvocationType="Event")
-    control = Client(endpoint)
-    control.advance(3600)
-    control.reset()
-    assert aws_lambda.list_functions()["Functions"] == []
-    assert "QueueUrls" not in sqs.list_queues()
-    assert boto3.client("iam", **client).list_roles()["Roles"] == []
-    control.run_until_idle()
-    assert control.invocations() == []  # the event queued before was settled by the old mock, not carried over
-    assert control.clock()["elapsed"] < 60
-    deploy(endpoint, "fails", "def handler(e, c):\n    return 'again'\n")  # the same names are free again
-    assert json.loads(aws_lambda.invoke(FunctionName="fails")["Payload"].read()) == "again"
-    assert process.poll() is None
-    with pytest.raises(urllib.error.HTTPError) as unknown:
-        urllib.request.urlopen(urllib.request.Request(endpoint + "/_mocklambda/nope", data=b"{}", method="POST"))
-    assert "POST reset" in json.loads(unknown.value.read())["actions"]
 
 
 def test_bad_requests_and_crashing_handlers_never_kill_the_server(server):
@@ -259,13 +203,13 @@ def test_bodies_of_the_wrong_json_types_are_400_never_500_and_never_stored(serve
     assert status == 400 and "Content-Length" in answer["message"]
 
 
-@pytest.mark.parametrize("own_server", [["--idle-timeout", "1"]], indirect=True)
-def test_half_a_request_cannot_hold_the_server(own_server):
+@pytest.mark.parametrize("server", [["--idle-timeout", "1"]], indirect=True)
+def test_half_a_request_cannot_hold_the_server(server):
     """Issue 13 item 17: a client that stops mid-request is dropped after --idle-timeout seconds."""
     import socket
     import time
 
-    process, endpoint = own_server
+    process, endpoint = server
     port = int(endpoint.rsplit(":", 1)[1])
     stalled = socket.create_connection(("127.0.0.1", port))
     head = "".join(f"{name}: {value}\r\n" for name, value in SIGNED.items())
@@ -282,8 +226,8 @@ def test_half_a_request_cannot_hold_the_server(own_server):
     assert Client(endpoint).clock()["elapsed"] >= 0 and process.poll() is None
 
 
-def test_sigterm_stops_cleanly(own_server):
-    process, endpoint = own_server
+def test_sigterm_stops_cleanly(server):
+    process, endpoint = server
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
     assert "mocklambda stopped" in process.stderr.read()
@@ -327,14 +271,14 @@ def test_a_credential_scoped_to_another_service_is_a_4xx(server):
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads the server's CPU time from /proc")
-def test_a_chunked_body_cut_short_does_not_keep_the_server_busy(own_server):
+def test_a_chunked_body_cut_short_does_not_keep_the_server_busy(server):
     """Issue 13 item 17's promise (half a request cannot hold a server thread) for a chunked body.
     Found by benchmarks/sweeps/bad_input.py: werkzeug's reader of chunked bodies kept asking the
     closed socket for the rest of the declared chunk, at full CPU and ~370 MB/s of memory."""
     import socket
     import time
 
-    process, endpoint = own_server
+    process, endpoint = server
     port = int(endpoint.rsplit(":", 1)[1])
 
     def cpu_seconds() -> float:

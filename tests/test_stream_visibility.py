@@ -477,7 +477,7 @@ def test_reader(lambda_mock):
     assert lambda_mock.invocations()  # stream batches are not asynchronous events: this fails
 ''')
     # in this process, so that this checkout's plugin shows the report
-    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:hypothesispytest")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:asyncio")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "*mocklambda timeline*",

@@ -15,11 +15,6 @@ Steps:
 6. compare the failures with ``EXPECTED_DIFFERENCES.md``: exit 0 only if every failing test is listed
    there. A listed test that now passes is reported as a warning.
 
-``--only PATH`` (repeatable) runs those of the Lambda test files or directories instead of all of
-them, ``--skip PATH`` leaves some out; ``tests/moto_compat/test_moto_suite.py`` runs the suite in
-parts this way, so that pytest-xdist runs them side by side. The comparison is then made for the
-tests of the part.
-
 ``--include-docker-tests`` also runs moto's ``@requires_docker`` tests. Under ``--mocklambda`` those
 run in-process, so no Docker is needed (``DOCKER_HOST`` points nowhere, so a code path that would
 still reach for Docker fails at once instead of starting a container).
@@ -47,7 +42,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-CHECKOUT = HERE.parent.parent  # the repository this runner is part of
 DEFAULT_CACHE = HERE / ".cache"
 EXPECTED_FILE = HERE / "EXPECTED_DIFFERENCES.md"
 PLUGIN = "moto_compat_plugin"
@@ -260,42 +254,16 @@ def run_environment(include_docker_tests: bool, report: Path) -> dict[str, str]:
     if not include_docker_tests:
         env["TESTS_SKIP_REQUIRES_DOCKER"] = "1"
     env["MOTO_COMPAT_REPORT"] = str(report)
-    # the plugin, and this checkout's mocklambda (where the runner is part of a checkout) before an
-    # installed one; moto's own ``tests`` package still comes from the working directory, first
-    checkout = [str(CHECKOUT)] if (CHECKOUT / "mocklambda" / "__init__.py").is_file() else []
-    env["PYTHONPATH"] = os.pathsep.join([str(HERE), *checkout] + [p for p in [os.environ.get("PYTHONPATH")] if p])
+    env["PYTHONPATH"] = os.pathsep.join([str(HERE)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
     return env
 
 
-class Selection:
-    """Which of moto's Lambda tests a run covers: ``only`` (test files or directories, default
-    all of TEST_DIRS) less ``skip``."""
-
-    def __init__(self, only: Iterable[str] = (), skip: Iterable[str] = ()) -> None:
-        self.only = tuple(p.rstrip("/") for p in only) or TEST_DIRS
-        self.skip = tuple(p.rstrip("/") for p in skip)
-        outside = [p for p in self.only + self.skip if not any(_under(p, d) for d in TEST_DIRS)]
-        if outside:
-            raise SuiteError(f"not under {' or '.join(TEST_DIRS)}: {', '.join(outside)}")
-
-    def pytest_args(self) -> list[str]:
-        return [*self.only, *(f"--ignore={p}" for p in self.skip)]
-
-    def covers(self, node_id: str) -> bool:
-        path = node_id.split("::", 1)[0]
-        return any(_under(path, p) for p in self.only) and not any(_under(path, p) for p in self.skip)
-
-
-def _under(path: str, directory_or_file: str) -> bool:
-    return path == directory_or_file or path.startswith(directory_or_file + "/")
-
-
 def run_suite(root: Path, include_docker_tests: bool, extra_args: list[str], timeout: float,
-              verbose: bool, selection: Selection | None = None) -> tuple[int, dict[str, dict[str, str]], str]:
+              verbose: bool) -> tuple[int, dict[str, dict[str, str]], str]:
     workdir = Path(tempfile.mkdtemp(prefix="mocklambda-moto-compat-"))
     report, output_file = workdir / "outcomes.json", workdir / "pytest-output.txt"
     command = [
-        sys.executable, "-m", "pytest", *(selection or Selection()).pytest_args(),
+        sys.executable, "-m", "pytest", *TEST_DIRS,
         "--mocklambda",
         "-c", str(write_pytest_ini(root)), "--rootdir", str(root), "--confcutdir", str(root),
         "-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:randomly", "-p", PLUGIN,
@@ -358,9 +326,7 @@ def _essence(detail: str, limit: int = 3) -> str:
 
 def summarise(version: str, include_docker_tests: bool, returncode: int,
               outcomes: dict[str, dict[str, str]], expected: dict[str, str], elapsed: float,
-              show_tracebacks: bool, selection: Selection | None = None) -> int:
-    if selection is not None:  # a part of the suite: the listed differences of its tests
-        expected = {node: reason for node, reason in expected.items() if selection.covers(node)}
+              show_tracebacks: bool) -> int:
     counts = Counter(entry["outcome"] for entry in outcomes.values())
     missing_dependency = sorted(
         node for node, entry in outcomes.items()
@@ -373,10 +339,9 @@ def summarise(version: str, include_docker_tests: bool, returncode: int,
     not_run = sorted(node for node in expected if node not in failing and node not in now_passing)
 
     mode = "requires_docker tests run in-process" if include_docker_tests else "requires_docker tests skipped"
-    part = "" if selection is None else f" [{' '.join(selection.pytest_args())}]"
     log("")
     log("=" * 100)
-    log(f"moto {version} Lambda test suite{part} under pytest --mocklambda ({mode}), {elapsed:.1f} s")
+    log(f"moto {version} Lambda test suite under pytest --mocklambda ({mode}), {elapsed:.1f} s")
     log(
         f"  passed {counts['passed']}, failed {counts['failed']}, errors {counts['error']}, "
         f"skipped {counts['skipped']}, xfailed {counts['xfailed']}, xpassed {counts['xpassed']}"
@@ -424,10 +389,6 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--include-docker-tests", action="store_true",
                         help="also run moto's @requires_docker tests (in-process under --mocklambda)")
-    parser.add_argument("--only", action="append", default=[], metavar="PATH",
-                        help=f"run only this test file or directory (repeatable; default {' '.join(TEST_DIRS)})")
-    parser.add_argument("--skip", action="append", default=[], metavar="PATH",
-                        help="leave this test file or directory out (repeatable)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE,
                         help=f"where the sdist and extracted tests are kept (default {DEFAULT_CACHE})")
     parser.add_argument("--sdist", type=Path, help="use this moto sdist instead of downloading one")
@@ -447,10 +408,9 @@ def main(argv: Iterable[str] | None = None) -> int:
         sdist = args.sdist.resolve() if args.sdist else download_sdist(version, cache)
         root = extract_tests(sdist, version, cache)
         expected = expected_differences(args.expected)
-        selection = Selection(args.only, args.skip) if args.only or args.skip else None
         suite_started = time.monotonic()
         returncode, outcomes, output = run_suite(root, args.include_docker_tests, args.pytest_args,
-                                                 args.timeout, args.verbose, selection)
+                                                 args.timeout, args.verbose)
         elapsed = time.monotonic() - suite_started
     except SuiteError as exc:
         log(f"RESULT: FAIL (the moto suite could not be run: {exc})")
@@ -458,7 +418,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     if returncode not in (0, 1) and not args.verbose:
         log(output[-5000:])
     status = summarise(version, args.include_docker_tests, returncode, outcomes, expected, elapsed,
-                       show_tracebacks=not args.no_tracebacks, selection=selection)
+                       show_tracebacks=not args.no_tracebacks)
     log(f"(total {time.monotonic() - started:.1f} s including download and extraction)")
     return status
 
