@@ -119,6 +119,12 @@ class LambdaMock:
                 raise
             warn(f"mock_lambda could not settle its queue after the test failed: {type(error).__name__}: {error}")
         finally:
+            self._release()
+
+    def _release(self) -> None:
+        """Each step runs even when one before it raised (its error is still raised): a step left
+        undone would leak this mock, or moto's state, into the next test."""
+        try:
             try:  # handler code still running (timed out, or threads it started) ends while moto is ours
                 self._pipeline.close()
             finally:
@@ -130,6 +136,7 @@ class LambdaMock:
                 durable_sdk.uninstall()
                 durable_sdk.forget_sdk_client()
                 self._started = False
+        finally:
             if self._stop_moto is not None:
                 stop_moto, self._stop_moto = self._stop_moto, None
                 stop_moto()

@@ -68,3 +68,25 @@ def test_a_body_that_stopped_the_mock_itself_keeps_its_own_error():
     with pytest.raises(ValueError, match="after stopping"), mock_lambda(mode="manual") as lam:
         lam.stop()
         raise ValueError("after stopping")
+
+
+def test_a_failure_while_closing_still_stops_moto(monkeypatch: pytest.MonkeyPatch):
+    """Issue 17 CI: a teardown that raised while closing the mock's environments left moto's mock
+    active, and every later test in that worker saw the earlier tests' queues, streams, functions."""
+    import boto3
+    from moto import mock_aws
+
+    from mocklambda._pipeline.pipeline import Pipeline
+
+    def broken_close(self: Pipeline) -> None:
+        raise OSError(9, "Bad file descriptor")
+
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    monkeypatch.setattr(Pipeline, "close", broken_close)
+    with pytest.raises(OSError, match="Bad file descriptor"), mock_lambda():
+        sqs.create_queue(QueueName="left-behind")
+    monkeypatch.undo()
+    with mock_aws():
+        assert "QueueUrls" not in sqs.list_queues()  # a fresh moto: nothing of the mock before
+    with mock_lambda():  # and a new mock starts as usual
+        assert sqs.create_queue(QueueName="left-behind")["QueueUrl"].endswith("/left-behind")

@@ -138,3 +138,60 @@ def test_a_detached_grandchild_goes_with_its_environment_on_a_timeout(lambda_moc
     response = lambda_client.invoke(FunctionName="detaches-then-hangs", Payload=b'{"sleep": 30}', LogType="Tail")
     assert re.search(r"Task timed out after 1\.00 seconds", tail(response))  # spec 9.5
     assert not alive(detached)
+
+
+KILLED_TEST = """
+import base64, boto3, sys, threading
+from mocklambda import mock_lambda
+
+with mock_lambda():
+    role = boto3.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    client = boto3.client("lambda")
+    client.create_function(FunctionName="spins", Runtime="provided.al2023", Role=role, Handler="function.handler",
+                           Code={"ZipFile": base64.b64decode(sys.argv[1])}, Timeout=900)
+    threading.Thread(target=client.invoke, kwargs={"FunctionName": "spins", "Payload": sys.argv[2]}).start()
+    threading.Event().wait()  # until it is killed: the mock never stops
+"""
+
+WRITES_ITS_PID = """
+def handle(event, headers):
+    with open(event["pidfile"] + ".tmp", "w") as pidfile:
+        pidfile.write(str(os.getpid()))
+    os.replace(event["pidfile"] + ".tmp", event["pidfile"])
+    while True:  # an endless handler: the runtime spins until something kills it
+        pass
+"""
+
+
+def test_a_runtime_does_not_outlive_a_test_process_killed_before_its_mock_stopped(tmp_path):
+    """A test process killed mid-invocation (a CI timeout, a second Ctrl-C) never stops its mock:
+    the runtime it started, spinning in an endless handler, is killed by the watcher all the same
+    (issue 17: orphaned runtimes spun on after the run)."""
+    import base64
+    import signal
+    import subprocess
+    import sys
+
+    pidfile = tmp_path / "runtime.pid"
+    code = base64.b64encode(bootstrap_zip(RUNTIME_LOOP.format(handler=WRITES_ITS_PID))).decode()
+    test = subprocess.Popen([sys.executable, "-c", KILLED_TEST, code, json.dumps({"pidfile": str(pidfile)})],
+                            cwd=os.getcwd())
+    runtime = 0
+    try:
+        deadline = time.monotonic() + 60
+        while not pidfile.exists():
+            assert test.poll() is None and time.monotonic() < deadline, "the runtime never started"
+            time.sleep(0.05)
+        runtime = int(pidfile.read_text())
+        assert alive(runtime)
+        test.send_signal(signal.SIGKILL)
+        test.wait(10)
+        deadline = time.monotonic() + 10
+        while alive(runtime) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(runtime)
+    finally:
+        if test.poll() is None:
+            test.kill()
+        if runtime and alive(runtime):  # never leave it spinning, even when the test fails
+            os.kill(runtime, signal.SIGKILL)

@@ -148,8 +148,13 @@ class EventQueue:
 
     # -- accepting ---------------------------------------------------------------------------
 
-    def submit(self, function: FunctionSnapshot, request: InvocationRequest) -> QueuedEvent:
+    def submit(self, function: FunctionSnapshot, request: InvocationRequest,
+               stopped_as_recursive: bool = False) -> QueuedEvent:
+        """``stopped_as_recursive`` is set before the event is visible: in realtime mode a worker may
+        take it the moment it is pushed."""
         event = QueuedEvent(function, request, enqueued_at=self.clock.offset(), sequence=next(self._sequence))
+        if stopped_as_recursive:  # (set only then: a queued event's progress is made when first set)
+            event.stopped_as_recursive = True
         with self._heap_lock:
             self.events.append(event)
             self._push(event, event.enqueued_at)

@@ -29,12 +29,8 @@ class Acceptor:
         attempt comes (spec 7.2)."""
         chain, admitted = admit(function.arn, parent, lambda: self._directory.recursion_config(function))
         request = InvocationRequest(request_id or new_request_id(), payload, invoked_arn, chain=chain)
-        event = self._queue.submit(function, request)
-        if not admitted:  # (set only then: a queued event's progress is made when first set)
-            event.stopped_as_recursive = True
+        event = self._queue.submit(function, request, stopped_as_recursive=not admitted)
         self._telemetry.count(function, "AsyncEventsReceived", 1, self._queue.clock.now(), invoked_arn=invoked_arn)
         if self._duplicate_rate and self._random.random() < self._duplicate_rate:
-            duplicate = self._queue.submit(function, request)  # at-least-once: delivered twice (spec 2.8)
-            if not admitted:
-                duplicate.stopped_as_recursive = True  # the same event: stopped too
+            self._queue.submit(function, request, not admitted)  # at-least-once: delivered twice (spec 2.8)
         return event

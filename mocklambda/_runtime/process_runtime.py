@@ -41,6 +41,7 @@ from .platform_reports import (
     timed_out,
 )
 from .python_process import as_on_lambda
+from .reaper import reaper
 from .runtime_api import Invocation, Reply, RuntimeApi
 from .sandbox import CodeBundle
 from .strays import kill_carrying
@@ -138,11 +139,16 @@ class _Output:
             self.sink.write(self._decoder.decode(data))
 
     def close(self) -> None:
+        """Idempotent: a second ``os.close`` of the same number would close whatever file has been
+        given that number since (another thread's, even the caller's own)."""
         self._close_write_end()  # never started (no bootstrap, or it could not be run)
         if self._thread.is_alive():
             self._thread.join(KILL_GRACE_SECONDS)
-        with contextlib.suppress(OSError):
-            os.close(self._fd)
+        with self._lock:
+            fd, self._fd = self._fd, -1
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 class _Run:
@@ -202,6 +208,8 @@ class ProcessEnvironment:
         self.process: subprocess.Popen[bytes] | None = None
         self._memory: MemoryLimit | None = None
         self.alive = True  # False once it must not serve another invocation
+        self._closing = threading.Lock()
+        self._closed = False
 
     def invoke(self, request: InvocationRequest) -> ExecutionResult:
         function = self.function
@@ -274,6 +282,7 @@ class ProcessEnvironment:
                 start_new_session=True, close_fds=True)
         except OSError as exc:
             return CannotLaunch(_not_started(exc, started, self.bundle, request_id))
+        reaper.watch(self.process.pid, self._api_entry)  # killed even if this process never stops the mock
         self._memory = MemoryLimit(self.process, self.function.memory_size)
         self._output.start()
         threading.Thread(target=self._watch, args=(self.process,), name="mocklambda-runtime-exit", daemon=True).start()
@@ -336,11 +345,23 @@ class ProcessEnvironment:
                 os.killpg(process.pid, signal.SIGKILL)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(KILL_GRACE_SECONDS)
-        kill_carrying(f"AWS_LAMBDA_RUNTIME_API={self.api.address}")
+        kill_carrying(self._api_entry)
+
+    @property
+    def _api_entry(self) -> str:
+        """What every process of this environment carries in its environment (``strays``)."""
+        return f"AWS_LAMBDA_RUNTIME_API={self.api.address}"
 
     def close(self) -> None:
+        """Once: the mock's stop and the thread of an invocation cut short may both get here."""
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
         self.alive = False
         self.kill()
+        if self.process is not None:
+            reaper.forget(self.process.pid)
         if self._memory is not None:
             self._memory.close()
         self.api.close()

@@ -128,13 +128,21 @@ class Connection:
                     while self.reader.readline() not in (b"\r\n", b"\n", b""):
                         pass  # trailers
                     return b"".join(chunks)
-                chunks.append(self.reader.read(size))
+                chunks.append(self._exactly(size))
                 self.reader.readline()
         try:
             length = int(headers.get("content-length") or 0)
         except ValueError:
             raise BadRequest(400) from None
-        return self.reader.read(length) if length > 0 else b""
+        return self._exactly(length) if length > 0 else b""
+
+    def _exactly(self, size: int) -> bytes:
+        """A body cut short is a runtime that went away mid-request (Go's handler reads
+        ``io.ErrUnexpectedEOF``): never an answer to take as the invocation's."""
+        data = self.reader.read(size)
+        if len(data) < size:
+            raise ConnectionAbortedError(f"the request's body ended after {len(data)} of {size} bytes")
+        return data
 
     def refuse(self, status: int) -> None:
         """Go's refusal, then our end closed and what the client still sends read for a moment

@@ -522,3 +522,22 @@ def test_pop_due_is_pop_of_what_is_due(pushes: list[tuple[float, int]], until: f
         (due, description_of(item)) for due, item in expected]
     assert [(due, description_of(item)) for due, item in fast.entries()] == [
         (due, description_of(item)) for due, item in slow.entries()]
+
+
+def test_an_event_stopped_as_recursive_is_marked_before_anyone_can_take_it() -> None:
+    """Issue 17 review: the mark was set after ``submit`` had pushed the event, so a realtime
+    worker could take it first and run the loop's next invocation (spec 7.2)."""
+    queue = EventQueue(Clock(rate=0.0, start=START), always_ok, lambda event: None)
+    seen: list[bool] = []
+    push = queue._push
+
+    def watched_push(item: Item, due: float) -> None:
+        assert isinstance(item, QueuedEvent)
+        seen.append(item.stopped_as_recursive)  # what a worker woken by this push would see
+        push(item, due)
+
+    queue._push = watched_push  # type: ignore[method-assign]
+    stopped = queue.submit(make_function(), make_request("loop"), stopped_as_recursive=True)
+    admitted = queue.submit(make_function(), make_request("fine"))
+    assert seen == [True, False]
+    assert (stopped.stopped_as_recursive, admitted.stopped_as_recursive) == (True, False)

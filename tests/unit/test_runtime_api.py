@@ -150,6 +150,26 @@ def test_a_chunked_response_is_read_whole(api):
     assert api.events.get(timeout=1) == ("reply", Reply("response", b'{"a": 1}'))
 
 
+@pytest.mark.parametrize("framing", ["length", "chunked"])
+def test_a_response_whose_body_is_cut_short_is_no_answer(api, framing):
+    """A runtime that went away mid-POST (Go's handler reads ``io.ErrUnexpectedEOF``): what it sent
+    is not the invocation's answer; a later whole answer is (issue 17 review)."""
+    take(api, invocation())
+    host, port = api.address.split(":")
+    path = "/2018-06-01/runtime/invocation/req-1/response"
+    with socket.create_connection((host, int(port)), timeout=5) as client:
+        if framing == "length":
+            head = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
+        else:
+            head = f"POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n"
+        client.sendall(head.encode() + b'{"cut":')
+        client.shutdown(socket.SHUT_WR)
+        assert client.recv(100) == b""  # closed, unanswered
+    assert api.events.empty()
+    assert call(api, "POST", path, b'"whole"')[0] == 202
+    assert api.events.get(timeout=1) == ("reply", Reply("response", b'"whole"'))
+
+
 def test_other_paths_and_methods_are_answered_as_chi_answers_them(api):
     status, headers, body = call(api, "GET", "/2018-06-01/runtime/invocation/other")
     assert (status, body) == (404, b"404 page not found\n")
