@@ -122,24 +122,31 @@ class LambdaMock:
             self._release()
 
     def _release(self) -> None:
-        """Each step runs even when one before it raised (its error is still raised): a step left
-        undone would leak this mock, or moto's state, into the next test."""
-        try:
-            try:  # handler code still running (timed out, or threads it started) ends while moto is ours
-                self._pipeline.close()
-            finally:
-                self._endpoint.close()  # after the processes that called it are gone
-                _moto.active.remove(self._pipeline)
-                _moto.uninstall()
-                threads.uninstall()
-                process_state.uninstall()
-                durable_sdk.uninstall()
-                durable_sdk.forget_sdk_client()
-                self._started = False
-        finally:
-            if self._stop_moto is not None:
-                stop_moto, self._stop_moto = self._stop_moto, None
-                stop_moto()
+        """Each step runs even when one before it raised (the first error is raised, later ones
+        are warned about): a step left undone would leak this mock, or moto's state, into
+        the next test."""
+        steps: list[Callable[[], object]] = [
+            self._pipeline.close,  # handler code still running (timed out, threads it started) ends while moto is ours
+            self._endpoint.close,  # after the processes that called it are gone
+            lambda: _moto.active.remove(self._pipeline),
+            _moto.uninstall, threads.uninstall, process_state.uninstall, durable_sdk.uninstall,
+            durable_sdk.forget_sdk_client,
+        ]
+        if self._stop_moto is not None:
+            steps.append(self._stop_moto)
+            self._stop_moto = None
+        self._started = False
+        first: BaseException | None = None
+        for step in steps:
+            try:
+                step()
+            except BaseException as error:
+                if first is None:
+                    first = error
+                else:  # not lost: told beside the first, which is raised
+                    warn(f"mock_lambda: a later step of stopping failed too: {type(error).__name__}: {error}")
+        if first is not None:
+            raise first
 
     def __enter__(self) -> LambdaMock:
         return self.start()

@@ -78,7 +78,10 @@ def test_a_failure_while_closing_still_stops_moto(monkeypatch: pytest.MonkeyPatc
 
     from mocklambda._pipeline.pipeline import Pipeline
 
+    close = Pipeline.close
+
     def broken_close(self: Pipeline) -> None:
+        close(self)  # everything closed, then the failure
         raise OSError(9, "Bad file descriptor")
 
     sqs = boto3.client("sqs", region_name="us-east-1")

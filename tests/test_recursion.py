@@ -142,3 +142,25 @@ def test_a_duplicate_delivery_of_a_stopped_event_is_stopped_too(lambda_client, c
         seventeenth = [i for i in lam.invocations("loop") if i.payload["n"] == 17]
         assert [(i.condition, i.attempts) for i in seventeenth] == [("RecursiveInvocationException", ())] * 2
         assert max(i.payload["n"] for i in lam.invocations("loop") if i.attempts) == 16
+
+
+def test_the_loops_next_event_is_marked_stopped_before_the_queue_holds_it(lambda_mock, lambda_client,
+                                                                          create_function, monkeypatch):
+    """Issue 17 review: the mark was set after the event was queued, so in realtime mode a worker
+    could take the 17th invocation first and run it (spec 7.2). What any worker sees is what the
+    queue holds when it wakes: the mark must already be there."""
+    from mocklambda._core.event_queue import EventQueue
+
+    seen: list[tuple[int, bool]] = []
+    push = EventQueue._push
+
+    def watched(self: EventQueue, item: object, due: float) -> None:
+        if hasattr(item, "request"):
+            seen.append((json.loads(item.request.payload)["n"], item.stopped_as_recursive))
+        push(self, item, due)
+
+    monkeypatch.setattr(EventQueue, "_push", watched)
+    create_function("loop", SELF_INVOKING)
+    lambda_client.invoke(FunctionName="loop", InvocationType="Event", Payload=json.dumps({"n": 1, "stop_at": 100}))
+    lambda_mock.run_until_idle()
+    assert seen[:17] == [(n, n == 17) for n in range(1, 18)]

@@ -275,16 +275,19 @@ class ProcessEnvironment:
         if isinstance(started, CannotLaunch):
             return started
         assert self.bundle is not None
-        try:
-            self.process = subprocess.Popen(
-                started.command, cwd=self.bundle.task_dir, env=self._environment(started.environment),
-                stdin=subprocess.DEVNULL, stdout=self._output.write_fd, stderr=subprocess.STDOUT,
-                start_new_session=True, close_fds=True)
-        except OSError as exc:
-            return CannotLaunch(_not_started(exc, started, self.bundle, request_id))
-        reaper.watch(self.process.pid, self._api_entry)  # killed even if this process never stops the mock
-        self._memory = MemoryLimit(self.process, self.function.memory_size)
-        self._output.start()
+        with self._closing:  # never a process started after (or while) the environment is closed
+            if self._closed:
+                return CannotLaunch(runtime_exited(request_id, exit_reason(-signal.SIGKILL)))
+            try:
+                self.process = subprocess.Popen(
+                    started.command, cwd=self.bundle.task_dir, env=self._environment(started.environment),
+                    stdin=subprocess.DEVNULL, stdout=self._output.write_fd, stderr=subprocess.STDOUT,
+                    start_new_session=True, close_fds=True)
+            except OSError as exc:
+                return CannotLaunch(_not_started(exc, started, self.bundle, request_id))
+            reaper.watch(self.process.pid, self._api_entry)  # killed even if this process never stops the mock
+            self._memory = MemoryLimit(self.process, self.function.memory_size)
+            self._output.start()
         threading.Thread(target=self._watch, args=(self.process,), name="mocklambda-runtime-exit", daemon=True).start()
         return None
 
@@ -353,21 +356,22 @@ class ProcessEnvironment:
         return f"AWS_LAMBDA_RUNTIME_API={self.api.address}"
 
     def close(self) -> None:
-        """Once: the mock's stop and the thread of an invocation cut short may both get here."""
+        """Once: the mock's stop and the thread of an invocation cut short may both get here; the
+        second waits until the first is done (the mock's stop returns with every process dead)."""
         with self._closing:
             if self._closed:
                 return
             self._closed = True
-        self.alive = False
-        self.kill()
-        if self.process is not None:
-            reaper.forget(self.process.pid)
-        if self._memory is not None:
-            self._memory.close()
-        self.api.close()
-        self._output.close()
-        if self.bundle is not None:
-            self.bundle.remove()
+            self.alive = False
+            self.kill()
+            if self.process is not None:
+                reaper.forget(self.process.pid, self._api_entry)
+            if self._memory is not None:
+                self._memory.close()
+            self.api.close()
+            self._output.close()
+            if self.bundle is not None:
+                self.bundle.remove()
 
 
 def _not_started(exc: OSError, started: Launch, bundle: CodeBundle, request_id: str) -> dict[str, Any]:

@@ -120,16 +120,26 @@ class Connection:
         if headers.get("transfer-encoding", "").lower() == "chunked":
             chunks: list[bytes] = []
             while True:
+                line = self.reader.readline()
+                if not line.endswith(b"\n"):  # the connection ended within the body
+                    raise ConnectionAbortedError("the request's chunked body ended early")
                 try:
-                    size = int(self.reader.readline().split(b";")[0].strip() or b"0", 16)
+                    size = int(line.split(b";")[0].strip(), 16)
                 except ValueError:
                     raise BadRequest(400) from None
+                if size < 0:
+                    raise BadRequest(400)
                 if size == 0:
-                    while self.reader.readline() not in (b"\r\n", b"\n", b""):
-                        pass  # trailers
+                    while (trailer := self.reader.readline()) not in (b"\r\n", b"\n"):
+                        if not trailer.endswith(b"\n"):
+                            raise ConnectionAbortedError("the request's chunked body ended early")
                     return b"".join(chunks)
                 chunks.append(self._exactly(size))
-                self.reader.readline()
+                end = self.reader.readline()
+                if end not in (b"\r\n", b"\n"):  # Go: "malformed chunked encoding"
+                    if not end.endswith(b"\n"):
+                        raise ConnectionAbortedError("the request's chunked body ended early")
+                    raise BadRequest(400)
         try:
             length = int(headers.get("content-length") or 0)
         except ValueError:

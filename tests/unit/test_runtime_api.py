@@ -313,3 +313,25 @@ def test_next_answers_alike_whether_the_invocation_or_the_runtime_came_first(api
 
     assert shown(early) == shown(late)
     assert (early[1]["Lambda-Runtime-Aws-Request-Id"], late[1]["Lambda-Runtime-Aws-Request-Id"]) == ("req-1", "req-2")
+
+
+@pytest.mark.parametrize(("body", "outcome"), [
+    (b'7\r\n{"cut":\r\n', "dropped"),  # ended between chunks
+    (b'7\r\n{"cut":', "dropped"),  # ended before a chunk's CRLF
+    (b'7\r\n{"cut":XX0\r\n\r\n', 400),  # no CRLF after a chunk (Go: malformed chunked encoding)
+    (b'-7\r\n{"cut":\r\n0\r\n\r\n', 400),  # a negative size
+])
+def test_a_malformed_or_unfinished_chunked_body_is_no_answer(api, body, outcome):
+    take(api, invocation())
+    host, port = api.address.split(":")
+    head = (b"POST /2018-06-01/runtime/invocation/req-1/response HTTP/1.1\r\nHost: x\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
+    with socket.create_connection((host, int(port)), timeout=5) as client:
+        client.sendall(head + body)
+        client.shutdown(socket.SHUT_WR)
+        answer = client.makefile("rb").read()
+    if outcome == "dropped":
+        assert answer == b""
+    else:
+        assert answer.startswith(b"HTTP/1.1 400 Bad Request")
+    assert api.events.empty()
