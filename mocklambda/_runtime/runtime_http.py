@@ -12,6 +12,7 @@ Request`` (or ``431``, ``505``) and the connection closes.
 from __future__ import annotations
 
 import contextlib
+import re
 import selectors
 import socket
 import threading
@@ -25,7 +26,7 @@ REFUSAL_DRAIN_SECONDS = 0.5  # Go's rstAvoidanceDelay
 MAX_HEADER_BYTES = (1 << 20) + 4096  # Go's DefaultMaxHeaderBytes, with the slack its reader allows
 REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
            405: "Method Not Allowed", 413: "Request Entity Too Large", 431: "Request Header Fields Too Large",
-           505: "HTTP Version Not Supported"}
+           501: "Not Implemented", 505: "HTTP Version Not Supported"}
 
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -40,11 +41,13 @@ class Request:
 
 
 class BadRequest(Exception):
-    """What Go's server answers before any handler runs, and closes the connection on."""
+    """What Go's server answers before any handler runs, and closes the connection on; ``text``
+    where Go's error is a ``statusError`` that says why (``unsupported protocol version``)."""
 
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
+    def __init__(self, status: int, text: str = "") -> None:
+        super().__init__(status, text)
         self.status = status
+        self.text = text
 
 
 class Connection:
@@ -97,7 +100,9 @@ class Connection:
             raise BadRequest(431 if used > MAX_HEADER_BYTES else 400)
         method, target, version = (part.decode("latin-1") for part in parts)
         if not version.startswith("HTTP/1."):
-            raise BadRequest(505 if version.startswith("HTTP/") else 400)
+            if re.fullmatch(r"HTTP/\d\.\d", version):  # Go parses it, then serves HTTP/1.x only
+                raise BadRequest(505, "unsupported protocol version")
+            raise BadRequest(400)  # Go: malformed HTTP version
         headers: dict[str, str] = {}
         while True:
             line = self.reader.readline(MAX_HEADER_BYTES + 1 - used)
@@ -110,6 +115,11 @@ class Connection:
             if not colon or not name or name != name.strip():
                 raise BadRequest(400)
             headers.setdefault(name.lower(), value.strip())
+        if version != "HTTP/1.0" and "host" not in headers and method != "CONNECT":
+            raise BadRequest(400, "missing required Host header")
+        encoding = headers.get("transfer-encoding")
+        if encoding is not None and encoding.lower() != "chunked":
+            raise BadRequest(501)  # Go's unsupportedTEError
         connection = headers.get("connection", "").lower()
         close = connection == "close" or (version == "HTTP/1.0" and connection != "keep-alive")
         if headers.get("expect", "").lower() == "100-continue" and version != "HTTP/1.0":
@@ -154,11 +164,11 @@ class Connection:
             raise ConnectionAbortedError(f"the request's body ended after {len(data)} of {size} bytes")
         return data
 
-    def refuse(self, status: int) -> None:
+    def refuse(self, status: int, text: str = "") -> None:
         """Go's refusal, then our end closed and what the client still sends read for a moment
         (Go's ``closeWriteAndWait``): closing with unread data would reset the connection, and the
         client could lose the answer."""
-        self.sock.sendall(refusal(status))
+        self.sock.sendall(refusal(status, text))
         self.sock.shutdown(socket.SHUT_WR)
         self.sock.settimeout(REFUSAL_DRAIN_SECONDS)
         with contextlib.suppress(OSError):
@@ -190,10 +200,12 @@ def render(answer: Answer, close: bool = False, head_only: bool = False) -> byte
     return head if head_only else head + body
 
 
-def refusal(status: int) -> bytes:
-    """Go's answer to a request it cannot parse (``net/http``'s ``conn.serve``)."""
-    reason = f"{status} {REASONS[status]}"
-    return f"HTTP/1.1 {reason}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n{reason}".encode()
+def refusal(status: int, text: str = "") -> bytes:
+    """Go's answer to a request it cannot parse (``net/http``'s ``conn.serve``): the status, with a
+    ``statusError``'s text after it in the status line and the body, or (501) its own body."""
+    reason = f"{status} {REASONS[status]}" + (f": {text}" if text else "")
+    body = "Unsupported transfer encoding" if status == 501 else reason
+    return f"HTTP/1.1 {reason}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n{body}".encode()
 
 
 _date_cache: tuple[int, str] = (0, "")
@@ -264,7 +276,7 @@ class HttpServer:
                 try:
                     request = connection.read_request()
                 except BadRequest as bad:
-                    connection.refuse(bad.status)
+                    connection.refuse(bad.status, bad.text)
                     return
                 if request is None:
                     return

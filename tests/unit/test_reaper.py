@@ -8,13 +8,12 @@ import gc
 import io
 import subprocess
 import sys
-import time
 import warnings
 
 import pytest
 
 from mocklambda._runtime import reaper as reaper_module
-from mocklambda._runtime.reaper import Reaper, watch
+from mocklambda._runtime.reaper import Reaper, _Listed, watch
 
 
 def sleeper(command: str = "sleep 60") -> subprocess.Popen[bytes]:
@@ -35,12 +34,14 @@ def test_the_groups_still_listed_at_the_end_are_killed_and_forgotten_ones_are_no
             process.wait()
 
 
-def test_a_forget_strikes_only_the_environment_it_names() -> None:
-    """Two environments told with the same group id (a pid reused within the run): forgetting one
-    keeps the other listed."""
+@pytest.mark.parametrize("lines", [
+    "+{pid} A=1\n+{pid} A=2\n-{pid} A=1\n",  # the same group id told twice (a pid reused): one forget keeps the other
+    "+x y\n-\n\n+{pid} A=1\n",  # garbled lines are skipped
+])
+def test_what_is_still_listed_is_killed(lines: str) -> None:
     listed = sleeper()
     try:
-        watch(io.BytesIO(f"+{listed.pid} A=1\n+{listed.pid} A=2\n-{listed.pid} A=1\n".encode()))
+        watch(io.BytesIO(lines.format(pid=listed.pid).encode()))
         assert listed.wait(5) == -9
     finally:
         listed.kill()
@@ -49,39 +50,21 @@ def test_a_forget_strikes_only_the_environment_it_names() -> None:
 
 def test_a_group_whose_leader_exited_is_not_signalled_by_its_id() -> None:
     """Its id may belong to another group by then; its processes are found by their entry."""
-    import os
-    import threading
-
-    leader = subprocess.Popen(["sh", "-c", "sleep 60 & echo $!; sleep 0.3"], stdout=subprocess.PIPE,
-                              start_new_session=True)
-    assert leader.stdout is not None
+    leader = subprocess.Popen(["sh", "-c", "sleep 60 & echo $!; read line"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, start_new_session=True)
+    assert leader.stdin is not None and leader.stdout is not None
     with leader.stdout:
         member = int(leader.stdout.readline())
-    read_end, write_end = os.pipe()
-    reader = os.fdopen(read_end, "rb")
-    watcher = threading.Thread(target=watch, args=(reader,))
-    watcher.start()
+    environment = _Listed(leader.pid)  # told while the leader lives
     try:
-        os.write(write_end, f"+{leader.pid} AWS_LAMBDA_RUNTIME_API=nowhere\n".encode())  # told while it lives
-        time.sleep(0.1)
+        leader.stdin.close()
         leader.wait(5)  # then it exits, leaving its child in the group
-        os.close(write_end)
-        watcher.join(5)
+        environment.kill_group()
         with open(f"/proc/{member}/stat") as stat:
             assert stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # still running
     finally:
-        reader.close()
+        environment.close()
         subprocess.run(["kill", "-9", str(member)], check=False)
-
-
-def test_a_garbled_line_is_skipped() -> None:
-    listed = sleeper()
-    try:
-        watch(io.BytesIO(f"+x y\n-\n\n+{listed.pid} A=1\n".encode()))
-        assert listed.wait(5) == -9
-    finally:
-        listed.kill()
-        listed.wait()
 
 
 def test_the_client_keeps_its_watcher_and_warns_of_nothing() -> None:

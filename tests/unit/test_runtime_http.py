@@ -66,7 +66,7 @@ class _Capture:
 
 
 @pytest.mark.parametrize("raw, close", [
-    (b"GET /a HTTP/1.1\r\nConnection: close\r\n\r\n", True),
+    (b"GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", True),
     (b"GET /a HTTP/1.0\r\n\r\n", True),
     (b"GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", False),
     (b"\r\nGET /a HTTP/1.1\nHost: x\n\n", False),  # a stray empty line before it, bare newlines: as Go reads them
@@ -113,8 +113,17 @@ def exchange(server: HttpServer, raw: bytes) -> bytes:
                           b"Connection: close\r\n\r\n400 Bad Request"),
     (b"GET /a HTTP/1.1\r\nno colon here\r\n\r\n", b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; "
                                                   b"charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request"),
-    (b"GET /a HTTP/2.0\r\n\r\n", b"HTTP/1.1 505 HTTP Version Not Supported\r\nContent-Type: text/plain; "
-                                 b"charset=utf-8\r\nConnection: close\r\n\r\n505 HTTP Version Not Supported"),
+    (b"GET /a HTTP/2.0\r\n\r\n", b"HTTP/1.1 505 HTTP Version Not Supported: unsupported protocol version\r\n"
+                                 b"Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+                                 b"505 HTTP Version Not Supported: unsupported protocol version"),
+    (b"GET /a HTTP/3\r\n\r\n", b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                               b"Connection: close\r\n\r\n400 Bad Request"),  # Go: malformed HTTP version
+    (b"GET /a HTTP/1.1\r\n\r\n", b"HTTP/1.1 400 Bad Request: missing required Host header\r\nContent-Type: "
+                                 b"text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+                                 b"400 Bad Request: missing required Host header"),
+    (b"POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+     b"HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+     b"Unsupported transfer encoding"),
     (b"GET /a HTTP/1.1\r\nX-Big: " + b"x" * ((1 << 20) + 8192) + b"\r\n\r\n",
      b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n"
      b"Connection: close\r\n\r\n431 Request Header Fields Too Large"),
@@ -126,7 +135,7 @@ def test_a_request_that_cannot_be_parsed_gets_gos_plain_refusal(echo, raw, answe
 def test_expect_100_continue_is_answered_before_the_body_is_read(echo):
     """curl sends ``Expect: 100-continue`` with a large body and waits for the interim answer."""
     with socket.create_connection(("127.0.0.1", echo.port), timeout=5) as client:
-        client.sendall(b"POST /a HTTP/1.1\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
+        client.sendall(b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
         assert client.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
         client.sendall(b"abc")
         answer = client.recv(1000)
